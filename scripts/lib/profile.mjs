@@ -1,0 +1,30 @@
+// The two local stacks: `dev` for `npm start`, `test` for `npm test`, so a
+// test run never wipes a developer's data. Ports follow `supabase start`.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const ports = {
+  dev: { api: 54321, db: 54322 },
+  test: { api: 54331, db: 54332 },
+};
+
+export function getProfile(name = process.env.STACK_PROFILE ?? "dev") {
+  const p = ports[name];
+  if (!p) throw new Error(`unknown stack profile "${name}": expected one of ${Object.keys(ports).join(", ")}`);
+  const dir = path.join(repoRoot, ".local", name);
+  return {
+    name,
+    apiPort: p.api,
+    dbPort: p.db,
+    dir,
+    dataDir: path.join(dir, "pgdata"),
+    socketDir: path.join(dir, "run"),
+    logDir: path.join(dir, "logs"),
+    pidFile: path.join(dir, "services.pid"),
+    apiUrl: `http://127.0.0.1:${p.api}`,
+    dbUrl: `postgresql://postgres:postgres@127.0.0.1:${p.db}/postgres`,
+    adminDbUrl: `postgresql://supabase_admin:postgres@127.0.0.1:${p.db}/postgres`,
+  };
+}
