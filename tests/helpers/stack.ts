@@ -1,0 +1,34 @@
+// The running test stack, as scripts/test.mjs describes it in the environment.
+import postgres from "postgres";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\` (scripts/test.mjs), which starts the test stack`);
+  return value;
+}
+
+export const stack = {
+  get url() { return required("SUPABASE_URL"); },
+  get dbUrl() { return required("SUPABASE_DB_URL"); },
+  get adminDbUrl() { return required("SUPABASE_ADMIN_DB_URL"); },
+  get anonKey() { return required("SUPABASE_ANON_KEY"); },
+  get serviceRoleKey() { return required("SUPABASE_SERVICE_ROLE_KEY"); },
+  get jwtSecret() { return required("SUPABASE_JWT_SECRET"); },
+  get dispatcherSecret() { return required("DISPATCHER_SECRET"); },
+};
+
+/** A small client for one test file; close it in afterAll. */
+export function connect(url: string = stack.dbUrl, max = 4) {
+  return postgres(url, { max, onnotice: () => {} });
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
