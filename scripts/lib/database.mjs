@@ -29,6 +29,7 @@ export function bootstrapDatabase(profile, db = "postgres") {
     db,
     sql: [
       "create extension if not exists pg_net with schema extensions",
+      "create schema if not exists vault",
       "create extension if not exists supabase_vault with schema vault",
     ].join(";\n"),
   });

@@ -34,17 +34,16 @@ function writeVaultEntries(profile) {
   psql(profile, { sql });
 }
 
-/** Cluster up and database current. A new cluster is bootstrapped and seeded once. */
+/** Cluster up and database current. A new cluster is seeded once. */
 export function prepareDatabase(profile, { fresh = false, seed = true, log = console.log } = {}) {
   ensureSystemPackages(log);
   installStandInExtensions();
   if (fresh) destroyCluster(profile);
   const created = initCluster(profile);
   startCluster(profile);
-  if (created) {
-    log(`Created cluster in ${path.relative(repoRoot, profile.dataDir)}; applying the platform bootstrap`);
-    bootstrapDatabase(profile);
-  }
+  if (created) log(`Created a cluster in ${path.relative(repoRoot, profile.dataDir)}`);
+  // idempotent, and cheap enough to run every time: an older cluster catches up
+  bootstrapDatabase(profile);
   applyMigrations(profile);
   writeVaultEntries(profile);
   if (created && seed) applySeed(profile);
