@@ -1,0 +1,39 @@
+import { expect, test } from "vitest";
+import { parseDotenv } from "./dotenv.mjs";
+import { parseToml, verifyJwtFor } from "./toml.mjs";
+
+test("verify_jwt is read per function and defaults to true", () => {
+  const config = parseToml(`
+project_id = "x" # comment
+[functions.dispatcher]
+verify_jwt = false
+[functions."ai-prompt"]
+verify_jwt = true
+[functions.notify]
+import_map = "./import_map.json"
+`);
+  expect(verifyJwtFor(config, "dispatcher")).toBe(false);
+  expect(verifyJwtFor(config, "ai-prompt")).toBe(true);
+  expect(verifyJwtFor(config, "notify")).toBe(true);
+  expect(verifyJwtFor(config, "unlisted")).toBe(true);
+  expect(config.project_id).toBe("x");
+});
+
+test("the project's own config.toml turns verify_jwt off only for the dispatcher", async () => {
+  const fs = await import("node:fs");
+  const config = parseToml(fs.readFileSync(new URL("../../supabase/config.toml", import.meta.url), "utf8"));
+  expect(verifyJwtFor(config, "dispatcher")).toBe(false);
+  for (const name of ["http", "ai-prompt", "notify"]) expect(verifyJwtFor(config, name)).toBe(true);
+});
+
+test("dotenv: comments, quotes, export and inline comments", () => {
+  expect(parseDotenv(`
+# comment
+export A=1
+B = "two words"
+C='single # not a comment'
+D=plain # trailing comment
+E="line\\nbreak"
+not a line
+`)).toEqual({ A: "1", B: "two words", C: "single # not a comment", D: "plain", E: "line\nbreak" });
+});

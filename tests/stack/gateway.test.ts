@@ -1,0 +1,116 @@
+// The functions gateway checks JWTs like Supabase's relay, routes to a real
+// Deno process per function, hands over the Edge Runtime environment and
+// writes each function's logs as JSON lines.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startGateway } from "../../scripts/gateway/gateway.mjs";
+import { signJwt } from "../../scripts/lib/jwt.mjs";
+import { anonKey, jwtSecret, serviceRoleKey } from "../../scripts/lib/keys.mjs";
+import { waitFor } from "../helpers/stack.ts";
+
+const fixtures = path.join(import.meta.dirname, "fixtures");
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-test-"));
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+beforeAll(async () => {
+  gateway = await startGateway({
+    port: 0,
+    functionsDir: path.join(fixtures, "functions"),
+    configToml: path.join(fixtures, "config.toml"),
+    envFile: path.join(fixtures, "functions.env"),
+    jwtSecret,
+    env: {
+      SUPABASE_URL: "http://127.0.0.1:1",
+      SUPABASE_ANON_KEY: anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+      SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
+    },
+    logDir,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  fs.rmSync(logDir, { recursive: true, force: true });
+});
+
+const call = (name: string, token?: string, init: RequestInit = {}) =>
+  fetch(`${gateway.url}/functions/v1/${name}`, {
+    ...init,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
+  });
+
+describe("JWT verification", () => {
+  test("no Authorization header is 401", async () => {
+    const res = await call("whoami");
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ msg: "Missing authorization header" });
+  });
+
+  test("a token signed with another secret is 401", async () => {
+    const forged = signJwt({ role: "service_role", exp: 1983812996 }, "not-the-project-secret-but-long-enough");
+    const res = await call("whoami", forged);
+    expect(res.status).toBe(401);
+    expect((await res.json()).msg).toMatch(/signature/);
+  });
+
+  test("an expired token is 401", async () => {
+    const expired = signJwt({ role: "service_role", exp: Math.floor(Date.now() / 1000) - 10 }, jwtSecret);
+    const res = await call("whoami", expired);
+    expect(res.status).toBe(401);
+    expect((await res.json()).msg).toMatch(/expired/);
+  });
+
+  test("a garbage token is 401", async () => {
+    expect((await call("whoami", "not-a-jwt")).status).toBe(401);
+  });
+
+  test("the service key is let through", async () => {
+    const res = await call("whoami", serviceRoleKey, { method: "POST", body: "hello" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ path: "/whoami", method: "POST", body: "hello" });
+  });
+
+  test("verify_jwt = false lets requests without a JWT through", async () => {
+    const res = await call("open");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("open");
+  });
+});
+
+test("unknown functions are 404", async () => {
+  const res = await call("nope", serviceRoleKey);
+  expect(res.status).toBe(404);
+});
+
+test("functions get the Edge Runtime environment and secrets from .env", async () => {
+  const res = await call("whoami", anonKey);
+  const { env } = await res.json();
+  expect(env).toEqual({
+    SUPABASE_URL: "http://127.0.0.1:1",
+    SUPABASE_ANON_KEY: anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+    SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
+    FIXTURE_SECRET: "from .env",
+  });
+});
+
+test("EdgeRuntime.waitUntil work completes after the response", async () => {
+  const marker = path.join(logDir, "waituntil-marker");
+  const later = await call(`whoami?later=${encodeURIComponent(marker)}`, serviceRoleKey);
+  expect(later.status).toBe(200);
+  expect(fs.existsSync(marker)).toBe(false); // the response did not wait for it
+  await waitFor("the waitUntil marker", async () => (fs.existsSync(marker) ? true : undefined), 5_000, 20);
+});
+
+test("function logs are JSON lines in one file per function", async () => {
+  await (await call("whoami", serviceRoleKey)).text();
+  const file = path.join(logDir, "functions", "whoami.log");
+  const line = await waitFor("a log line", async () => {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    return text.split("\n").find((l) => l.includes('"handled"'));
+  }, 5_000, 20);
+  expect(JSON.parse(line)).toMatchObject({ function: "whoami", level: "info", msg: "handled", path: "/whoami" });
+});
