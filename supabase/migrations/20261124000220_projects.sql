@@ -1,0 +1,34 @@
+-- projects (seed 001): an optional grouping of tasks with project-level rules.
+
+create table public.projects (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  name text not null check (length(name) between 1 and 200),
+  description text,
+  rules jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.projects is 'Groups tasks. rules holds project-level scope rules, gates and triggers (seed 001).';
+comment on column public.projects.user_id is 'Owner of the project.';
+create index projects_user_id_idx on public.projects (user_id);
+
+create trigger _100_set_updated_at before update on public.projects
+for each row execute function private.tg__set_updated_at();
+
+alter table public.projects enable row level security;
+revoke all on public.projects from anon;
+
+create policy "Projects are visible to their owner and to admins" on public.projects
+  for select to authenticated
+  using (user_id = (select auth.uid()) or (select private.is_admin()));
+create policy "Projects can be created by authors for themselves" on public.projects
+  for insert to authenticated
+  with check ((user_id = (select auth.uid()) and (select private.can_author())) or (select private.is_admin()));
+create policy "Projects can be edited by their owner and by admins" on public.projects
+  for update to authenticated
+  using (user_id = (select auth.uid()) or (select private.is_admin()))
+  with check (user_id = (select auth.uid()) or (select private.is_admin()));
+create policy "Projects can be deleted by their owner and by admins" on public.projects
+  for delete to authenticated
+  using (user_id = (select auth.uid()) or (select private.is_admin()));

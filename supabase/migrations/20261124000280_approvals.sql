@@ -1,0 +1,66 @@
+-- approvals (seed 004): a human decision a run waits for. One decision only:
+-- never both approved and rejected.
+
+create table public.approvals (
+  id uuid primary key default gen_random_uuid(),
+  task_id uuid not null references public.tasks (id) on delete cascade,
+  run_id uuid references public.task_runs (id) on delete cascade,
+  action_type text not null,
+  details jsonb not null default '{}'::jsonb,
+  status text not null default 'pending',
+  requested_by text not null default 'system',
+  approved_by uuid references auth.users (id) on delete set null,
+  approved_at timestamptz,
+  rejected_by uuid references auth.users (id) on delete set null,
+  rejected_at timestamptz,
+  expires_at timestamptz,
+  notes text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint approvals_status_check check (status in ('pending', 'approved', 'rejected', 'expired')),
+  constraint approval_cannot_be_both_approved_and_rejected check (approved_by is null or rejected_by is null),
+  constraint approvals_decision_matches_status check (
+    (status = 'approved' and approved_at is not null and rejected_at is null)
+    or (status = 'rejected' and rejected_at is not null and approved_at is null)
+    or (status in ('pending', 'expired') and approved_at is null and rejected_at is null)
+  )
+);
+comment on table public.approvals is 'A run held for a human decision (tasks.requires_approval). requested_by is a user id or ''system''.';
+
+create index approvals_task_id_idx on public.approvals (task_id);
+create index approvals_run_id_idx on public.approvals (run_id);
+create index approvals_status_idx on public.approvals (status);
+create index approvals_expires_at_idx on public.approvals (expires_at) where status = 'pending';
+create index approvals_approved_by_idx on public.approvals (approved_by, status);
+create index approvals_rejected_by_idx on public.approvals (rejected_by);
+create index approvals_status_requested_idx on public.approvals (status, requested_by);
+
+create trigger _100_set_updated_at before update on public.approvals
+for each row execute function private.tg__set_updated_at();
+
+create or replace function private.tg_approvals__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.approved_by is not null and new.rejected_by is not null then
+    raise exception 'an approval cannot be both approved and rejected'
+      using errcode = '23514';
+  end if;
+  return new;
+end;
+$$;
+create trigger _010_validate before insert or update on public.approvals
+for each row execute function private.tg_approvals__validate();
+
+alter table public.approvals enable row level security;
+revoke all on public.approvals from anon;
+
+create policy "Approvals are visible to those who can see the task" on public.approvals
+  for select to authenticated using (private.can_view_task(task_id));
+create policy "Approvals can be requested by editors of the task" on public.approvals
+  for insert to authenticated with check (private.can_edit_task(task_id));
+create policy "Approvals can be decided by editors of the task" on public.approvals
+  for update to authenticated using (private.can_edit_task(task_id)) with check (private.can_edit_task(task_id));
+create policy "Approvals can be deleted by editors of the task" on public.approvals
+  for delete to authenticated using (private.can_edit_task(task_id));
