@@ -1,0 +1,127 @@
+-- Test helpers for every other file, installed and committed first (pg_prove
+-- runs files in name order, each in its own session), as Supabase's testing
+-- guide does. Users are created by label; "authenticate as" sets the role and
+-- request.jwt.claims for the rest of the transaction, as PostgREST would.
+create extension if not exists pgtap with schema extensions;
+create schema if not exists tests;
+grant usage on schema tests to anon, authenticated, service_role;
+
+create or replace function tests.create_user(p_label text, p_role public.profile_role default 'user')
+returns uuid
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid := gen_random_uuid();
+begin
+  insert into auth.users (id, email, raw_user_meta_data, role, aud)
+  values (v_id, p_label || '-' || left(v_id::text, 8) || '@test.local', jsonb_build_object('name', p_label, 'test_label', p_label), 'authenticated', 'authenticated');
+  if p_role <> 'user' then
+    update public.profiles set role = p_role where id = v_id;
+  end if;
+  return v_id;
+end;
+$$;
+
+create or replace function tests.get_user_id(p_label text) returns uuid
+language sql stable security definer
+set search_path = ''
+as $$
+  select id from auth.users where raw_user_meta_data ->> 'test_label' = p_label order by created_at desc limit 1
+$$;
+
+create or replace function tests.authenticate_as(p_label text) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid := tests.get_user_id(p_label);
+begin
+  if v_id is null then
+    raise exception 'tests.authenticate_as: no user labelled %', p_label;
+  end if;
+  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims', jsonb_build_object('sub', v_id, 'role', 'authenticated')::text, true);
+end;
+$$;
+
+create or replace function tests.authenticate_as_anon() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'anon', true);
+  perform set_config('request.jwt.claims', '{"role": "anon"}', true);
+end;
+$$;
+
+create or replace function tests.authenticate_as_service_role() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'service_role', true);
+  perform set_config('request.jwt.claims', '{"role": "service_role"}', true);
+end;
+$$;
+
+create or replace function tests.clear_authentication() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'postgres', true);
+  perform set_config('request.jwt.claims', '', true);
+end;
+$$;
+
+-- named ids a test file sets up, readable whatever role the test runs as
+create table if not exists tests.fixtures (name text primary key, id uuid not null);
+revoke all on tests.fixtures from anon, authenticated, service_role;
+
+create or replace function tests.fx(p_name text) returns uuid
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  select id into v_id from tests.fixtures where name = p_name;
+  if v_id is null then
+    raise exception 'tests.fx: no fixture named %', p_name;
+  end if;
+  return v_id;
+end;
+$$;
+
+create or replace function tests.remember(p_name text, p_id uuid) returns uuid
+language sql security definer
+set search_path = ''
+as $$
+  insert into tests.fixtures (name, id) values (p_name, p_id)
+  on conflict (name) do update set id = excluded.id
+  returning id
+$$;
+
+-- how many rows a statement touched, as the current role: RLS filters
+-- updates and deletes silently, so "cannot" shows as 0
+create or replace function tests.rows_affected(p_sql text) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  execute p_sql;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+begin;
+select plan(1);
+select has_function('tests', 'authenticate_as', array['text'], 'the test helpers are installed');
+select * from finish();
+rollback;
