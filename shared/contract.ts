@@ -1,0 +1,156 @@
+// The contract between the database, the dispatcher and the action
+// functions: each action's payload schema, the batch an action receives
+// (ActionRequest) and what it answers (ActionResult). The same payload rules
+// are enforced in SQL on insert (private.action_payload_error); the test in
+// contract.test.ts runs one corpus through both and requires the same verdict.
+import { z } from "zod";
+import { ActionType, RunStatus, StepStatus } from "./domain.ts";
+
+export { ActionType, RunStatus };
+
+const httpUrl = z.string().max(2048).refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}, { message: "must be an absolute http(s) URL" });
+
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export const HttpPayload = z.strictObject({
+  url: httpUrl,
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("POST"),
+  headers: z.record(z.string().regex(headerName, "must be a valid header name"), z.string().max(8192)).default({}),
+  /** A string template, or JSON whose strings are templates. */
+  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+  max_redirects: z.number().int().min(0).max(10).default(3),
+  max_response_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
+});
+export type HttpPayload = z.infer<typeof HttpPayload>;
+
+export const AiPromptPayload = z.strictObject({
+  /** The prompt, a template; omit it when the task has task_steps. */
+  prompt: z.string().min(1).max(100_000).optional(),
+  system: z.string().max(100_000).optional(),
+  model: z.string().min(1).max(200).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().min(1).max(200_000).optional(),
+  /** Extra tries of a step that failed with a retryable error. */
+  step_max_retries: z.number().int().min(0).max(5).default(1),
+});
+export type AiPromptPayload = z.infer<typeof AiPromptPayload>;
+
+const WebNotify = z.strictObject({
+  channel: z.literal("web"),
+  title: z.string().min(1).max(255),
+  message: z.string().max(10_000).default(""),
+  user_id: z.uuid().optional(),
+  priority: z.enum(["low", "normal", "high", "urgent"]).default("normal"),
+  type: z.enum(["alert", "approval", "status", "error", "info"]).default("info"),
+});
+const EmailNotify = z.strictObject({
+  channel: z.literal("email"),
+  to: z.array(z.email()).min(1).max(50),
+  subject: z.string().min(1).max(998),
+  message: z.string().max(100_000),
+});
+const WebhookNotify = z.strictObject({
+  channel: z.literal("webhook"),
+  url: httpUrl,
+  format: z.enum(["slack", "discord", "json"]).default("slack"),
+  title: z.string().max(255).optional(),
+  message: z.string().min(1).max(10_000),
+});
+export const NotifyPayload = z.discriminatedUnion("channel", [WebNotify, EmailNotify, WebhookNotify]);
+export type NotifyPayload = z.infer<typeof NotifyPayload>;
+
+export const payloadSchemas = { "http": HttpPayload, "ai-prompt": AiPromptPayload, "notify": NotifyPayload } as const;
+
+/** Returns null when the payload is valid for the action, else one readable message. */
+export function payloadError(action: ActionType, payload: unknown): string | null {
+  const parsed = payloadSchemas[action].safeParse(payload);
+  if (parsed.success) return null;
+  return parsed.error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
+}
+
+export const StepToRun = z.object({
+  id: z.uuid(),
+  step_order: z.number().int().positive(),
+  step_name: z.string(),
+  instructions: z.string(),
+  include_previous_context: z.boolean(),
+  context_data: z.record(z.string(), z.unknown()).default({}),
+});
+export type StepToRun = z.infer<typeof StepToRun>;
+
+export const TaskEnvelope = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  owner_id: z.uuid(),
+  timezone: z.string(),
+  tags: z.array(z.string()).default([]),
+  priority: z.string(),
+  max_attempts: z.number().int(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  signing_secret: z.string().nullable().optional(),
+});
+export type TaskEnvelope = z.infer<typeof TaskEnvelope>;
+
+export const RunToExecute = z.object({
+  run_id: z.uuid(),
+  task_id: z.uuid(),
+  attempt: z.number().int().positive(),
+  scheduled_time: z.string(),
+  triggered_by: z.string(),
+  timeout_seconds: z.number().int().positive(),
+  action_type: ActionType,
+  payload: z.unknown(),
+  inputs: z.record(z.string(), z.unknown()).nullable().optional(),
+  task: TaskEnvelope,
+  steps: z.array(StepToRun).default([]),
+  /** Start at this instant (ISO); the action waits, giving second precision from a minute tick. */
+  start_at: z.string().optional(),
+});
+export type RunToExecute = z.infer<typeof RunToExecute>;
+
+export const ActionRequest = z.object({ runs: z.array(RunToExecute).min(1).max(1000) });
+export type ActionRequest = z.infer<typeof ActionRequest>;
+
+export const StepResult = z.object({
+  id: z.uuid(),
+  status: StepStatus,
+  result: z.record(z.string(), z.unknown()).optional(),
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
+  error_message: z.string().optional(),
+  retry_count: z.number().int().min(0),
+});
+export type StepResult = z.infer<typeof StepResult>;
+
+export const ActionResult = z.object({
+  run_id: z.uuid(),
+  status: z.enum(["completed", "failed"]),
+  retryable: z.boolean(),
+  output: z.unknown().optional(),
+  log: z.string().optional(),
+  log_summary: z.unknown().optional(),
+  error_message: z.string().optional(),
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
+  steps: z.array(StepResult).optional(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+export const ActionResponse = z.object({ results: z.array(ActionResult) });
+export type ActionResponse = z.infer<typeof ActionResponse>;
+
+/** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
+export function templateContext(run: RunToExecute): Record<string, unknown> {
+  return {
+    task: { id: run.task.id, name: run.task.name, owner_id: run.task.owner_id, timezone: run.task.timezone, tags: run.task.tags, metadata: run.task.metadata },
+    run: { id: run.run_id, attempt: run.attempt, scheduled_time: run.scheduled_time, triggered_by: run.triggered_by },
+    inputs: run.inputs ?? {},
+  };
+}

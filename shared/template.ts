@@ -1,0 +1,42 @@
+// `{{task.name}}`-style templates over a run's and a task's fields. No code
+// runs: a placeholder is a dotted path into the context, and a path that
+// leads nowhere is an error naming it, so a typo fails the run visibly
+// instead of sending an empty field.
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
+
+const placeholder = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
+
+function lookup(context: Record<string, unknown>, path: string): unknown {
+  let value: unknown = context;
+  for (const key of path.split(".")) {
+    if (value === null || typeof value !== "object" || !(key in (value as Record<string, unknown>))) {
+      throw new TemplateError(`template refers to {{${path}}}, which is not a field of ${Object.keys(context).join(", ")}`);
+    }
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** Renders a string template; objects and arrays are inserted as JSON. */
+export function renderTemplate(template: string, context: Record<string, unknown>): string {
+  return template.replace(placeholder, (_, path: string) => {
+    const value = lookup(context, path);
+    if (value === null || value === undefined) return "";
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+  });
+}
+
+/** Renders every string inside a JSON value (keys stay as they are). */
+export function renderJsonTemplate(value: unknown, context: Record<string, unknown>): unknown {
+  if (typeof value === "string") return renderTemplate(value, context);
+  if (Array.isArray(value)) return value.map((v) => renderJsonTemplate(v, context));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJsonTemplate(v, context)]));
+  }
+  return value;
+}
