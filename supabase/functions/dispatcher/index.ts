@@ -1,0 +1,35 @@
+// Wires env and dependencies; the logic is in handler.ts.
+import { z } from "zod";
+import { postgresDb } from "../_shared/db.ts";
+import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { createLogger } from "../_shared/logger.ts";
+import { createHandler } from "./handler.ts";
+
+declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
+
+const env = parseEnv(PlatformEnv.extend({
+  SUPABASE_DB_URL: z.string().min(1),
+  SUPABASE_JWT_SECRET: z.string().optional(),
+  DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
+  DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  DISPATCH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).max(120).default(60),
+}), readDenoEnv());
+
+Deno.serve(createHandler({
+  db: postgresDb(env.SUPABASE_DB_URL),
+  fetch,
+  now: () => new Date(),
+  logger: createLogger({ function: "dispatcher" }),
+  waitUntil: (p) => EdgeRuntime.waitUntil(p),
+  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  functionsUrl: `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`,
+  serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+  dispatcherSecret: env.DISPATCHER_SECRET,
+  newId: () => crypto.randomUUID(),
+  config: {
+    claimBatch: env.DISPATCH_CLAIM_BATCH,
+    actionBatch: env.DISPATCH_ACTION_BATCH,
+    lookaheadSeconds: env.DISPATCH_LOOKAHEAD_SECONDS,
+  },
+}));

@@ -1,0 +1,124 @@
+// The notify action: `web` writes a notifications row (Realtime pushes it),
+// `email` goes through an HTTP email API (Resend's wire format: Supabase Edge
+// Functions cannot open SMTP ports 25 and 587), and `webhook` posts a Slack-,
+// Discord- or plain-JSON message through the same SSRF guard as http.
+import { type ActionResult, ActionRequest, NotifyPayload, type RunToExecute, templateContext } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError } from "../../../shared/template.ts";
+import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
+import { executeRuns, waitUntilStart } from "../_shared/batch.ts";
+import type { DbFactory } from "../_shared/db.ts";
+import { errorResponse, json, readJson, requirePost } from "../_shared/http.ts";
+import type { Logger } from "../_shared/logger.ts";
+import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
+
+export interface EmailConfig {
+  apiUrl: string;
+  apiKey?: string;
+  from?: string;
+}
+
+export interface NotifyDeps {
+  db: DbFactory;
+  fetch: typeof fetch;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  resolve: Resolve;
+  logger: Logger;
+  auth: Omit<CallerCheck, "nowSeconds">;
+  allowHosts: Set<string>;
+  email: EmailConfig;
+}
+
+type Db = ReturnType<DbFactory>;
+
+async function deliver(run: RunToExecute, payload: NotifyPayload, db: Db, deps: NotifyDeps): Promise<Record<string, unknown>> {
+  const ctx = templateContext(run);
+  switch (payload.channel) {
+    case "web": {
+      const [row] = await db.executeSql<{ id: string }>(
+        `insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+         values ($1, $2, $3, $4, $5, 'web', $6, $7, $8::jsonb) returning id`,
+        [payload.user_id ?? run.task.owner_id, renderTemplate(payload.title, ctx), renderTemplate(payload.message, ctx),
+          payload.type, payload.priority, run.task_id, run.run_id, JSON.stringify({ triggered_by: run.triggered_by })],
+      );
+      return { channel: "web", notification_id: row.id };
+    }
+    case "email": {
+      if (!deps.email.apiKey || !deps.email.from) {
+        throw new ConfigError("the email channel needs the secrets EMAIL_API_KEY and EMAIL_FROM");
+      }
+      const res = await deps.fetch(`${deps.email.apiUrl.replace(/\/$/, "")}/emails`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${deps.email.apiKey}`, "content-type": "application/json", "idempotency-key": run.run_id },
+        body: JSON.stringify({
+          from: deps.email.from, to: payload.to,
+          subject: renderTemplate(payload.subject, ctx), text: renderTemplate(payload.message, ctx),
+        }),
+      });
+      const body = await res.text();
+      if (!res.ok) throw new DeliveryError(`the email API answered ${res.status}: ${body.slice(0, 300)}`, res.status === 429 || res.status >= 500);
+      return { channel: "email", status: res.status, response: body.slice(0, 2000) };
+    }
+    case "webhook": {
+      const title = payload.title ? renderTemplate(payload.title, ctx) : undefined;
+      const message = renderTemplate(payload.message, ctx);
+      const text = title ? `*${title}*\n${message}` : message;
+      const body = payload.format === "slack" ? { text }
+        : payload.format === "discord" ? { content: text.slice(0, 2000) }
+        : { title, message, task: ctx.task, run: ctx.run };
+      const { response } = await guardedFetch(deps.fetch, payload.url, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(run.timeout_seconds * 1000),
+      }, { maxRedirects: 2, allow: deps.allowHosts, resolve: deps.resolve });
+      const { text: answer } = await readLimited(response, 2000);
+      if (!response.ok) {
+        throw new DeliveryError(`the webhook answered ${response.status}: ${answer.slice(0, 300)}`, response.status === 429 || response.status >= 500);
+      }
+      return { channel: "webhook", status: response.status, response: answer };
+    }
+  }
+}
+
+class ConfigError extends Error {}
+class DeliveryError extends Error {
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+  }
+}
+
+export async function executeNotifyRun(run: RunToExecute, db: Db, deps: NotifyDeps): Promise<ActionResult> {
+  const parsed = NotifyPayload.safeParse(run.payload);
+  const fail = (message: string, retryable: boolean, startedAt?: Date): ActionResult => ({
+    run_id: run.run_id, status: "failed", retryable, error_message: message, started_at: startedAt?.toISOString(), ended_at: deps.now().toISOString(),
+  });
+  if (!parsed.success) return fail(`invalid notify payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, false);
+  await waitUntilStart(run.start_at, deps.now, deps.sleep);
+  const startedAt = deps.now();
+  try {
+    const output = await deliver(run, parsed.data, db, deps);
+    return { run_id: run.run_id, status: "completed", retryable: false, output, started_at: startedAt.toISOString(), ended_at: deps.now().toISOString() };
+  } catch (err) {
+    if (err instanceof TemplateError || err instanceof BlockedTargetError || err instanceof ConfigError) return fail(err.message, false, startedAt);
+    if (err instanceof DeliveryError) return fail(err.message, err.retryable, startedAt);
+    return fail(`delivery failed: ${err instanceof Error ? err.message : String(err)}`, true, startedAt);
+  }
+}
+
+export function createHandler(deps: NotifyDeps) {
+  return async (req: Request): Promise<Response> => {
+    try {
+      requirePost(req);
+      await requireServiceCaller(req, { ...deps.auth, nowSeconds: Math.floor(deps.now().getTime() / 1000) });
+      const { runs } = await readJson(req, ActionRequest);
+      const needsDb = runs.some((r) => (r.payload as { channel?: string } | null)?.channel === "web");
+      const db = needsDb ? deps.db() : { executeSql: () => Promise.reject(new Error("no database for this batch")), close: async () => {} };
+      try {
+        const results = await executeRuns(runs, 32, (run) => executeNotifyRun(run, db, deps), deps.now);
+        return json({ results });
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      return errorResponse(err, deps.logger);
+    }
+  };
+}
