@@ -1,0 +1,102 @@
+// The ai-prompt action against a real loopback server speaking the
+// chat-completions wire format.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { loopbackServer } from "../../../tests/helpers/loopback.ts";
+import { runOf } from "../_shared/fixtures.test-helpers.ts";
+import { memoryLogger } from "../_shared/logger.ts";
+import { type AiDeps, createHandler, executeAiRun } from "./handler.ts";
+
+let model: Awaited<ReturnType<typeof loopbackServer>>;
+let failuresLeft = 0;
+
+beforeAll(async () => {
+  model = await loopbackServer((req, res) => {
+    if (req.url !== "/v1/chat/completions") return void res.writeHead(404).end();
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      return void res.writeHead(503).end('{"error":"overloaded"}');
+    }
+    const body = JSON.parse(req.body);
+    const last = body.messages[body.messages.length - 1].content as string;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
+      id: "chatcmpl-1", object: "chat.completion", model: body.model,
+      choices: [{ index: 0, message: { role: "assistant", content: `answer(${last})` }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    }));
+  });
+});
+afterAll(() => model.close());
+
+const deps = (): AiDeps => ({
+  fetch,
+  now: () => new Date(),
+  sleep: async () => {},
+  logger: memoryLogger(),
+  auth: { serviceRoleKey, jwtSecret },
+  ai: { baseUrl: `${model.url}/v1`, apiKey: "sk-test", model: "local-model" },
+});
+
+const step = (n: number, instructions: string, include_previous_context: boolean) => ({
+  id: `33333333-3333-4333-8333-00000000000${n}`, step_order: n, step_name: `step ${n}`, instructions, include_previous_context, context_data: {},
+});
+
+test("a single prompt records the answer, the finish reason and token usage", async () => {
+  const result = await executeAiRun(runOf({ prompt: "Summarise {{task.name}}", system: "Be brief" }, { action_type: "ai-prompt" }), deps());
+  expect(result).toMatchObject({
+    status: "completed",
+    output: { content: "answer(Summarise Nightly report)", finish_reason: "stop", usage: { total_tokens: 15 }, model: "local-model" },
+  });
+  const sent = JSON.parse(model.received.at(-1)!.body);
+  expect(sent.messages).toEqual([{ role: "system", content: "Be brief" }, { role: "user", content: "Summarise Nightly report" }]);
+  expect(model.received.at(-1)!.headers.authorization).toBe("Bearer sk-test");
+});
+
+test("steps run in order, and include_previous_context passes earlier outputs", async () => {
+  const run = runOf({}, { action_type: "ai-prompt", steps: [step(2, "Translate it", true), step(1, "Write a haiku", false)] });
+  const before = model.received.length;
+  const result = await executeAiRun(run, deps());
+  expect(result.status).toBe("completed");
+  const calls = model.received.slice(before).map((r) => JSON.parse(r.body).messages);
+  expect(calls[0]).toEqual([{ role: "user", content: "Write a haiku" }]);
+  expect(calls[1]).toEqual([
+    { role: "user", content: "Write a haiku" },
+    { role: "assistant", content: "answer(Write a haiku)" },
+    { role: "user", content: "Translate it" },
+  ]);
+  expect(result.steps!.map((s) => [s.status, s.retry_count])).toEqual([["completed", 0], ["completed", 0]]);
+  expect(result.output).toMatchObject({ content: "answer(Translate it)", usage: { total_tokens: 30 } });
+});
+
+test("a step failing with a retryable error is retried, and its retry count recorded", async () => {
+  failuresLeft = 1;
+  const result = await executeAiRun(runOf({ step_max_retries: 2 }, { action_type: "ai-prompt", steps: [step(1, "Try", false)] }), deps());
+  expect(result.status).toBe("completed");
+  expect(result.steps![0].retry_count).toBe(1);
+});
+
+test("a failed step stops the run and skips the rest", async () => {
+  failuresLeft = 5;
+  const result = await executeAiRun(runOf({ step_max_retries: 1 }, { action_type: "ai-prompt", steps: [step(1, "A", false), step(2, "B", true)] }), deps());
+  failuresLeft = 0;
+  expect(result).toMatchObject({ status: "failed", retryable: true });
+  expect(result.error_message).toMatch(/step 1 \(step 1\) failed: the model API answered 503/);
+  expect(result.steps!.map((s) => s.status)).toEqual(["failed", "skipped"]);
+});
+
+test("nothing to ask is a clear, final failure", async () => {
+  expect(await executeAiRun(runOf({}, { action_type: "ai-prompt" }), deps())).toMatchObject({
+    status: "failed", retryable: false, error_message: "nothing to ask: set action_payload.prompt or add task_steps",
+  });
+});
+
+test("the handler answers a batch and refuses strangers", async () => {
+  const handler = createHandler(deps());
+  const ok = await handler(new Request("http://fn/ai-prompt", {
+    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` },
+    body: JSON.stringify({ runs: [runOf({ prompt: "hi" }, { action_type: "ai-prompt" })] }),
+  }));
+  expect((await ok.json()).results[0].status).toBe("completed");
+  const denied = await handler(new Request("http://fn/ai-prompt", { method: "POST", body: "{}" }));
+  expect(denied.status).toBe(401);
+});

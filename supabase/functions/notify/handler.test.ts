@@ -1,0 +1,101 @@
+// The notify action: web against the real database, email against a
+// loopback sink speaking Resend's API, webhooks against a Slack-like sink.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { loopbackServer } from "../../../tests/helpers/loopback.ts";
+import { connect, stack } from "../../../tests/helpers/stack.ts";
+import { postgresDb } from "../_shared/db.ts";
+import { runOf } from "../_shared/fixtures.test-helpers.ts";
+import { memoryLogger } from "../_shared/logger.ts";
+import { parseAllowList } from "../_shared/ssrf.ts";
+import { createHandler, type NotifyDeps } from "./handler.ts";
+
+let sink: Awaited<ReturnType<typeof loopbackServer>>;
+const sql = connect();
+let ownerId = "";
+let taskId = "";
+
+beforeAll(async () => {
+  sink = await loopbackServer((req, res) => {
+    if (req.url === "/emails") return void res.writeHead(200, { "content-type": "application/json" }).end('{"id":"email_1"}');
+    if (req.url === "/slack") return void res.writeHead(200).end("ok");
+    if (req.url === "/down") return void res.writeHead(503).end("later");
+    res.writeHead(404).end();
+  });
+  [{ id: ownerId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`notify-${Date.now()}@test.local`}) returning id`;
+  [{ id: taskId }] = await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id)
+    values ('Notify test', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', ${ownerId}) returning id`;
+});
+afterAll(async () => {
+  await sql`delete from auth.users where id = ${ownerId}`;
+  await sql.end();
+  await sink.close();
+});
+
+const deps = (): NotifyDeps => ({
+  db: postgresDb(stack.dbUrl),
+  fetch,
+  now: () => new Date(),
+  sleep: async () => {},
+  resolve: async () => ["127.0.0.1"],
+  logger: memoryLogger(),
+  auth: { serviceRoleKey, jwtSecret },
+  allowHosts: parseAllowList("127.0.0.1"),
+  email: { apiUrl: sink.url, apiKey: "re_test", from: "scheduler@example.com" },
+});
+
+async function call(runs: ReturnType<typeof runOf>[]) {
+  const res = await createHandler(deps())(new Request("http://fn/notify", {
+    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` }, body: JSON.stringify({ runs }),
+  }));
+  expect(res.status).toBe(200);
+  return (await res.json()).results;
+}
+
+test("web writes a notification for the task owner, with templates filled", async () => {
+  const [{ id: runId }] = await sql`insert into public.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
+  const run = runOf({ channel: "web", title: "{{task.name}} done", message: "run {{run.id}}" }, {
+    action_type: "notify", task_id: taskId, run_id: runId, task: { ...runOf({}).task, id: taskId, owner_id: ownerId, name: "Notify test" },
+  });
+  const [result] = await call([run]);
+  expect(result, result.error_message).toMatchObject({ status: "completed" });
+  const [row] = await sql`select user_id, title, message, channel, task_id from public.notifications where id = ${result.output.notification_id}`;
+  expect(row).toEqual({ user_id: ownerId, title: "Notify test done", message: `run ${run.run_id}`, channel: "web", task_id: taskId });
+});
+
+test("email goes through the email API with an idempotency key", async () => {
+  const run = runOf({ channel: "email", to: ["ops@example.com"], subject: "{{task.name}} failed", message: "see run {{run.id}}" }, { action_type: "notify" });
+  const [result] = await call([run]);
+  expect(result).toMatchObject({ status: "completed", output: { channel: "email", status: 200 } });
+  const req = sink.received.find((r) => r.url === "/emails" && r.headers["idempotency-key"] === run.run_id)!;
+  expect(req.headers.authorization).toBe("Bearer re_test");
+  expect(JSON.parse(req.body)).toEqual({ from: "scheduler@example.com", to: ["ops@example.com"], subject: "Nightly report failed", text: `see run ${run.run_id}` });
+});
+
+test("webhook posts a Slack-compatible message; a 503 is retryable", async () => {
+  const [ok, down] = await call([
+    runOf({ channel: "webhook", url: `${sink.url}/slack`, title: "Alert", message: "{{task.name}}" }, { action_type: "notify" }),
+    runOf({ channel: "webhook", url: `${sink.url}/down`, message: "x" }, { action_type: "notify" }),
+  ]);
+  expect(ok.status).toBe("completed");
+  expect(JSON.parse(sink.received.find((r) => r.url === "/slack")!.body)).toEqual({ text: "*Alert*\nNightly report" });
+  expect(down).toMatchObject({ status: "failed", retryable: true });
+});
+
+test("webhooks go through the SSRF guard", async () => {
+  const guarded = createHandler({ ...deps(), allowHosts: new Set() });
+  const res = await guarded(new Request("http://fn/notify", {
+    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` },
+    body: JSON.stringify({ runs: [runOf({ channel: "webhook", url: "http://169.254.169.254/hook", message: "x" }, { action_type: "notify" })] }),
+  }));
+  const [result] = (await res.json()).results;
+  expect(result).toMatchObject({ status: "failed", retryable: false });
+  expect(result.error_message).toMatch(/^refused/);
+});
+
+test("an invalid payload fails the run with the reason, without delivering", async () => {
+  const [result] = await call([runOf({ channel: "pigeon", message: "coo" }, { action_type: "notify" })]);
+  expect(result).toMatchObject({ status: "failed", retryable: false });
+  expect(result.error_message).toMatch(/^invalid notify payload/);
+});
