@@ -461,7 +461,7 @@ select lives_ok($$insert into public.tasks (name, type, action_type, action_payl
   'an author creates a task; owner_id and created_by default to auth.uid()');
 select is((select owner_id from public.tasks where name = 'Mine'), tests.fx('owner'), 'owner_id defaulted to the caller');
 select is((select created_by from public.tasks where name = 'Mine'), tests.fx('owner'), 'created_by defaulted to the caller');
-select throws_ok($$insert into public.tasks (name, type, action_type, owner_id) values ('For someone else', 'manual', 'notify', tests.fx('other'))$$,
+select throws_ok($$insert into public.tasks (name, type, action_type, action_payload, owner_id) values ('For someone else', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('other'))$$,
   '42501', null, 'a user cannot create a task owned by someone else');
 select throws_ok($$insert into public.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task'), tests.fx('other_task'))$$,
   '42501', null, 'a dependency may only link tasks the user can see');
@@ -505,7 +505,7 @@ select throws_ok($$update public.tasks set owner_id = tests.fx('editor') where i
   '42501', null, 'an editor cannot take ownership');
 
 select tests.authenticate_as('readonly');
-select throws_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('Nope', 'manual', 'notify', '{}')$$,
+select throws_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('Nope', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}')$$,
   '42501', null, 'a viewer-role profile cannot create tasks');
 
 select tests.authenticate_as('admin');

@@ -1,7 +1,7 @@
 -- Triggers (updated_at, audit, profile creation, session cleanup, ownership)
 -- and every bad-input refusal, each with its message.
 begin;
-select plan(27);
+select plan(30);
 
 select tests.remember('u', tests.create_user('u'));
 select tests.remember('admin', tests.create_user('admin', 'admin'));
@@ -22,9 +22,15 @@ select throws_ok($$insert into public.tasks (name, action_type, schedule_cron, s
   '22023', 'a task has one schedule: set only one of schedule_cron, schedule_interval or run_at', 'two schedules are refused');
 select throws_ok($$insert into public.tasks (name, action_type, schedule_cron, timezone) values ('x', 'notify', '* * * * *', 'Mars/Olympus')$$,
   '22023', 'invalid timezone "Mars/Olympus": expected an IANA name such as UTC or Europe/Berlin', 'an unknown timezone is refused');
-select lives_ok($$insert into public.tasks (name, type, action_type) values ('event task', 'event', 'notify')$$, 'an event task needs no schedule');
-select lives_ok($$insert into public.tasks (name, type, action_type) values ('manual task', 'manual', 'notify')$$, 'a manual task needs no schedule');
-select lives_ok($$insert into public.tasks (name, action_type, schedule_cron, timezone) values ('cron task', 'notify', '30 2 * * MON-FRI', 'Europe/Berlin')$$, 'a valid cron task is accepted');
+select throws_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'http', '{"url": "ftp://example.com"}')$$,
+  '22023', 'invalid action_payload for http: url: must be an absolute http(s) URL', 'a malformed http payload is refused');
+select throws_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'notify', '{"channel": "pigeon"}')$$,
+  '22023', 'invalid action_payload for notify: channel: must be one of web, email, webhook', 'an unknown notify channel is refused');
+select throws_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'ai-prompt', '{"prompt": "hi", "temprature": 1}')$$,
+  '22023', 'invalid action_payload for ai-prompt: unknown field temprature', 'a misspelt payload field is refused');
+select lives_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('event task', 'event', 'notify', '{"channel": "web", "title": "t", "message": "m"}')$$, 'an event task needs no schedule');
+select lives_ok($$insert into public.tasks (name, type, action_type, action_payload) values ('manual task', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}')$$, 'a manual task needs no schedule');
+select lives_ok($$insert into public.tasks (name, action_type, action_payload, schedule_cron, timezone) values ('cron task', 'notify', '{"channel": "web", "title": "t", "message": "m"}', '30 2 * * MON-FRI', 'Europe/Berlin')$$, 'a valid cron task is accepted');
 select tests.remember('a', (select id from public.tasks where name = 'event task'));
 select tests.remember('b', (select id from public.tasks where name = 'manual task'));
 select tests.remember('c', (select id from public.tasks where name = 'cron task'));
