@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["shared/**/*.test.ts", "supabase/functions/**/*.test.ts", "scripts/**/*.test.ts", "tests/**/*.test.ts"],
     exclude: ["**/node_modules/**", ".local/**", "bench/**"],
     testTimeout: 30_000,
+    // the test files share one live stack whose dispatcher claims whatever is
+    // due; one file at a time keeps each file's tasks its own
+    fileParallelism: false,
     hookTimeout: 60_000,
   },
 });

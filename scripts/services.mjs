@@ -25,10 +25,20 @@ const functionEnv = {
   DISPATCHER_SECRET: dispatcherSecret,
   SUPABASE_JWT_SECRET: jwtSecret,
   HTTP_ALLOWED_HOSTS: "127.0.0.1,localhost,[::1]",
+  // the test stack points the model and email APIs at loopback servers the
+  // end-to-end tests run (tests/e2e/ports.ts); dev uses supabase/functions/.env
+  ...(profile.name === "test" ? {
+    AI_BASE_URL: "http://127.0.0.1:54339/v1",
+    AI_MODEL: "e2e-model",
+    EMAIL_API_URL: "http://127.0.0.1:54338",
+    EMAIL_API_KEY: "re_e2e",
+    EMAIL_FROM: "scheduler@e2e.local",
+  } : {}),
 };
 
-/** The demo's target: answers with what it was sent, like httpbin's /anything. */
+/** The demo's target: answers with what it was sent, like httpbin's /anything; ?status=500 fails on purpose. */
 function echo(req, res) {
+  const status = Number(new URL(req.url ?? "/", "http://echo").searchParams.get("status") ?? 200);
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
@@ -39,7 +49,7 @@ function echo(req, res) {
       body: Buffer.concat(chunks).toString("utf8"),
       received_at: new Date().toISOString(),
     });
-    res.writeHead(200, { "content-type": "application/json" }).end(body);
+    res.writeHead(status >= 200 && status <= 599 ? status : 200, { "content-type": "application/json" }).end(body);
   });
 }
 
@@ -48,7 +58,8 @@ const gateway = await startGateway({
   port: profile.apiPort,
   functionsDir: path.join(repoRoot, "supabase/functions"),
   configToml: path.join(repoRoot, "supabase/config.toml"),
-  envFile: path.join(repoRoot, "supabase/functions/.env"),
+  // a developer's secrets never leak into the test stack
+  envFile: profile.name === "test" ? undefined : path.join(repoRoot, "supabase/functions/.env"),
   jwtSecret,
   env: {
     SUPABASE_URL: profile.apiUrl,

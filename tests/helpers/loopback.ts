@@ -9,7 +9,7 @@ export interface Received {
   body: string;
 }
 
-export async function loopbackServer(handle: (req: Received, res: http.ServerResponse) => void | Promise<void>) {
+export async function loopbackServer(handle: (req: Received, res: http.ServerResponse) => void | Promise<void>, port = 0) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
@@ -22,11 +22,14 @@ export async function loopbackServer(handle: (req: Received, res: http.ServerRes
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     received,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

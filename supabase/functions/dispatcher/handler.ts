@@ -106,7 +106,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
   const inflight: Promise<void>[] = [];
 
   const record = async (results: ActionResult[]) => {
-    await db.executeSql("select * from public.complete_runs($1::jsonb, $2::timestamptz)", [JSON.stringify(results), deps.now().toISOString()]);
+    await db.executeSql("select * from public.complete_runs($1::text::jsonb, $2::timestamptz)", [JSON.stringify(results), deps.now().toISOString()]);
     for (const r of results) {
       if (r.status === "completed") summary.completed++;
       else {
@@ -151,35 +151,41 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
   try {
     const reaped = await db.executeSql("select * from public.reap_expired_leases($1::timestamptz)", [deps.now().toISOString()]);
     summary.reaped = reaped.length;
-    for (;;) {
-      if (deps.now().getTime() - started > config.budgetMs || summary.claimed >= config.maxRunsPerInvocation) {
-        summary.followUp = true;
-        break;
-      }
-      const now = deps.now();
-      const rows = await db.executeSql<ClaimedRow>(
-        "select * from public.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
-        [config.claimBatch, now.toISOString(), config.lookaheadSeconds, invocation],
-      );
-      summary.claimed += rows.length;
-      const byAction = new Map<ActionType, RunToExecute[]>();
-      for (const row of rows) {
-        const list = byAction.get(row.action_type) ?? [];
-        list.push(toRun(row, now));
-        byAction.set(row.action_type, list);
-      }
-      for (const [action, runs] of byAction) {
-        runs.sort((a, b) => Date.parse(a.scheduled_time) - Date.parse(b.scheduled_time));
-        for (const batch of chunk(runs, config.actionBatch)) {
-          // a batch that throws is logged, never silently lost; leases cover a crash
-          inflight.push(sendBatch(action, batch).catch((err) =>
-            deps.logger.error("could not record a batch", { invocation, action, run_ids: batch.map((r) => r.run_id), error: String(err) })
-          ));
+    // rounds: claim until nothing is due, let the batches finish, and go
+    // again while failures scheduled retries that fall inside the window
+    for (let round = 0; round < 5 && !summary.followUp; round++) {
+      const failedBefore = summary.failed;
+      for (;;) {
+        if (deps.now().getTime() - started > config.budgetMs || summary.claimed >= config.maxRunsPerInvocation) {
+          summary.followUp = true;
+          break;
         }
+        const now = deps.now();
+        const rows = await db.executeSql<ClaimedRow>(
+          "select * from public.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
+          [config.claimBatch, now.toISOString(), config.lookaheadSeconds, invocation],
+        );
+        summary.claimed += rows.length;
+        const byAction = new Map<ActionType, RunToExecute[]>();
+        for (const row of rows) {
+          const list = byAction.get(row.action_type) ?? [];
+          list.push(toRun(row, now));
+          byAction.set(row.action_type, list);
+        }
+        for (const [action, runs] of byAction) {
+          runs.sort((a, b) => Date.parse(a.scheduled_time) - Date.parse(b.scheduled_time));
+          for (const batch of chunk(runs, config.actionBatch)) {
+            // a batch that throws is logged, never silently lost; leases cover a crash
+            inflight.push(sendBatch(action, batch).catch((err) =>
+              deps.logger.error("could not record a batch", { invocation, action, run_ids: batch.map((r) => r.run_id), error: String(err) })
+            ));
+          }
+        }
+        if (rows.length < config.claimBatch) break;
       }
-      if (rows.length < config.claimBatch) break;
+      await Promise.allSettled(inflight.splice(0));
+      if (summary.failed === failedBefore) break;
     }
-    await Promise.allSettled(inflight);
     if (summary.followUp) {
       await deps.fetch(`${deps.functionsUrl}/dispatcher`, {
         method: "POST",

@@ -60,8 +60,8 @@ test("web writes a notification for the task owner, with templates filled", asyn
   });
   const [result] = await call([run]);
   expect(result, result.error_message).toMatchObject({ status: "completed" });
-  const [row] = await sql`select user_id, title, message, channel, task_id from public.notifications where id = ${result.output.notification_id}`;
-  expect(row).toEqual({ user_id: ownerId, title: "Notify test done", message: `run ${run.run_id}`, channel: "web", task_id: taskId });
+  const [row] = await sql`select user_id, title, message, channel, task_id, data from public.notifications where id = ${result.output.notification_id}`;
+  expect(row).toEqual({ user_id: ownerId, title: "Notify test done", message: `run ${run.run_id}`, channel: "web", task_id: taskId, data: { triggered_by: "schedule" } });
 });
 
 test("email goes through the email API with an idempotency key", async () => {

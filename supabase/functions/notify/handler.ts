@@ -37,7 +37,7 @@ async function deliver(run: RunToExecute, payload: NotifyPayload, db: Db, deps: 
     case "web": {
       const [row] = await db.executeSql<{ id: string }>(
         `insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
-         values ($1, $2, $3, $4, $5, 'web', $6, $7, $8::jsonb) returning id`,
+         values ($1, $2, $3, $4, $5, 'web', $6, $7, $8::text::jsonb) returning id`,
         [payload.user_id ?? run.task.owner_id, renderTemplate(payload.title, ctx), renderTemplate(payload.message, ctx),
           payload.type, payload.priority, run.task_id, run.run_id, JSON.stringify({ triggered_by: run.triggered_by })],
       );

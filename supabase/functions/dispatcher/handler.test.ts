@@ -1,0 +1,120 @@
+// The dispatcher against the real database, with the real http action served
+// on a loopback port: claim, fan out one call per batch, one completion per
+// batch. Its clock is pinned in 2033, so only this file's runs are due.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { loopbackServer } from "../../../tests/helpers/loopback.ts";
+import { connect, stack } from "../../../tests/helpers/stack.ts";
+import { postgresDb } from "../_shared/db.ts";
+import { memoryLogger } from "../_shared/logger.ts";
+import { parseAllowList } from "../_shared/ssrf.ts";
+import { createHandler as createHttpHandler } from "../http/handler.ts";
+import { createHandler, type DispatcherDeps, tick } from "./handler.ts";
+
+const sql = connect();
+const T0 = new Date("2033-01-01T00:00:00.000Z");
+let functions: http.Server;
+let functionsUrl = "";
+let receiver: Awaited<ReturnType<typeof loopbackServer>>;
+let userId = "";
+const actionCalls: number[] = [];
+
+beforeAll(async () => {
+  receiver = await loopbackServer((req, res) => {
+    res.writeHead(req.url === "/fail" ? 503 : 200).end("ok");
+  });
+  const httpAction = createHttpHandler({
+    fetch, now: () => new Date(), sleep: async () => {}, resolve: async () => ["127.0.0.1"], logger: memoryLogger(),
+    auth: { serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
+  });
+  // the real http action, served the way the gateway serves it
+  functions = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    actionCalls.push(JSON.parse(body).runs.length);
+    const response = await httpAction(new Request(`http://fn${req.url}`, { method: req.method, headers: req.headers as HeadersInit, body }));
+    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
+  });
+  await new Promise<void>((r) => functions.listen(0, "127.0.0.1", r));
+  functionsUrl = `http://127.0.0.1:${(functions.address() as AddressInfo).port}/functions/v1`;
+  [{ id: userId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`dispatcher-${Date.now()}@test.local`}) returning id`;
+});
+
+afterAll(async () => {
+  await sql`delete from auth.users where id = ${userId}`;
+  await sql.end();
+  functions.close();
+  await receiver.close();
+});
+
+function deps(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
+  return {
+    db: postgresDb(stack.dbUrl),
+    fetch,
+    now: () => T0,
+    logger: memoryLogger(),
+    waitUntil: () => {},
+    auth: { serviceRoleKey, jwtSecret },
+    functionsUrl,
+    serviceRoleKey,
+    dispatcherSecret,
+    newId: () => crypto.randomUUID(),
+    config: { actionBatch: 3 },
+    ...overrides,
+  };
+}
+
+test("a tick claims every due run, calls the action once per batch and records the outcomes", async () => {
+  const taskIds: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    const [{ id }] = await sql`
+      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+      values (${`dispatch ${i}`}, 'manual', 'http', ${sql.json({ url: `${receiver.url}/${i === 6 ? "fail" : "ok"}`, method: "GET" })}, ${userId}, 1)
+      returning id`;
+    taskIds.push(id);
+    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
+  }
+  actionCalls.length = 0;
+  const summary = await tick(deps(), "test");
+  expect(summary).toMatchObject({ claimed: 7, completed: 6, failed: 1, batches: 3, followUp: false });
+  expect(actionCalls).toEqual([3, 3, 1]);
+  const rows = await sql`select status, output->>'status' as http_status from public.task_runs where task_id = any(${taskIds}) order by status`;
+  expect(rows.filter((r) => r.status === "completed")).toHaveLength(6);
+  expect(rows.filter((r) => r.status === "failed")).toEqual([{ status: "failed", http_status: "503" }]);
+});
+
+test("an action function that cannot be reached fails the batch's runs as retryable, loudly", async () => {
+  const [{ id }] = await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+    values ('unreachable', 'manual', 'http', ${sql.json({ url: `${receiver.url}/ok` })}, ${userId}, 2) returning id`;
+  await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
+  const logger = memoryLogger();
+  const summary = await tick(deps({ functionsUrl: "http://127.0.0.1:9/functions/v1", logger }), "test");
+  expect(summary.failed).toBeGreaterThanOrEqual(1);
+  const runs = await sql`select status, attempt, error_message from public.task_runs where task_id = ${id} order by attempt`;
+  expect(runs[0]).toMatchObject({ status: "failed", attempt: 1 });
+  expect(runs[0].error_message).toMatch(/could not call the http function/);
+  // the retry falls inside the lookahead, so the same invocation tries again
+  expect(runs[1]).toMatchObject({ status: "failed", attempt: 2 });
+  expect(runs).toHaveLength(2);
+  expect(logger.lines.some((l) => l.level === "warn" && l.run_id)).toBe(true);
+});
+
+test("only the service role or the dispatcher secret may call it", async () => {
+  const waited: Promise<unknown>[] = [];
+  const handler = createHandler(deps({ waitUntil: (p) => void waited.push(p) }));
+  const call = (token?: string) => handler(new Request("http://fn/dispatcher", {
+    method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: "{}",
+  }));
+  expect((await call()).status).toBe(401);
+  expect((await call(anonKey)).status).toBe(401);
+  const accepted = await call(dispatcherSecret);
+  expect(accepted.status).toBe(202);
+  expect(await accepted.json()).toMatchObject({ accepted: true, caller: "dispatcher" });
+  expect((await call(serviceRoleKey)).status).toBe(202);
+  expect(waited).toHaveLength(2);
+  await Promise.allSettled(waited);
+});
