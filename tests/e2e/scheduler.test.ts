@@ -53,8 +53,10 @@ beforeAll(async () => {
   secret = await asUser(async (tx) => (await tx`select public.my_signing_secret() as s`)[0].s);
 
   await insertTask("ping", { action_type: "http", schedule_cron: "* * * * *", action_payload: { url: `${receiver.url}/ok`, method: "POST", body: { task: "{{task.name}}" } } });
+  // a one-off at the next minute boundary: one due time, so its attempts are the only runs
+  const nextMinute = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000);
   await insertTask("broken", {
-    action_type: "http", schedule_cron: "* * * * *", max_attempts: 2, retry_backoff_seconds: 1,
+    action_type: "http", run_at: nextMinute, max_attempts: 2, retry_backoff_seconds: 1,
     action_payload: { url: `${receiver.url}/fail`, method: "POST", body: "{}" },
   });
   const workflow = await insertTask("workflow", { type: "manual", action_type: "ai-prompt", action_payload: { system: "terse" } });
