@@ -19,6 +19,8 @@ select
   coalesce(stats.runs_total, 0) as runs_total,
   coalesce(stats.runs_failed, 0) as runs_failed,
   coalesce(appr.pending, 0) as approval_requests,
+  coalesce(art.artifact_count, 0) as artifact_count,
+  cardinality(t.acceptance_criteria) as total_criteria,
   case
     when not t.is_active or t.next_run_at is null then 'idle'
     when t.next_run_at < now() - interval '2 minutes' then 'overdue'
@@ -37,8 +39,11 @@ left join lateral (
 left join lateral (
   select count(*) as pending from public.approvals a where a.task_id = t.id and a.status = 'pending'
 ) appr on true
+left join lateral (
+  select count(*) as artifact_count from public.artifacts a where a.task_id = t.id
+) art on true
 where t.deleted_at is null;
-comment on view public.task_summary is 'One row per task: last run status, run counts, pending approvals and urgency (seed 004).';
+comment on view public.task_summary is 'One row per task: last run status, run counts, pending approvals, artifacts, criteria and urgency (seed 004 task_summary, seed 001 task_progress).';
 
 create view public.active_tasks with (security_invoker = true) as
 select
