@@ -26,11 +26,16 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  -- referential actions still apply: deleting a user removes their events,
+  -- deleting a task or project clears the link (they run one trigger level down)
+  if pg_catalog.pg_trigger_depth() > 1 then
+    return case when tg_op = 'DELETE' then old else new end;
+  end if;
   raise exception 'events are append-only: % is not allowed', lower(tg_op)
     using errcode = '42501';
 end;
 $$;
-comment on function private.tg_events__append_only() is 'Keeps the event log immutable for everyone, service work included.';
+comment on function private.tg_events__append_only() is 'Keeps the event log immutable for everyone, service work included; only the foreign keys'' cascades may change it.';
 create trigger _010_append_only before update or delete on public.events
 for each row execute function private.tg_events__append_only();
 

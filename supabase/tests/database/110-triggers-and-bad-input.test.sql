@@ -1,7 +1,7 @@
 -- Triggers (updated_at, audit, profile creation, session cleanup, ownership)
 -- and every bad-input refusal, each with its message.
 begin;
-select plan(30);
+select plan(33);
 
 select tests.remember('u', tests.create_user('u'));
 select tests.remember('admin', tests.create_user('admin', 'admin'));
@@ -83,6 +83,14 @@ select is((select count(*)::int from public.sessions where user_id = tests.fx('u
 select is((select count(*)::int from public.sessions where user_id = tests.fx('admin')), 1, 'and leaves other users'' sessions alone');
 select is(public.cleanup_expired_sessions('2026-06-01'), 1, 'cleanup_expired_sessions removes what expired before p_now');
 select is((select schedule from cron.job where jobname = 'cleanup-expired-sessions'), '0 2 * * *', 'the sweep runs daily from pg_cron');
+
+-- events are append-only, but the foreign keys' cascades still apply
+insert into public.events (event_type, user_id, task_id) values ('kept', tests.fx('u'), tests.fx('b'));
+select throws_ok($$delete from public.events where event_type = 'kept'$$, '42501', 'events are append-only: delete is not allowed', 'even service work cannot delete an event');
+delete from public.tasks where id = tests.fx('b');
+select is((select task_id from public.events where event_type = 'kept'), null, 'deleting a task clears its events'' link');
+delete from auth.users where id = tests.fx('u');
+select is_empty($$select 1 from public.events where event_type = 'kept'$$, 'deleting a user removes their events');
 
 select * from finish();
 rollback;
