@@ -1,5 +1,6 @@
-// The two local stacks: `dev` for `npm start`, `test` for `npm test`, so a
-// test run never wipes a developer's data. Ports follow `supabase start`.
+// The local stacks: `dev` for `npm start`, `test` for `npm test` and `bench`
+// for `npm run bench`, so neither tests nor benchmarks touch a developer's
+// data. Ports follow `supabase start`.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -8,6 +9,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const ports = {
   dev: { api: 54321, db: 54322 },
   test: { api: 54331, db: 54332 },
+  bench: { api: 54341, db: 54342 },
 };
 
 export function getProfile(name = process.env.STACK_PROFILE ?? "dev") {

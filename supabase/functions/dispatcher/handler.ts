@@ -152,12 +152,17 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
     const reaped = await db.executeSql("select * from public.reap_expired_leases($1::timestamptz)", [deps.now().toISOString()]);
     summary.reaped = reaped.length;
     // rounds: claim until nothing is due, let the batches finish, and go
-    // again while failures scheduled retries that fall inside the window
-    for (let round = 0; round < 5 && !summary.followUp; round++) {
+    // again while failures scheduled retries that fall inside the window.
+    // Only work still waiting when the budget runs out (a full last claim)
+    // is handed to a follow-up invocation; retries can wait for the next tick.
+    let lastClaimFull = true;
+    let outOfBudget = false;
+    for (let round = 0; round < 5 && !outOfBudget; round++) {
       const failedBefore = summary.failed;
       for (;;) {
         if (deps.now().getTime() - started > config.budgetMs || summary.claimed >= config.maxRunsPerInvocation) {
-          summary.followUp = true;
+          outOfBudget = true;
+          summary.followUp = lastClaimFull;
           break;
         }
         const now = deps.now();
@@ -166,6 +171,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
           [config.claimBatch, now.toISOString(), config.lookaheadSeconds, invocation],
         );
         summary.claimed += rows.length;
+        lastClaimFull = rows.length === config.claimBatch;
         const byAction = new Map<ActionType, RunToExecute[]>();
         for (const row of rows) {
           const list = byAction.get(row.action_type) ?? [];
@@ -181,7 +187,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
             ));
           }
         }
-        if (rows.length < config.claimBatch) break;
+        if (!lastClaimFull) break;
       }
       await Promise.allSettled(inflight.splice(0));
       if (summary.failed === failedBefore) break;

@@ -1,0 +1,114 @@
+// Workload 1, drain: N due no-op jobs claimed, executed as no-ops and
+// recorded as completed, by us (set-based claim_due_runs + complete_runs),
+// graphile-worker and pg-boss. Each returns its wall time and checks that
+// every job ran exactly once.
+import postgres from "postgres";
+
+/** Ours: `workers` connections each claim a batch, "execute" it, complete it in one call. */
+export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 }) {
+  const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+  try {
+    await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    await sql`
+      insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
+      select 'drain ' || g, 'notify', '{"channel": "web", "title": "noop"}', '2000-01-01'::timestamptz, ${ownerId}
+      from generate_series(1, ${n}) g`;
+    await sql`vacuum analyze public.tasks`;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: workers }, async (_, w) => {
+      const conn = postgres(dbUrl, { max: 1, onnotice: () => {} });
+      try {
+        for (;;) {
+          const rows = await conn`select run_id from public.claim_due_runs(${batch}, now(), interval '0', ${`drain-${w}`}, null)`;
+          if (rows.length === 0) break;
+          const results = rows.map((r) => ({ run_id: r.run_id, status: "completed", retryable: false }));
+          await conn`select count(*) from public.complete_runs(${JSON.stringify(results)}::text::jsonb, now())`;
+        }
+      } finally {
+        await conn.end();
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    const [check] = await sql`
+      select count(*)::int as runs, count(distinct r.task_id)::int as tasks, count(*) filter (where r.status = 'completed')::int as completed
+      from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
+    if (check.runs !== n || check.tasks !== n || check.completed !== n) {
+      throw new Error(`ours: expected ${n} runs, each task once and completed; got ${JSON.stringify(check)}`);
+    }
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});
+    await sql.end();
+  }
+}
+
+/** graphile-worker with a no-op task, in its own database; `batching` turns on its local queue and batched completion. */
+export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
+  const { makeWorkerUtils, run } = await import("graphile-worker");
+  const utils = await makeWorkerUtils({ connectionString: dbUrl });
+  await utils.migrate();
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  let done = 0;
+  try {
+    await sql`
+      select count(*) from graphile_worker.add_jobs(array(
+        select row('noop', json_build_object('i', g), null, null, null, null, null, null)::graphile_worker.job_spec
+        from generate_series(1, ${n}) g))`;
+    const started = performance.now();
+    const finished = new Promise((resolve) => {
+      const runner = run({
+        connectionString: dbUrl,
+        concurrency,
+        noHandleSignals: true,
+        pollInterval: 50,
+        taskList: { noop: async () => { if (++done === n) resolve(runner); } },
+        ...(batching ? { preset: { worker: { localQueue: { size: 200 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } } : {}),
+      });
+    });
+    const runner = await (await finished);
+    // wait until the completions are written, not just handed over
+    for (;;) {
+      const [{ left }] = await sql`select count(*)::int as left from graphile_worker._private_jobs`;
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await runner.stop();
+    if (done !== n) throw new Error(`graphile-worker: ran ${done} of ${n}`);
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await sql.end();
+    await utils.release();
+  }
+}
+
+/** pg-boss in its own database, fetching `batchSize` jobs at a time. */
+export async function drainBoss({ dbUrl, n, batchSize }) {
+  const { PgBoss } = await import("pg-boss");
+  const boss = new PgBoss({ connectionString: dbUrl, max: 8, supervise: false, schedule: false });
+  boss.on("error", () => {});
+  await boss.start();
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await boss.createQueue("noop");
+    for (let i = 0; i < n; i += 1000) {
+      await boss.insert("noop", Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ data: { i: i + j } })));
+    }
+    let seen = 0;
+    const started = performance.now();
+    await boss.work("noop", { batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      seen += jobs.length;
+    });
+    for (;;) {
+      const [{ done }] = await sql`select count(*)::int as done from pgboss.job where name = 'noop' and state = 'completed'`;
+      if (done >= n) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (seen !== n) throw new Error(`pg-boss: handled ${seen} of ${n}`);
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await sql.end();
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+  }
+}

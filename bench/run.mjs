@@ -1,0 +1,136 @@
+// `npm run bench` (quick, about 5 minutes) or `npm run bench -- --full`:
+// our engine side by side with graphile-worker and pg-boss on the same
+// PostgreSQL, in the same run, reported as medians, ranges and ratios in
+// bench/RESULTS.md. Never part of `npm test` (bench/*.test.ts check the
+// workloads' own correctness there, on small sizes).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { psql } from "../scripts/lib/cluster.mjs";
+import { ensureNpmDeps } from "../scripts/lib/npm-deps.mjs";
+import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
+import { prepareDatabase, startServices, stopStack } from "../scripts/lib/stack.mjs";
+import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
+import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
+import { tickPrecision } from "./lib/precision.mjs";
+import { fmt, fmtSummary, repeat, summarize } from "./lib/stats.mjs";
+
+const full = process.argv.includes("--full");
+const reps = 3;
+const profile = getProfile("bench");
+const log = (m) => console.log(m);
+const sizes = {
+  drain: full ? [10_000, 100_000] : [10_000],
+  needle: full
+    ? [[10_000, 0], [100_000, 1_000_000], [1_000_000, 10_000_000]]
+    : [[10_000, 0], [100_000, 1_000_000]],
+  precisionTicks: full ? 5 : 1,
+  precisionRuns: 1000,
+  peakRuns: full ? 10_000 : 0,
+};
+
+function freshDatabase(name) {
+  psql(profile, { sql: `drop database if exists ${name} with (force)` });
+  psql(profile, { sql: `create database ${name} owner postgres` });
+  return profile.dbUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+function machine() {
+  const settings = execFileSync("psql", ["-X", "-At", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "supabase_admin", "-d", "postgres", "-c",
+    "select string_agg(name || '=' || setting || coalesce(unit, ''), ', ' order by name) from pg_settings where name in ('shared_buffers','work_mem','max_connections','synchronous_commit','fsync','max_wal_size','server_version')"],
+    { env: { ...process.env, PGPASSWORD: "postgres" }, encoding: "utf8" }).trim();
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; PostgreSQL: ${settings}`;
+}
+
+ensureNpmDeps(log);
+log(`Preparing a fresh bench stack (${profile.dbUrl})…`);
+prepareDatabase(profile, { fresh: true, seed: false, log });
+await startServices(profile);
+const sql = postgres(profile.dbUrl, { max: 1, onnotice: () => {} });
+const [{ id: ownerId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), 'bench@example.com') returning id`;
+await sql.end();
+
+const machineInfo = machine();
+const lines = [];
+const out = (s = "") => lines.push(s);
+const startedAt = new Date();
+
+try {
+  // 1. drain
+  out("## 1. Drain: due no-op jobs claimed, executed and recorded");
+  out("");
+  out("| jobs | system | jobs/s, median (range) | ours ÷ system |");
+  out("|---|---|---|---|");
+  for (const n of sizes.drain) {
+    log(`drain ${n}`);
+    const results = {};
+    results["ours (claim_due_runs + complete_runs, 4 connections, batch 500)"] = summarize(await repeat(reps, async () => (await drainOurs({ dbUrl: profile.dbUrl, ownerId, n })).perSecond));
+    for (const batching of [false, true]) {
+      results[`graphile-worker 0.18, concurrency 16, batching ${batching ? "on" : "off"}`] = summarize(await repeat(reps, async (i) =>
+        (await drainGraphile({ dbUrl: freshDatabase(`bench_gw_${batching ? "b" : "n"}_${i}`), n, batching })).perSecond));
+    }
+    for (const batchSize of [1, 100]) {
+      results[`pg-boss 12, batchSize ${batchSize}`] = summarize(await repeat(reps, async (i) =>
+        (await drainBoss({ dbUrl: freshDatabase(`bench_boss_${batchSize}_${i}`), n, batchSize })).perSecond));
+    }
+    const ours = Object.values(results)[0].median;
+    for (const [name, s] of Object.entries(results)) out(`| ${fmt(n)} | ${name} | ${fmtSummary(s)} | ${fmt(ours / s.median, 2)}× |`);
+  }
+  out("");
+
+  // 3. needle
+  out("## 3. Needle: claiming 1,000 when 1% of the tasks are due");
+  out("");
+  out("| tasks | task_runs | claim latency ms, median (range) | ÷ smallest | sequential scan on the hot path |");
+  out("|---|---|---|---|---|");
+  let baseline = null;
+  for (const [tasks, runs] of sizes.needle) {
+    log(`needle ${tasks} tasks, ${runs} runs`);
+    await seedNeedle({ dbUrl: profile.dbUrl, ownerId, tasks, runs });
+    await measureClaim({ dbUrl: profile.dbUrl }); // warm the cache
+    const s = summarize(await repeat(5, async () => (await measureClaim({ dbUrl: profile.dbUrl })).ms));
+    const plans = await hotPathPlans({ dbUrl: profile.dbUrl });
+    baseline ??= s.median;
+    out(`| ${fmt(tasks)} | ${fmt(runs)} | ${fmtSummary(s, 1)} | ${fmt(s.median / baseline, 2)} | ${plans.seqScan ? "yes" : "no"} |`);
+    if (plans.seqScan) out(`\n<details><summary>plans</summary>\n\n\`\`\`\n${plans.due}\n\n${plans.queued}\n\n${plans.latest}\n\`\`\`\n</details>\n`);
+  }
+  const reset = postgres(profile.dbUrl, { max: 1, onnotice: () => {} });
+  await reset`delete from public.tasks where owner_id = ${ownerId}`;
+  await reset.end();
+  out("");
+
+  // 4 and 5. tick precision and cost
+  out("## 4. Tick precision and 5. cost, through pg_cron → pg_net → dispatcher → http → echo");
+  out("");
+  out("| tick | runs | failed | lateness p50 ms | p99 ms | max ms | invocations / 1,000 runs | SQL statements / 1,000 runs | WAL bytes / 1,000 runs | dispatcher peak RSS MB |");
+  out("|---|---|---|---|---|---|---|---|---|---|");
+  for (let t = 0; t < sizes.precisionTicks; t++) {
+    log(`precision tick ${t + 1}`);
+    const r = await tickPrecision({ dbUrl: profile.dbUrl, adminDbUrl: profile.adminDbUrl, apiUrl: profile.apiUrl, logDir: profile.logDir, ownerId, n: sizes.precisionRuns, log });
+    out(`| ${t + 1} | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${r.dispatcherPeakMb === null ? "n/a" : fmt(r.dispatcherPeakMb)} |`);
+  }
+  if (sizes.peakRuns) {
+    log(`dispatcher peak with ${sizes.peakRuns} runs in one tick`);
+    const r = await tickPrecision({ dbUrl: profile.dbUrl, adminDbUrl: profile.adminDbUrl, apiUrl: profile.apiUrl, logDir: profile.logDir, ownerId, n: sizes.peakRuns, log });
+    out(`| ${fmt(sizes.peakRuns)} in one tick | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${r.dispatcherPeakMb === null ? "n/a" : fmt(r.dispatcherPeakMb)} |`);
+  }
+  out("");
+} finally {
+  await stopStack(profile);
+}
+
+const header = [
+  "# Benchmark results",
+  "",
+  `Produced by \`npm run bench${full ? " -- --full" : ""}\` on ${startedAt.toISOString()} (${full ? "full" : "quick"} run; ${reps} repetitions per drain figure, 5 per needle figure).`,
+  "",
+  `Machine: ${machineInfo}.`,
+  "",
+  "All systems run against the same PostgreSQL cluster (the bench profile, 127.0.0.1:54342) in the same run; ratios are what to read, absolute figures move with the shared machine.",
+  "",
+];
+const body = [...header, ...lines, ...fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8").split("\n")].join("\n");
+fs.writeFileSync(path.join(repoRoot, "bench/RESULTS.md"), body);
+log(body);
