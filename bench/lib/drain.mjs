@@ -44,8 +44,10 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
 
 /** graphile-worker with a no-op task, in its own database; `batching` turns on its local queue and batched completion. */
 export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
-  const { makeWorkerUtils, run } = await import("graphile-worker");
-  const utils = await makeWorkerUtils({ connectionString: dbUrl });
+  const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
+  // its default logger prints a line per job, which would be measured too
+  const logger = new Logger(() => () => {});
+  const utils = await makeWorkerUtils({ connectionString: dbUrl, logger });
   await utils.migrate();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   let done = 0;
@@ -59,6 +61,7 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
       const runner = run({
         connectionString: dbUrl,
         concurrency,
+        logger,
         noHandleSignals: true,
         pollInterval: 50,
         taskList: { noop: async () => { if (++done === n) resolve(runner); } },

@@ -2,24 +2,32 @@
 -- queued runs, under FOR UPDATE SKIP LOCKED, so concurrent dispatchers never
 -- get the same run.
 
--- a prerequisite is satisfied when its latest finished run matches the edge
+-- one edge: the prerequisite's latest finished run matches the edge type
+create or replace function private.edge_satisfied(p_prerequisite uuid, p_dependency_type text) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select coalesce((
+    select case p_dependency_type
+      when 'success' then r.status = 'completed'
+      when 'failure' then r.status = 'failed'
+      else true
+    end
+    from public.task_runs r
+    where r.task_id = p_prerequisite and r.status in ('completed', 'failed')
+    order by r.scheduled_time desc, r.attempt desc
+    limit 1
+  ), false)
+$$;
+comment on function private.edge_satisfied(uuid, text) is 'True when the prerequisite''s latest finished run matches the edge: success, failure, or always (either).';
+
 create or replace function private.dependencies_satisfied(p_task_id uuid) returns boolean
 language sql stable
 set search_path = ''
 as $$
   select not exists (
-    select 1
-    from public.task_dependencies d
-    left join lateral (
-      select r.status from public.task_runs r
-      where r.task_id = d.depends_on_task_id and r.status in ('completed', 'failed')
-      order by r.scheduled_time desc, r.attempt desc
-      limit 1
-    ) latest on true
-    where d.task_id = p_task_id
-      and (latest.status is null
-        or (d.dependency_type = 'success' and latest.status <> 'completed')
-        or (d.dependency_type = 'failure' and latest.status <> 'failed'))
+    select 1 from public.task_dependencies d
+    where d.task_id = p_task_id and not private.edge_satisfied(d.depends_on_task_id, d.dependency_type)
   )
 $$;
 comment on function private.dependencies_satisfied(uuid) is 'True when every prerequisite''s latest finished run matches its edge: success, failure, or always.';

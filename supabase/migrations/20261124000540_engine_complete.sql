@@ -114,17 +114,9 @@ begin
       and (d.dependency_type = 'always' or (d.dependency_type = 'success') = (j.status = 'completed'))
       -- the other prerequisites (this statement cannot see the run it just finished)
       and not exists (
-        select 1
-        from public.task_dependencies o
-        left join lateral (
-          select r.status from public.task_runs r
-          where r.task_id = o.depends_on_task_id and r.status in ('completed', 'failed')
-          order by r.scheduled_time desc, r.attempt desc limit 1
-        ) latest on true
+        select 1 from public.task_dependencies o
         where o.task_id = d.task_id and o.depends_on_task_id <> j.task_id
-          and (latest.status is null
-            or (o.dependency_type = 'success' and latest.status <> 'completed')
-            or (o.dependency_type = 'failure' and latest.status <> 'failed'))
+          and not private.edge_satisfied(o.depends_on_task_id, o.dependency_type)
       )
     returning id
   )
