@@ -88,7 +88,8 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
 /** pg-boss in its own database, fetching `batchSize` jobs at a time. */
 export async function drainBoss({ dbUrl, n, batchSize }) {
   const { PgBoss } = await import("pg-boss");
-  const boss = new PgBoss({ connectionString: dbUrl, max: 8, supervise: false, schedule: false });
+  // tuned: a short stats cache so burst mode engages, and 16 local workers when fetching one job at a time
+  const boss = new PgBoss({ connectionString: dbUrl, max: 20, schedule: false, queueCacheIntervalSeconds: 1, monitorIntervalSeconds: 1 });
   boss.on("error", () => {});
   await boss.start();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -99,7 +100,10 @@ export async function drainBoss({ dbUrl, n, batchSize }) {
     }
     let seen = 0;
     const started = performance.now();
-    await boss.work("noop", { batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+    const tuning = batchSize === 1
+      ? { localConcurrency: 16, burstWhenReadyExceeds: 1 }
+      : { burstWhenBatchFull: true };
+    await boss.work("noop", { batchSize, pollingIntervalSeconds: 0.5, ...tuning }, async (jobs) => {
       seen += jobs.length;
     });
     for (;;) {
