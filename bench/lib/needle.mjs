@@ -63,8 +63,9 @@ export async function hotPathPlans({ dbUrl }) {
     const queued = await plan(`select r.id from public.task_runs r join public.tasks t on t.id = r.task_id
       where r.status = 'queued' and r.scheduled_time <= now() and t.deleted_at is null
       order by t.priority desc, r.scheduled_time limit 1000 for update of r skip locked`);
+    const [{ id }] = await sql`select id from public.tasks limit 1`;
     const latest = await plan(`select r.status from public.task_runs r
-      where r.task_id = (select id from public.tasks limit 1) and r.status in ('completed', 'failed')
+      where r.task_id = '${id}' and r.status in ('completed', 'failed')
       order by r.scheduled_time desc, r.attempt desc limit 1`);
     return { due, queued, latest, seqScan: [due, queued, latest].some((p) => /Seq Scan on (tasks|task_runs)/.test(p)) };
   } finally {

@@ -117,7 +117,8 @@ end;
 $$;
 comment on function private.tg_tasks__validate() is 'Refuses bad task input with messages that say what to fix.';
 
-create trigger _010_validate before insert or update on public.tasks
+-- only when the columns it checks are written: the engine's next_run_at bookkeeping skips it
+create trigger _010_validate before insert or update of action_type, type, schedule_cron, schedule_interval, run_at, timezone on public.tasks
 for each row execute function private.tg_tasks__validate();
 
 create or replace function private.tg_tasks__guard_ownership() returns trigger
@@ -135,7 +136,7 @@ end;
 $$;
 comment on function private.tg_tasks__guard_ownership() is 'owner_id and created_by default to auth.uid(); only admins (or service work) change them later.';
 
-create trigger _020_guard_ownership before update on public.tasks
+create trigger _020_guard_ownership before update of owner_id, created_by on public.tasks
 for each row execute function private.tg_tasks__guard_ownership();
 
 alter table public.tasks enable row level security;

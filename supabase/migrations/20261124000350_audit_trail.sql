@@ -44,7 +44,7 @@ declare
 begin
   if tg_op = 'UPDATE' then
     for v_key in select jsonb_object_keys(v_new) loop
-      if v_key not in ('updated_at', 'search') and v_new -> v_key is distinct from v_old -> v_key then
+      if v_key not in ('updated_at', 'search', 'next_run_at', 'last_run_at') and v_new -> v_key is distinct from v_old -> v_key then
         v_old_changed := v_old_changed || pg_catalog.jsonb_build_object(v_key, v_old -> v_key);
         v_new_changed := v_new_changed || pg_catalog.jsonb_build_object(v_key, v_new -> v_key);
       end if;
@@ -78,7 +78,16 @@ $$;
 comment on function private.tg__audit() is 'Records inserts, updates (changed columns only) and deletes in audit_trail.';
 revoke execute on function private.tg__audit() from public, anon, authenticated;
 
-create trigger _900_audit after insert or update or delete on public.tasks
+-- the engine advances next_run_at and last_run_at on every claim and
+-- completion; that bookkeeping is not an audited change, so updates are
+-- audited only when a column a person sets is written
+create trigger _900_audit after insert or delete on public.tasks
+for each row execute function private.tg__audit('id');
+create trigger _901_audit_update after update of
+  name, description, type, schedule_cron, schedule_interval, run_at, timezone, is_active, action_type, action_payload,
+  priority, tags, metadata, acceptance_criteria, constraints, max_attempts, retry_backoff_seconds, retry_backoff_max_seconds,
+  timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at
+on public.tasks
 for each row execute function private.tg__audit('id');
 create trigger _900_audit after insert or update or delete on public.task_dependencies
 for each row execute function private.tg__audit('task_id');

@@ -43,5 +43,5 @@ end;
 $$;
 comment on function private.tg_tasks__schedule() is 'Computes next_run_at on insert and schedule changes; on resume, skips missed times for misfire_policy skip.';
 
-create trigger _030_schedule before insert or update on public.tasks
+create trigger _030_schedule before insert or update of schedule_cron, schedule_interval, run_at, timezone, is_active, misfire_policy on public.tasks
 for each row execute function private.tg_tasks__schedule();

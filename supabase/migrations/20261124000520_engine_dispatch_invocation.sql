@@ -31,6 +31,19 @@ revoke execute on function private.invoke_dispatcher(text) from public, anon, au
 -- work that should start now (manual runs, events, approvals) wakes the
 -- dispatcher at once instead of waiting for the minute tick; without Vault
 -- entries it only warns, and the next tick picks the work up
+create or replace function private.wake_dispatcher(p_reason text default 'immediate') returns void
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  perform private.invoke_dispatcher(p_reason);
+exception when sqlstate '55000' then
+  raise warning '%', sqlerrm;
+end;
+$$;
+comment on function private.wake_dispatcher(text) is 'invoke_dispatcher for immediate work: warns instead of failing when the Vault entries are missing.';
+revoke execute on function private.wake_dispatcher(text) from public, anon, authenticated;
+
 create or replace function private.tg_task_runs__wake_dispatcher() returns trigger
 language plpgsql security definer
 set search_path = ''
@@ -40,21 +53,14 @@ begin
     select 1 from new_runs
     where status = 'queued' and scheduled_time <= private.clock_now() + interval '5 seconds'
   ) then
-    begin
-      perform private.invoke_dispatcher('immediate');
-    exception when sqlstate '55000' then
-      raise warning '%', sqlerrm;
-    end;
+    perform private.wake_dispatcher('immediate');
   end if;
   return null;
 end;
 $$;
-comment on function private.tg_task_runs__wake_dispatcher() is 'Wakes the dispatcher when runs become due now (manual, event, approval), after commit via pg_net.';
+comment on function private.tg_task_runs__wake_dispatcher() is 'Wakes the dispatcher when runs are queued due now (manual, event, dependency), after commit via pg_net.';
 revoke execute on function private.tg_task_runs__wake_dispatcher() from public, anon, authenticated;
 
 create trigger _900_wake_dispatcher after insert on public.task_runs
-referencing new table as new_runs
-for each statement execute function private.tg_task_runs__wake_dispatcher();
-create trigger _901_wake_dispatcher_on_update after update on public.task_runs
 referencing new table as new_runs
 for each statement execute function private.tg_task_runs__wake_dispatcher();

@@ -117,6 +117,7 @@ begin
   if p_approve then
     update public.approvals set status = 'approved', approved_by = v_uid, approved_at = p_now, notes = p_notes where id = p_approval_id;
     update public.task_runs set status = 'queued' where id = v_approval.run_id and status = 'awaiting_approval';
+    perform private.wake_dispatcher('approval');
     return 'approved';
   end if;
   update public.approvals set status = 'rejected', rejected_by = v_uid, rejected_at = p_now, notes = p_notes where id = p_approval_id;

@@ -166,5 +166,5 @@ end;
 $$;
 comment on function private.tg_tasks__validate_payload() is 'Refuses a task whose action_payload does not match its action''s schema.';
 
-create trigger _011_validate_payload before insert or update on public.tasks
+create trigger _011_validate_payload before insert or update of action_type, action_payload on public.tasks
 for each row execute function private.tg_tasks__validate_payload();
