@@ -78,7 +78,6 @@ create index tasks_due_idx on public.tasks (next_run_at, priority)
 create index tasks_priority_idx on public.tasks (priority);
 create index tasks_created_at_idx on public.tasks (created_at desc);
 create index tasks_tags_idx on public.tasks using gin (tags);
-create index tasks_action_payload_idx on public.tasks using gin (action_payload jsonb_path_ops);
 create index tasks_search_idx on public.tasks using gin (search);
 
 create trigger _100_set_updated_at before update on public.tasks

@@ -43,7 +43,6 @@ create index task_runs_start_time_idx on public.task_runs (start_time desc);
 create index task_runs_queued_idx on public.task_runs (scheduled_time) where status = 'queued';
 create index task_runs_lease_idx on public.task_runs (lease_expires_at) where status = 'running';
 create index task_runs_created_at_idx on public.task_runs (created_at);
-create index task_runs_output_idx on public.task_runs using gin (output jsonb_path_ops);
 
 create trigger _100_set_updated_at before update on public.task_runs
 for each row execute function private.tg__set_updated_at();
