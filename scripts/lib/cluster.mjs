@@ -37,12 +37,21 @@ function asClusterOwner(bin, args, opts) {
   return run(bin, args, opts);
 }
 
-let bindir;
+const serverBinDir = "/usr/lib/postgresql/15/bin";
+
+function pgConfig(flag, fallback) {
+  for (const bin of [path.join(serverBinDir, "pg_config"), "pg_config"]) {
+    try {
+      return execFileSync(bin, [flag], { encoding: "utf8" }).trim();
+    } catch { /* not this one */ }
+  }
+  return fallback;
+}
+
+/** A PostgreSQL 15 server binary (Debian keeps them outside PATH). */
 export function pgBin(name) {
-  bindir ??= execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
-  // Debian's pg_config may belong to the client package; the server lives under /usr/lib/postgresql/15
-  const candidates = [path.join(bindir, name), `/usr/lib/postgresql/15/bin/${name}`];
-  return candidates.find((c) => fs.existsSync(c)) ?? name;
+  const candidate = path.join(serverBinDir, name);
+  return fs.existsSync(candidate) ? candidate : name;
 }
 
 const debianPackages = [
@@ -68,7 +77,7 @@ export function ensureSystemPackages(log = console.log) {
 
 /** Copies a stand-in extension's control and script files into PostgreSQL's extension directory. */
 export function installExtensionFiles(files) {
-  const sharedir = execFileSync(pgBin("pg_config"), ["--sharedir"], { encoding: "utf8" }).trim();
+  const sharedir = pgConfig("--sharedir", "/usr/share/postgresql/15");
   const target = path.join(sharedir, "extension");
   for (const file of files) {
     const dest = path.join(target, path.basename(file));
