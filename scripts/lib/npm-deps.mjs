@@ -10,7 +10,11 @@ export function ensureNpmDeps(log = console.log) {
   const installed = path.join(repoRoot, "node_modules/.package-lock.json");
   const fresh = fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs;
   if (fresh && fs.existsSync(path.join(repoRoot, "node_modules/.bin/supabase"))) return;
-  log("Installing npm dependencies (npm ci)…");
-  const res = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: repoRoot, stdio: "inherit" });
-  if (res.status !== 0) throw new Error("npm ci failed; see the output above");
+  // `npm install`, not `npm ci`: it installs the locked versions all the same,
+  // but npm 11 here records only this platform's optional binaries (deno,
+  // supabase) in the lockfile, and `npm ci` refuses a lockfile without the
+  // other platforms' entries
+  log("Installing npm dependencies from package-lock.json…");
+  const res = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: repoRoot, stdio: "inherit" });
+  if (res.status !== 0) throw new Error("npm install failed; see the output above");
 }
