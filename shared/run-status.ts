@@ -1,0 +1,49 @@
+// The run states and the task kinds, each one frozen list mirrored by the
+// database (an enum type or a check constraint in supabase/migrations), and a
+// zod enum built from that list. shared/run-status.test.ts compares every list
+// with the live database, so neither side can change alone.
+//
+// Pure: no I/O, runs in Deno (Edge Functions) and Node (vitest) alike.
+import { z } from "zod";
+
+/** `public.run_status`, in the enum's order. Seed 000's states plus queued and awaiting_approval. */
+export const RUN_STATUSES = Object.freeze(
+  ["queued", "awaiting_approval", "running", "completed", "failed", "cancelled", "skipped"] as const,
+);
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** Run states that are over: nothing more will happen to the run. */
+export const FINISHED_RUN_STATUSES = Object.freeze(["completed", "failed", "cancelled", "skipped"] as const);
+/** Run states the engine still owns: waiting for its time, a human, or a worker. */
+export const OPEN_RUN_STATUSES = Object.freeze(["queued", "awaiting_approval", "running"] as const);
+
+/** True when nothing more will happen to a run in this state. */
+export function isFinishedRunStatus(status: RunStatus): boolean {
+  return (FINISHED_RUN_STATUSES as readonly string[]).includes(status);
+}
+
+/** `tasks.type` (check tasks_type_check): how runs start. Seed categories such as "Reminder" are tags. */
+export const TASK_TYPES = Object.freeze(["scheduled", "event", "manual"] as const);
+export const TaskType = z.enum(TASK_TYPES);
+export type TaskType = z.infer<typeof TaskType>;
+
+/** `tasks.action_type` (check tasks_action_type_check): exactly the Edge Function names. */
+export const ACTION_TYPES = Object.freeze(["http", "ai-prompt", "notify"] as const);
+export const ActionType = z.enum(ACTION_TYPES);
+export type ActionType = z.infer<typeof ActionType>;
+
+/** `tasks.overlap_policy` (check tasks_overlap_policy_check): a run still going at the next due time. */
+export const OVERLAP_POLICIES = Object.freeze(["skip", "queue", "allow"] as const);
+export const OverlapPolicy = z.enum(OVERLAP_POLICIES);
+export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
+
+/** `tasks.misfire_policy` (check tasks_misfire_policy_check): due times missed while the scheduler was down. */
+export const MISFIRE_POLICIES = Object.freeze(["skip", "run_once"] as const);
+export const MisfirePolicy = z.enum(MISFIRE_POLICIES);
+export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
+
+/** `public.task_priority`, in the enum's (and the claim's) order: low < medium < high < critical. */
+export const TASK_PRIORITIES = Object.freeze(["low", "medium", "high", "critical"] as const);
+export const TaskPriority = z.enum(TASK_PRIORITIES);
+export type TaskPriority = z.infer<typeof TaskPriority>;
