@@ -118,10 +118,44 @@ begin
 end;
 $$;
 
+-- what a statement does as someone, without keeping its effects: runs p_sql
+-- as p_who (a user label, 'anon' or 'service_role') inside a subtransaction
+-- that is always rolled back, and returns the number of rows it touched or
+-- returned ('0', '1', ...) or the SQLSTATE it failed with ('42501', ...).
+-- the role, the claims and the rows all go back with the subtransaction, so
+-- a table-driven matrix can try every role on the same fixtures.
+create or replace function tests.outcome_as(p_who text, p_sql text) returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rows bigint;
+  v_state text;
+begin
+  begin
+    case p_who
+      when 'anon' then perform tests.authenticate_as_anon();
+      when 'service_role' then perform tests.authenticate_as_service_role();
+      else perform tests.authenticate_as(p_who);
+    end case;
+    execute p_sql;
+    get diagnostics v_rows = row_count;
+    raise exception using errcode = 'TSTUN', message = 'tests.outcome_as: undo';
+  exception when others then
+    v_state := sqlstate;
+  end;
+  if v_state = 'TSTUN' then
+    return v_rows::text;
+  end if;
+  return v_state;
+end;
+$$;
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 begin;
-select plan(1);
+select plan(2);
 select has_function('tests', 'authenticate_as', array['text'], 'the test helpers are installed');
+select has_function('tests', 'outcome_as', array['text', 'text'], 'the matrix helper is installed');
 select * from finish();
 rollback;
