@@ -13,6 +13,7 @@ import { ensureNpmDeps } from "../scripts/lib/npm-deps.mjs";
 import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
 import { prepareDatabase, startServices, stopStack } from "../scripts/lib/stack.mjs";
 import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
+import { echoCeiling, fanoutBoss, fanoutGraphile, fanoutOurs, startEcho } from "./lib/fanout.mjs";
 import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
 import { tickPrecision } from "./lib/precision.mjs";
 import { fmt, fmtSummary, repeat, summarize } from "./lib/stats.mjs";
@@ -80,6 +81,35 @@ try {
     }
     const ours = Object.values(results)[0].median;
     for (const [name, s] of Object.entries(results)) out(`| ${fmt(n)} | ${name} | ${fmtSummary(s)} | ${fmt(ours / s.median, 2)}× |`);
+  }
+  out("");
+
+  // 2. HTTP fan-out
+  out("## 2. HTTP fan-out: due HTTP jobs against a loopback echo server");
+  out("");
+  const echo = await startEcho(54349);
+  try {
+    const n = 10_000;
+    log(`fan-out ${n}`);
+    const ceiling = summarize(await repeat(reps, () => echoCeiling(echo.url, n)));
+    const fan = {
+      "ours (pg_net → dispatcher → http function, gateway, batches of 200)": summarize(await repeat(reps, async () =>
+        (await fanoutOurs({ dbUrl: profile.dbUrl, ownerId, url: echo.url, n })).perSecond)),
+      "graphile-worker 0.18, concurrency 64, batching on": summarize(await repeat(reps, async (i) =>
+        (await fanoutGraphile({ dbUrl: freshDatabase(`bench_fan_gw_${i}`), url: echo.url, n })).perSecond)),
+      "pg-boss 12, batchSize 100, 4 local workers": summarize(await repeat(reps, async (i) =>
+        (await fanoutBoss({ dbUrl: freshDatabase(`bench_fan_boss_${i}`), url: echo.url, n })).perSecond)),
+    };
+    out(`Echo server ceiling (64 concurrent POSTs from Node): ${fmtSummary(ceiling)} requests/s.`);
+    out("");
+    out("| jobs | system | jobs/s, median (range) | fraction of the echo ceiling | ours ÷ system |");
+    out("|---|---|---|---|---|");
+    const ours = Object.values(fan)[0].median;
+    for (const [name, s] of Object.entries(fan)) {
+      out(`| ${fmt(n)} | ${name} | ${fmtSummary(s)} | ${fmt(s.median / ceiling.median, 2)} | ${fmt(ours / s.median, 2)}× |`);
+    }
+  } finally {
+    echo.stop();
   }
   out("");
 

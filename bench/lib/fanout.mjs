@@ -1,0 +1,132 @@
+// Workload 2, HTTP fan-out: N due HTTP jobs against a loopback echo server,
+// ours end to end (pg_net → dispatcher → http function under the local
+// gateway), the peers running the same fetch in their handlers. The echo
+// server runs in its own process, and its ceiling is measured first, so each
+// system is reported as a fraction of what the receiver can take.
+import { spawn } from "node:child_process";
+import postgres from "postgres";
+
+const ECHO_SOURCE = `
+const http = require("node:http");
+http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+}).listen(Number(process.argv[1]), "127.0.0.1", () => console.log("ready"));
+`;
+
+export async function startEcho(port) {
+  const child = spawn(process.execPath, ["-e", ECHO_SOURCE, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    child.stdout.once("data", resolve);
+    child.once("exit", (code) => reject(new Error(`echo server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/echo`, stop: () => child.kill("SIGTERM") };
+}
+
+/** The receiver's own ceiling: as many POSTs as it answers with 64 in flight. */
+export async function echoCeiling(url, n) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next++ < n) {
+      const res = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      await res.arrayBuffer();
+    }
+  }));
+  return n / ((performance.now() - started) / 1000);
+}
+
+/** Ours: N due http tasks, one wake of the dispatcher, until every run is recorded. */
+export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    await sql`
+      insert into public.tasks (name, action_type, action_payload, run_at, owner_id, max_attempts)
+      select 'fanout ' || g, 'http', ${sql.json({ url, method: "POST", body: { run: "{{run.id}}" } })}, now() - interval '1 hour', ${ownerId}, 1
+      from generate_series(1, ${n}) g`;
+    const started = performance.now();
+    await sql`select private.invoke_dispatcher('bench')`;
+    for (;;) {
+      const [{ done, failed }] = await sql`
+        select count(*) filter (where r.status in ('completed', 'failed'))::int as done, count(*) filter (where r.status = 'failed')::int as failed
+        from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
+      if (done >= n) {
+        const seconds = (performance.now() - started) / 1000;
+        if (failed > 0) throw new Error(`ours: ${failed} of ${n} http runs failed`);
+        return { seconds, perSecond: n / seconds };
+      }
+      if (performance.now() - started > 600_000) throw new Error(`ours: only ${done} of ${n} runs finished in 10 minutes`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});
+    await sql.end();
+  }
+}
+
+async function post(url) {
+  const res = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`echo answered ${res.status}`);
+}
+
+export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64 }) {
+  const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
+  const logger = new Logger(() => () => {});
+  const utils = await makeWorkerUtils({ connectionString: dbUrl, logger });
+  await utils.migrate();
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  let done = 0;
+  try {
+    await sql`
+      select count(*) from graphile_worker.add_jobs(array(
+        select row('fetch', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec from generate_series(1, ${n})))`;
+    const started = performance.now();
+    const runner = await new Promise((resolve) => {
+      const r = run({
+        connectionString: dbUrl, concurrency, logger, noHandleSignals: true, pollInterval: 50,
+        preset: { worker: { localQueue: { size: 200 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+        taskList: { fetch: async () => { await post(url); if (++done === n) resolve(r); } },
+      });
+    });
+    const ready = await runner;
+    for (;;) {
+      const [{ left }] = await sql`select count(*)::int as left from graphile_worker._private_jobs`;
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await ready.stop();
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await sql.end();
+    await utils.release();
+  }
+}
+
+export async function fanoutBoss({ dbUrl, url, n }) {
+  const { PgBoss } = await import("pg-boss");
+  const boss = new PgBoss({ connectionString: dbUrl, max: 20, schedule: false, queueCacheIntervalSeconds: 1, monitorIntervalSeconds: 1 });
+  boss.on("error", () => {});
+  await boss.start();
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await boss.createQueue("fetch");
+    for (let i = 0; i < n; i += 1000) await boss.insert("fetch", Array.from({ length: Math.min(1000, n - i) }, () => ({ data: {} })));
+    const started = performance.now();
+    await boss.work("fetch", { batchSize: 100, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
+      await Promise.all(jobs.map(() => post(url)));
+    });
+    for (;;) {
+      const [{ done }] = await sql`select count(*)::int as done from pgboss.job where name = 'fetch' and state = 'completed'`;
+      if (done >= n) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await sql.end();
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+  }
+}
