@@ -17,11 +17,12 @@ export async function seedNeedle({ dbUrl, ownerId, tasks, runs }) {
     for (let done = 0; done < runs; done += 1_000_000) {
       await sql`
         insert into public.task_runs (task_id, scheduled_time, start_time, end_time, status, attempt, triggered_by)
-        select ids.ids[1 + (g % cardinality(ids.ids))], '2001-01-01'::timestamptz + g * interval '1 second',
+        select t.id, '2001-01-01'::timestamptz + g * interval '1 second',
           '2001-01-01'::timestamptz + g * interval '1 second', '2001-01-01'::timestamptz + g * interval '1 second' + interval '1 second',
           'completed', 1, 'schedule'
-        from (select array_agg(id) as ids from (select id from public.tasks where owner_id = ${ownerId} limit 10000) s) ids,
-          generate_series(1, ${Math.min(1_000_000, runs - done)}) g`;
+        from generate_series(1, ${Math.min(1_000_000, runs - done)}) g
+        join (select id, (row_number() over ()) - 1 as k from public.tasks where owner_id = ${ownerId} limit 10000) t
+          on t.k = g % least(10000, ${tasks})`;
     }
     await sql`vacuum analyze public.tasks`;
     await sql`vacuum analyze public.task_runs`;

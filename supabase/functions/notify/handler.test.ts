@@ -64,6 +64,23 @@ test("web writes a notification for the task owner, with templates filled", asyn
   expect(row).toEqual({ user_id: ownerId, title: "Notify test done", message: `run ${run.run_id}`, channel: "web", task_id: taskId, data: { triggered_by: "schedule" } });
 });
 
+test("web refuses a user_id the task is not shared with", async () => {
+  const [{ id: runId }] = await sql`insert into public.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
+  const [{ id: stranger }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`stranger-${Date.now()}@test.local`}) returning id`;
+  try {
+    const run = runOf({ channel: "web", title: "spam", user_id: stranger }, {
+      action_type: "notify", task_id: taskId, run_id: runId, task: { ...runOf({}).task, id: taskId, owner_id: ownerId },
+    });
+    const [result] = await call([run]);
+    expect(result).toMatchObject({ status: "failed", retryable: false });
+    expect(result.error_message).toMatch(/neither the task's owner nor someone it is shared with/);
+    const [{ count }] = await sql`select count(*)::int as count from public.notifications where user_id = ${stranger}`;
+    expect(count).toBe(0);
+  } finally {
+    await sql`delete from auth.users where id = ${stranger}`;
+  }
+});
+
 test("email goes through the email API with an idempotency key", async () => {
   const run = runOf({ channel: "email", to: ["ops@example.com"], subject: "{{task.name}} failed", message: "see run {{run.id}}" }, { action_type: "notify" });
   const [result] = await call([run]);

@@ -35,12 +35,17 @@ async function deliver(run: RunToExecute, payload: NotifyPayload, db: Db, deps: 
   const ctx = templateContext(run);
   switch (payload.channel) {
     case "web": {
+      // a task may notify its owner and the people it is shared with, nobody else
       const [row] = await db.executeSql<{ id: string }>(
         `insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
-         values ($1, $2, $3, $4, $5, 'web', $6, $7, $8::text::jsonb) returning id`,
+         select $1, $2, $3, $4, $5, 'web', $6, $7, $8::text::jsonb
+         where exists (select 1 from public.tasks t where t.id = $6 and t.owner_id = $1)
+            or exists (select 1 from public.task_permissions p where p.task_id = $6 and p.user_id = $1 and p.can_view)
+         returning id`,
         [payload.user_id ?? run.task.owner_id, renderTemplate(payload.title, ctx), renderTemplate(payload.message, ctx),
           payload.type, payload.priority, run.task_id, run.run_id, JSON.stringify({ triggered_by: run.triggered_by })],
       );
+      if (!row) throw new ConfigError(`user_id ${payload.user_id} is neither the task's owner nor someone it is shared with`);
       return { channel: "web", notification_id: row.id };
     }
     case "email": {
