@@ -15,7 +15,7 @@ import { prepareDatabase, startServices, stopStack } from "../scripts/lib/stack.
 import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
 import { echoCeiling, fanoutBoss, fanoutGraphile, fanoutOurs, startEcho } from "./lib/fanout.mjs";
 import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
-import { tickPrecision } from "./lib/precision.mjs";
+import { dispatcherPeakMb, tickPrecision } from "./lib/precision.mjs";
 import { fmt, fmtSummary, repeat, summarize } from "./lib/stats.mjs";
 
 const full = process.argv.includes("--full");
@@ -100,7 +100,8 @@ try {
       "pg-boss 12, batchSize 100, 4 local workers": summarize(await repeat(reps, async (i) =>
         (await fanoutBoss({ dbUrl: freshDatabase(`bench_fan_boss_${i}`), url: echo.url, n })).perSecond)),
     };
-    out(`Echo server ceiling (64 concurrent POSTs from Node): ${fmtSummary(ceiling)} requests/s.`);
+    const peak = dispatcherPeakMb();
+    out(`Echo server ceiling (64 concurrent POSTs from Node): ${fmtSummary(ceiling)} requests/s. Dispatcher peak RSS with ${fmt(n)} runs in one tick: ${peak === null ? "n/a" : `${fmt(peak)} MB`} (VmHWM of its Deno process).`);
     out("");
     out("| jobs | system | jobs/s, median (range) | fraction of the echo ceiling | ours ÷ system |");
     out("|---|---|---|---|---|");

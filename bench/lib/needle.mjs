@@ -12,7 +12,7 @@ export async function seedNeedle({ dbUrl, ownerId, tasks, runs }) {
     await sql`
       insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
       select 'needle ' || g, 'notify', '{"channel": "web", "title": "noop"}',
-        case when g <= ${due} then '2000-01-01'::timestamptz else '2100-01-01'::timestamptz end, ${ownerId}
+        case when g <= ${due} then '2099-12-31'::timestamptz else '2101-01-01'::timestamptz end, ${ownerId}
       from generate_series(1, ${tasks}) g`;
     for (let done = 0; done < runs; done += 1_000_000) {
       await sql`
@@ -40,7 +40,8 @@ export async function measureClaim({ dbUrl, limit = 1000 }) {
   try {
     await sql.begin(async (tx) => {
       const started = performance.now();
-      const rows = await tx`select run_id from public.claim_due_runs(${limit}, now(), interval '0', 'needle', null)`;
+      // pinned in 2100, like the drain, so the live dispatcher cannot take the due tasks first
+      const rows = await tx`select run_id from public.claim_due_runs(${limit}, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
       ms = performance.now() - started;
       claimed = rows.length;
       throw rollback;
@@ -59,10 +60,10 @@ export async function hotPathPlans({ dbUrl }) {
   try {
     const plan = async (query) => (await sql.unsafe(`explain ${query}`)).map((r) => r["QUERY PLAN"]).join("\n");
     const due = await plan(`select t.id from public.tasks t
-      where t.is_active and t.deleted_at is null and t.next_run_at <= now()
+      where t.is_active and t.deleted_at is null and t.next_run_at <= '2100-01-01'
       order by t.priority desc, t.next_run_at limit 1000 for update of t skip locked`);
     const queued = await plan(`select r.id from public.task_runs r join public.tasks t on t.id = r.task_id
-      where r.status = 'queued' and r.scheduled_time <= now() and t.deleted_at is null
+      where r.status = 'queued' and r.scheduled_time <= '2100-01-01' and t.deleted_at is null
       order by t.priority desc, r.scheduled_time limit 1000 for update of r skip locked`);
     const [{ id }] = await sql`select id from public.tasks limit 1`;
     const latest = await plan(`select r.status from public.task_runs r

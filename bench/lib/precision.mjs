@@ -26,7 +26,7 @@ function countInvocations(gatewayLog, sinceMs, untilMs) {
   return { dispatcher, actions };
 }
 
-function dispatcherPeakMb() {
+export function dispatcherPeakMb() {
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -74,7 +74,7 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
       from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
     const failed = rows.filter((r) => r.status !== "completed").length;
     const lateness = rows.map((r) => Number(r.late_ms)).sort((a, b) => a - b);
-    const invocations = countInvocations(path.join(logDir, "gateway.log"), since - 60_000, until);
+    const invocations = countInvocations(path.join(logDir, "gateway.log"), since, until);
     const perThousand = 1000 / n;
     return {
       runs: rows.length,
