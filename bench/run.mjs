@@ -11,11 +11,11 @@ import postgres from "postgres";
 import { psql } from "../scripts/lib/cluster.mjs";
 import { ensureNpmDeps } from "../scripts/lib/npm-deps.mjs";
 import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
-import { prepareDatabase, startServices, stopStack } from "../scripts/lib/stack.mjs";
+import { prepareDatabase, startServices, stopServices, stopStack } from "../scripts/lib/stack.mjs";
 import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
 import { echoCeiling, fanoutBoss, fanoutGraphile, fanoutOurs, startEcho } from "./lib/fanout.mjs";
 import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
-import { dispatcherPeakMb, tickPrecision } from "./lib/precision.mjs";
+import { dispatcherIsolatePeakMb, dispatcherPeakMb, tickPrecision } from "./lib/precision.mjs";
 import { fmt, fmtSummary, repeat, summarize } from "./lib/stats.mjs";
 
 const full = process.argv.includes("--full");
@@ -37,6 +37,8 @@ function freshDatabase(name) {
   psql(profile, { sql: `create database ${name} owner postgres` });
   return profile.dbUrl.replace(/\/postgres$/, `/${name}`);
 }
+
+const mem = (r) => `${r.dispatcherIsolatePeakMb === null ? "n/a" : fmt(r.dispatcherIsolatePeakMb)} / ${r.dispatcherPeakMb === null ? "n/a" : fmt(r.dispatcherPeakMb)}`;
 
 function machine() {
   const settings = execFileSync("psql", ["-X", "-At", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "supabase_admin", "-d", "postgres", "-c",
@@ -92,8 +94,12 @@ try {
     const n = 10_000;
     log(`fan-out ${n}`);
     const ceiling = summarize(await repeat(reps, () => echoCeiling(echo.url, n)));
+    // fresh function processes, so the dispatcher's high-water mark is this workload's alone
+    await stopServices(profile);
+    await startServices(profile);
+    const fanSince = Date.now();
     const fan = {
-      "ours (pg_net → dispatcher → http function, gateway, batches of 200)": summarize(await repeat(reps, async () =>
+      "ours (pg_net → dispatcher → http function, gateway, batches of 250, 1,000 in flight)": summarize(await repeat(reps, async () =>
         (await fanoutOurs({ dbUrl: profile.dbUrl, ownerId, url: echo.url, n })).perSecond)),
       "graphile-worker 0.18, concurrency 64, batching on": summarize(await repeat(reps, async (i) =>
         (await fanoutGraphile({ dbUrl: freshDatabase(`bench_fan_gw_${i}`), url: echo.url, n })).perSecond)),
@@ -101,7 +107,8 @@ try {
         (await fanoutBoss({ dbUrl: freshDatabase(`bench_fan_boss_${i}`), url: echo.url, n })).perSecond)),
     };
     const peak = dispatcherPeakMb();
-    out(`Echo server ceiling (64 concurrent POSTs from Node): ${fmtSummary(ceiling)} requests/s. Dispatcher peak RSS with ${fmt(n)} runs in one tick: ${peak === null ? "n/a" : `${fmt(peak)} MB`} (VmHWM of its Deno process).`);
+    const isolatePeak = dispatcherIsolatePeakMb(profile.logDir, fanSince);
+    out(`Echo server ceiling (64 concurrent POSTs from Node): ${fmtSummary(ceiling)} requests/s. Dispatcher peak with ${fmt(n)} runs in one tick, over ${reps} such ticks: ${isolatePeak === null ? "n/a" : `${fmt(isolatePeak)} MB`} isolate memory (V8 heap + external buffers, as the dispatcher samples it), ${peak === null ? "n/a" : `${fmt(peak)} MB`} resident for its whole Deno process (VmHWM, which includes the runtime's own ~60 MB at boot).`);
     out("");
     out("| jobs | system | jobs/s, median (range) | fraction of the echo ceiling | ours ÷ system |");
     out("|---|---|---|---|---|");
@@ -117,7 +124,7 @@ try {
   // 4 and 5. tick precision and cost
   out("## 4. Tick precision and 5. cost, through pg_cron → pg_net → dispatcher → http → echo");
   out("");
-  out("| tick | runs | failed | lateness p50 ms | p99 ms | max ms | invocations / 1,000 runs | SQL statements / 1,000 runs | WAL bytes / 1,000 runs | dispatcher peak RSS MB |");
+  out("| tick | runs | failed | lateness p50 ms | p99 ms | max ms | invocations / 1,000 runs | SQL statements / 1,000 runs | WAL bytes / 1,000 runs | dispatcher peak: isolate MB / process VmHWM MB |");
   out("|---|---|---|---|---|---|---|---|---|---|");
   // measured on a quiet database: the drain's dead rows vacuumed and a checkpoint taken,
   // so neither autovacuum nor full-page writes after a checkpoint land in the window
@@ -126,12 +133,14 @@ try {
   for (let t = 0; t < sizes.precisionTicks; t++) {
     log(`precision tick ${t + 1}`);
     const r = await tickPrecision({ dbUrl: profile.dbUrl, adminDbUrl: profile.adminDbUrl, apiUrl: profile.apiUrl, logDir: profile.logDir, ownerId, n: sizes.precisionRuns, log });
-    out(`| ${t + 1} | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${r.dispatcherPeakMb === null ? "n/a" : fmt(r.dispatcherPeakMb)} |`);
+    out(`| ${t + 1} | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${mem(r)} |`);
   }
   if (sizes.peakRuns) {
     log(`dispatcher peak with ${sizes.peakRuns} runs in one tick`);
+    await stopServices(profile);
+    await startServices(profile);
     const r = await tickPrecision({ dbUrl: profile.dbUrl, adminDbUrl: profile.adminDbUrl, apiUrl: profile.apiUrl, logDir: profile.logDir, ownerId, n: sizes.peakRuns, log });
-    out(`| ${fmt(sizes.peakRuns)} in one tick | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${r.dispatcherPeakMb === null ? "n/a" : fmt(r.dispatcherPeakMb)} |`);
+    out(`| ${fmt(sizes.peakRuns)} in one tick | ${fmt(r.runs)} | ${r.failed} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.invocationsPer1000, 1)} | ${fmt(r.statementsPer1000)} | ${fmt(r.walBytesPer1000)} | ${mem(r)} |`);
   }
   out("");
   // 3. needle

@@ -40,6 +40,21 @@ export function dispatcherPeakMb() {
   return null;
 }
 
+/** The dispatcher's own peak isolate memory (V8 heap + external, MB) over its ticks logged in the window. */
+export function dispatcherIsolatePeakMb(logDir, sinceMs, untilMs = Date.now()) {
+  const file = path.join(logDir, "functions", "dispatcher.log");
+  if (!fs.existsSync(file)) return null;
+  let peak = null;
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line.includes('"tick done"')) continue;
+    const rec = JSON.parse(line);
+    const t = Date.parse(rec.ts);
+    if (t < sinceMs || t > untilMs || typeof rec.peakMemoryMb !== "number") continue;
+    peak = Math.max(peak ?? 0, rec.peakMemoryMb);
+  }
+  return peak;
+}
+
 export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId, n, log = () => {} }) {
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   const admin = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
@@ -87,6 +102,7 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
       statementsPer1000: Number(callsAfter - callsBefore) * perThousand,
       walBytesPer1000: Number(wal) * perThousand,
       dispatcherPeakMb: dispatcherPeakMb(),
+      dispatcherIsolatePeakMb: dispatcherIsolatePeakMb(logDir, since, until + 5_000),
     };
   } finally {
     await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});

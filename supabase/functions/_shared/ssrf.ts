@@ -137,9 +137,19 @@ export async function guardedFetch(
   }
 }
 
+const utf8 = new TextDecoder();
+
 /** Reads at most `limit` bytes of a body; says whether it was cut. */
 export async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
   if (!response.body) return { text: "", truncated: false, bytes: 0 };
+  // a declared length within the limit is read in one go: HTTP framing stops
+  // the body at that length, and the stream reader costs far more per small body
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) {
+    const all = new Uint8Array(await response.arrayBuffer());
+    if (all.length <= limit) return { text: utf8.decode(all), truncated: false, bytes: all.length };
+    return { text: utf8.decode(all.subarray(0, limit)), truncated: true, bytes: limit };
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -163,5 +173,5 @@ export async function readLimited(response: Response, limit: number): Promise<{ 
     all.set(c, offset);
     offset += c.length;
   }
-  return { text: new TextDecoder().decode(all), truncated, bytes: size };
+  return { text: utf8.decode(all), truncated, bytes: size };
 }

@@ -20,9 +20,13 @@ let functionsUrl = "";
 let receiver: Awaited<ReturnType<typeof loopbackServer>>;
 let userId = "";
 const actionCalls: number[] = [];
+let runsAtAction = 0;
+let peakRunsAtAction = 0;
 
 beforeAll(async () => {
   receiver = await loopbackServer((req, res) => {
+    // /slow holds its answer a little, so batches sent without a bound would overlap
+    if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("ok"), 40);
     res.writeHead(req.url === "/fail" ? 503 : 200).end("ok");
   });
   const httpAction = createHttpHandler({
@@ -34,8 +38,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString();
-    actionCalls.push(JSON.parse(body).runs.length);
+    const runs = JSON.parse(body).runs.length;
+    actionCalls.push(runs);
+    runsAtAction += runs;
+    peakRunsAtAction = Math.max(peakRunsAtAction, runsAtAction);
     const response = await httpAction(new Request(`http://fn${req.url}`, { method: req.method, headers: req.headers as HeadersInit, body }));
+    runsAtAction -= runs;
     res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
   });
   await new Promise<void>((r) => functions.listen(0, "127.0.0.1", r));
@@ -84,6 +92,30 @@ test("a tick claims every due run, calls the action once per batch and records t
   const rows = await sql`select status, output->>'status' as http_status from public.task_runs where task_id = any(${taskIds}) order by status`;
   expect(rows.filter((r) => r.status === "completed")).toHaveLength(6);
   expect(rows.filter((r) => r.status === "failed")).toEqual([{ status: "failed", http_status: "503" }]);
+});
+
+test("it claims more only while fewer than maxRunsInFlight runs are out at the action functions", async () => {
+  const taskIds: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const [{ id }] = await sql`
+      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+      values (${`bounded ${i}`}, 'manual', 'http', ${sql.json({ url: `${receiver.url}/slow`, method: "GET" })}, ${userId}, 1)
+      returning id`;
+    taskIds.push(id);
+    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
+  }
+  actionCalls.length = 0;
+  peakRunsAtAction = 0;
+  let sampled = 0;
+  const memory = () => (40 + sampled++) * 2 ** 20;
+  const summary = await tick(deps({ memory, config: { claimBatch: 2, actionBatch: 2, maxRunsInFlight: 4 } }), "test");
+  expect(summary).toMatchObject({ claimed: 10, completed: 10, failed: 0, batches: 5 });
+  // sampled after each claim (6, the last one empty) and each batch (5): the peak is the last sample
+  expect(summary.peakMemoryMb).toBe(40 + 11 - 1);
+  expect(peakRunsAtAction).toBeGreaterThan(0);
+  expect(peakRunsAtAction).toBeLessThanOrEqual(4);
+  const [{ completed }] = await sql`select count(*)::int as completed from public.task_runs where task_id = any(${taskIds}) and status = 'completed'`;
+  expect(completed).toBe(10);
 });
 
 test("an action function that cannot be reached fails the batch's runs as retryable, loudly", async () => {

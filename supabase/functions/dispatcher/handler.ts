@@ -20,16 +20,23 @@ export interface DispatcherConfig {
   lookaheadSeconds: number;
   /** Stop claiming after this long and hand the rest to a follow-up invocation. */
   budgetMs: number;
-  /** Stop claiming after this many runs in one invocation (memory), likewise. */
+  /** Stop claiming after this many runs in one invocation, likewise. */
   maxRunsPerInvocation: number;
+  /**
+   * Claim more only while fewer runs than this are out at the action
+   * functions: bounds the dispatcher's memory and the receivers' concurrency,
+   * and leaves runs unclaimed (for follow-ups) rather than queued in memory.
+   */
+  maxRunsInFlight: number;
 }
 
 export const defaultConfig: DispatcherConfig = {
   claimBatch: 500,
-  actionBatch: 200,
+  actionBatch: 250,
   lookaheadSeconds: 60,
   budgetMs: 40_000,
   maxRunsPerInvocation: 10_000,
+  maxRunsInFlight: 1_000,
 };
 
 export interface DispatcherDeps {
@@ -43,6 +50,8 @@ export interface DispatcherDeps {
   serviceRoleKey: string;
   dispatcherSecret: string;
   newId: () => string;
+  /** The isolate's memory in bytes (V8 heap + external buffers), sampled for the tick's log line. */
+  memory?: () => number;
   config?: Partial<DispatcherConfig>;
 }
 
@@ -68,6 +77,8 @@ export interface TickSummary {
   failed: number;
   batches: number;
   followUp: boolean;
+  /** Highest memory sampled after each claim and each finished batch, in MB, when deps.memory is given. */
+  peakMemoryMb?: number;
 }
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
@@ -104,6 +115,16 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
   const summary: TickSummary = { invocation, reaped: 0, claimed: 0, completed: 0, failed: 0, batches: 0, followUp: false };
   const db = deps.db();
   const inflight: Promise<void>[] = [];
+  const sampleMemory = deps.memory
+    ? () => summary.peakMemoryMb = Math.max(summary.peakMemoryMb ?? 0, Math.round(deps.memory!() / 2 ** 20))
+    : () => {};
+  let runsInFlight = 0;
+  let roomFreed: () => void = () => {};
+  const waitForRoom = async () => {
+    while (runsInFlight > 0 && runsInFlight + config.claimBatch > config.maxRunsInFlight) {
+      await new Promise<void>((resolve) => roomFreed = resolve);
+    }
+  };
 
   const record = async (results: ActionResult[]) => {
     await db.executeSql("select * from public.complete_runs($1::text::jsonb, $2::timestamptz)", [JSON.stringify(results), deps.now().toISOString()]);
@@ -171,6 +192,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
           [config.claimBatch, now.toISOString(), config.lookaheadSeconds, invocation],
         );
         summary.claimed += rows.length;
+        sampleMemory();
         lastClaimFull = rows.length === config.claimBatch;
         const byAction = new Map<ActionType, RunToExecute[]>();
         for (const row of rows) {
@@ -181,13 +203,19 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         for (const [action, runs] of byAction) {
           runs.sort((a, b) => Date.parse(a.scheduled_time) - Date.parse(b.scheduled_time));
           for (const batch of chunk(runs, config.actionBatch)) {
+            runsInFlight += batch.length;
             // a batch that throws is logged, never silently lost; leases cover a crash
             inflight.push(sendBatch(action, batch).catch((err) =>
               deps.logger.error("could not record a batch", { invocation, action, run_ids: batch.map((r) => r.run_id), error: String(err) })
-            ));
+            ).finally(() => {
+              sampleMemory();
+              runsInFlight -= batch.length;
+              roomFreed();
+            }));
           }
         }
         if (!lastClaimFull) break;
+        await waitForRoom();
       }
       await Promise.allSettled(inflight.splice(0));
       if (summary.failed === failedBefore) break;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { postgresDb } from "../_shared/db.ts";
 import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
-import { createHandler } from "./handler.ts";
+import { createHandler, defaultConfig } from "./handler.ts";
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
@@ -11,9 +11,10 @@ const env = parseEnv(PlatformEnv.extend({
   SUPABASE_DB_URL: z.string().min(1),
   SUPABASE_JWT_SECRET: z.string().optional(),
   DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
-  DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
-  DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
-  DISPATCH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).max(120).default(60),
+  DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(defaultConfig.claimBatch),
+  DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(defaultConfig.actionBatch),
+  DISPATCH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).max(120).default(defaultConfig.lookaheadSeconds),
+  DISPATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(50_000).default(defaultConfig.maxRunsInFlight),
 }), readDenoEnv());
 
 Deno.serve(createHandler({
@@ -27,9 +28,14 @@ Deno.serve(createHandler({
   serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
   dispatcherSecret: env.DISPATCHER_SECRET,
   newId: () => crypto.randomUUID(),
+  memory: () => {
+    const { heapTotal, external } = Deno.memoryUsage();
+    return heapTotal + external;
+  },
   config: {
     claimBatch: env.DISPATCH_CLAIM_BATCH,
     actionBatch: env.DISPATCH_ACTION_BATCH,
     lookaheadSeconds: env.DISPATCH_LOOKAHEAD_SECONDS,
+    maxRunsInFlight: env.DISPATCH_MAX_IN_FLIGHT,
   },
 }));

@@ -56,7 +56,7 @@ export async function executeHttpRun(run: RunToExecute, deps: HttpDeps): Promise
     headers["content-type"] = typeof payload.body === "string" ? "text/plain; charset=utf-8" : "application/json";
   }
   if (run.task.signing_secret) {
-    Object.assign(headers, await webhookHeaders(run.task.signing_secret, run.run_id, Math.floor(startedAt.getTime() / 1000), body ?? ""));
+    Object.assign(headers, webhookHeaders(run.task.signing_secret, run.run_id, Math.floor(startedAt.getTime() / 1000), body ?? ""));
   }
 
   const controller = new AbortController();
