@@ -43,7 +43,14 @@ test("pg-boss drains every job exactly once", async () => {
 }, 120_000);
 
 test("the needle claims exactly the due 1%, in a transaction it rolls back", async () => {
-  await seedNeedle({ dbUrl: stack.dbUrl, ownerId, tasks: 2000, runs: 5000 });
+  await seedNeedle({ dbUrl: stack.dbUrl, adminDbUrl: stack.adminDbUrl, ownerId, tasks: 2000, runs: 5000 });
+  const seeded = postgres(stack.dbUrl, { max: 1 });
+  const [counts] = await seeded`
+    select (select count(*)::int from public.tasks where owner_id = ${ownerId}) as tasks,
+      (select count(*)::int from public.tasks where owner_id = ${ownerId} and next_run_at <= '2100-01-01') as due,
+      (select count(*)::int from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}) as runs`;
+  await seeded.end();
+  expect(counts).toEqual({ tasks: 2000, due: 20, runs: 5000 });
   const first = await measureClaim({ dbUrl: stack.dbUrl, limit: 1000 });
   const again = await measureClaim({ dbUrl: stack.dbUrl, limit: 1000 });
   expect(first.claimed).toBe(20);

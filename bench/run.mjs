@@ -102,6 +102,7 @@ try {
     // fresh function processes, so the dispatcher's high-water mark is this workload's alone
     await stopServices(profile);
     await startServices(profile);
+    await fanoutOurs({ dbUrl: profile.dbUrl, ownerId, url: echo.url, n: 1000 }); // warm-up of the fresh functions, not counted
     const fanSince = Date.now();
     const fan = {
       "ours (pg_net → dispatcher → http function, gateway, batches of 250, 1,000 in flight)": summarize(await repeat(reps, async () =>
@@ -156,7 +157,7 @@ try {
   let baseline = null;
   for (const [tasks, runs] of sizes.needle) {
     log(`needle ${tasks} tasks, ${runs} runs`);
-    await seedNeedle({ dbUrl: profile.dbUrl, ownerId, tasks, runs });
+    await seedNeedle({ dbUrl: profile.dbUrl, adminDbUrl: profile.adminDbUrl, ownerId, tasks, runs });
     await measureClaim({ dbUrl: profile.dbUrl }); // warm the cache
     let claimed = 0;
     const s = summarize(await repeat(5, async () => {
