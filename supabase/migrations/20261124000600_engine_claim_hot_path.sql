@@ -103,11 +103,13 @@ begin
   ),
   -- then lock; the conditions are repeated so a row another claimer advanced
   -- meanwhile is rechecked and dropped
+  -- (a join, not "id in (candidates)": planned as a semi join it rescanned
+  -- the candidates for every task, quadratic with stale statistics)
   due as (
     select t.*
-    from public.tasks t
-    where t.id in (select id from candidates)
-      and t.is_active
+    from candidates c
+    join public.tasks t on t.id = c.id
+    where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + p_lookahead
     order by t.priority desc, t.next_run_at
