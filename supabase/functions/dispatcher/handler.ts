@@ -174,16 +174,16 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
     summary.reaped = reaped.length;
     // rounds: claim until nothing is due, let the batches finish, and go
     // again while failures scheduled retries that fall inside the window.
-    // Only work still waiting when the budget runs out (a full last claim)
+    // Only work still waiting when the budget runs out (the last claim took some)
     // is handed to a follow-up invocation; retries can wait for the next tick.
-    let lastClaimFull = true;
+    let moreMayBeDue = true;
     let outOfBudget = false;
     for (let round = 0; round < 5 && !outOfBudget; round++) {
       const failedBefore = summary.failed;
       for (;;) {
         if (deps.now().getTime() - started > config.budgetMs || summary.claimed >= config.maxRunsPerInvocation) {
           outOfBudget = true;
-          summary.followUp = lastClaimFull;
+          summary.followUp = moreMayBeDue;
           break;
         }
         const now = deps.now();
@@ -193,7 +193,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         );
         summary.claimed += rows.length;
         sampleMemory();
-        lastClaimFull = rows.length === config.claimBatch;
+        moreMayBeDue = rows.length > 0;
         const byAction = new Map<ActionType, RunToExecute[]>();
         for (const row of rows) {
           const list = byAction.get(row.action_type) ?? [];
@@ -214,7 +214,9 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
             }));
           }
         }
-        if (!lastClaimFull) break;
+        // only an empty claim means nothing is due: a short one can just mean
+        // another invocation holds some of the candidates (SKIP LOCKED)
+        if (rows.length === 0) break;
         await waitForRoom();
       }
       await Promise.allSettled(inflight.splice(0));
