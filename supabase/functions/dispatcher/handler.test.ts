@@ -118,6 +118,36 @@ test("it claims more only while fewer than maxRunsInFlight runs are out at the a
   expect(completed).toBe(10);
 });
 
+test("a short claim does not end the tick: runs another invocation holds back do not hide the rest", async () => {
+  // seven critical tasks are locked by "another invocation", so the claim's
+  // ranked candidates are mostly taken and the first claim comes back short
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const [{ id }] = await sql`
+      insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at, priority, max_attempts)
+      values (${`contended ${i}`}, 'scheduled', 'http', ${sql.json({ url: `${receiver.url}/ok`, method: "GET" })}, ${userId},
+        ${T0}, ${i < 7 ? "critical" : "low"}, 1)
+      returning id`;
+    ids.push(id);
+  }
+  const other = connect(stack.dbUrl, 1);
+  const locked = other.reserve();
+  const holder = await locked;
+  try {
+    await holder`begin`;
+    await holder`select id from public.tasks where id = any(${ids.slice(0, 7)}) for update`;
+    const summary = await tick(deps({ config: { claimBatch: 2, actionBatch: 2, lookaheadSeconds: 0 } }), "test");
+    expect(summary).toMatchObject({ claimed: 5, completed: 5, failed: 0 });
+  } finally {
+    await holder`rollback`;
+    holder.release();
+    await other.end();
+  }
+  const claimed = await sql`select t.name from public.task_runs r join public.tasks t on t.id = r.task_id where t.id = any(${ids})`;
+  expect(claimed.map((r) => r.name).sort()).toEqual(["contended 10", "contended 11", "contended 7", "contended 8", "contended 9"]);
+  await sql`delete from public.tasks where id = any(${ids})`;
+});
+
 test("an action function that cannot be reached fails the batch's runs as retryable, loudly", async () => {
   const [{ id }] = await sql`
     insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
