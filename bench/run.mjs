@@ -164,8 +164,8 @@ try {
     const plans = await hotPathPlans({ adminDbUrl: profile.adminDbUrl });
     const perRun = s.median / Math.max(1, m.claimed);
     baseline ??= { ms: s.median, perRun };
-    out(`| ${fmt(tasks)} | ${fmt(runs)} | ${fmt(m.claimed)} | ${fmtSummary(s, 1)} | ${fmt(m.coldMs, 1)} | ${fmt(perRun, 3)} | ${fmt(s.median / baseline.ms, 2)} | ${fmt(perRun / baseline.perRun, 2)} | ${plans.statements} | ${plans.seqScan ? "yes (below)" : "no"} |`);
-    if (plans.seqScan) findings.push(`At ${fmt(tasks)} tasks and ${fmt(runs)} runs:\n\n\`\`\`\n${plans.seqScans.join("\n\n")}\n\`\`\``);
+    out(`| ${fmt(tasks)} | ${fmt(runs)} | ${fmt(m.claimed)} | ${fmtSummary(s, 1)} | ${fmt(m.coldMs, 1)} | ${fmt(perRun, 3)} | ${fmt(s.median / baseline.ms, 2)} | ${fmt(perRun / baseline.perRun, 2)} | ${plans.plans.length} | ${plans.seqScans.length ? "yes (below)" : "no"} |`);
+    if (plans.seqScans.length) findings.push(`At ${fmt(tasks)} tasks and ${fmt(runs)} runs:\n\n\`\`\`\n${plans.seqScans.join("\n\n")}\n\`\`\``);
   }
   if (findings.length) out(`\n<details><summary>sequential scans in the claim's plans (auto_explain of every statement it runs)</summary>\n\n${findings.join("\n\n")}\n</details>`);
   // no clean-up: the next run starts from a fresh cluster, and deleting ten million

@@ -46,19 +46,26 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
 
 const rollback = new Error("rollback");
 
-/** One claim of `limit` at the pinned instant, in a transaction that is rolled back. */
+/** Runs `work` in a transaction that is always rolled back, so every call sees the same state. */
+async function rolledBack(sql, work) {
+  await sql.begin(async (tx) => {
+    await work(tx);
+    throw rollback;
+  }).catch((err) => {
+    if (err !== rollback) throw err;
+  });
+}
+
+/** One claim of `limit` at the pinned instant. */
 async function claimOnce(sql, limit) {
   let ms = 0;
   let claimed = 0;
-  await sql.begin(async (tx) => {
+  await rolledBack(sql, async (tx) => {
     const started = performance.now();
     // pinned in 2100, like the drain, so the live dispatcher cannot take the due tasks first
     const rows = await tx`select run_id from public.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
     ms = performance.now() - started;
     claimed = rows.length;
-    throw rollback;
-  }).catch((err) => {
-    if (err !== rollback) throw err;
   });
   return { ms, claimed };
 }
@@ -89,19 +96,15 @@ export async function hotPathPlans({ adminDbUrl, limit = 1000 }) {
   const plans = [];
   const sql = postgres(adminDbUrl, { max: 1, onnotice: (n) => { if (/plan:/.test(n.message)) plans.push(n.message); } });
   try {
-    await sql.begin(async (tx) => {
+    await rolledBack(sql, async (tx) => {
       await tx`load 'auto_explain'`;
       await tx`set local auto_explain.log_min_duration = 0`;
       await tx`set local auto_explain.log_nested_statements = on`;
       await tx`set local client_min_messages = log`;
       await tx`select count(*) from public.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
-      throw rollback;
-    }).catch((err) => {
-      if (err !== rollback) throw err;
     });
     const hot = plans.filter((p) => !/^duration: [\d.]+ ms\s+plan:\s+Query Text: select count\(\*\) from public\.claim_due_runs/.test(p));
-    const seqScans = hot.filter((p) => /Seq Scan on (tasks|task_runs)\b/.test(p));
-    return { statements: hot.length, seqScan: seqScans.length > 0, seqScans };
+    return { plans: hot, seqScans: hot.filter((p) => /Seq Scan on (tasks|task_runs)\b/.test(p)) };
   } finally {
     await sql.end();
   }
