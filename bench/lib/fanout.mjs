@@ -5,6 +5,7 @@
 // system is reported as a fraction of what the receiver can take.
 import { spawn } from "node:child_process";
 import postgres from "postgres";
+import { uuidArray } from "./task-ids.mjs";
 
 const ECHO_SOURCE = `
 const http = require("node:http");
@@ -41,16 +42,18 @@ export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`delete from public.tasks where owner_id = ${ownerId}`;
-    await sql`
+    const tasks = await sql`
       insert into public.tasks (name, action_type, action_payload, run_at, owner_id, max_attempts)
       select 'fanout ' || g, 'http', ${sql.json({ url, method: "POST", body: { run: "{{run.id}}" } })}, now() - interval '1 hour', ${ownerId}, 1
-      from generate_series(1, ${n}) g`;
+      from generate_series(1, ${n}) g
+      returning id`;
+    const taskIds = uuidArray(tasks);
     const started = performance.now();
     await sql`select private.invoke_dispatcher('bench')`;
     for (;;) {
       const [{ done, failed }] = await sql`
         select count(*) filter (where r.status in ('completed', 'failed'))::int as done, count(*) filter (where r.status = 'failed')::int as failed
-        from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
+        from public.task_runs r where r.task_id = any (${taskIds}::uuid[])`;
       if (done >= n) {
         const seconds = (performance.now() - started) / 1000;
         if (failed > 0) throw new Error(`ours: ${failed} of ${n} http runs failed`);

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
+import { uuidArray } from "./task-ids.mjs";
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -62,11 +63,13 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
     await sql`delete from public.tasks where owner_id = ${ownerId}`;
     // the next minute boundary at least 10 s away, so the tick before it claims the lot
     const minute = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
-    await sql`
+    const tasks = await sql`
       insert into public.tasks (name, action_type, action_payload, run_at, owner_id, timeout_seconds)
       select 'precision ' || g, 'http', ${sql.json({ url: `${apiUrl}/_local/echo`, method: "POST", body: { run: "{{run.id}}" } })},
         ${minute}::timestamptz + ((g - 1) * 60.0 / ${n}) * interval '1 second', ${ownerId}, 30
-      from generate_series(1, ${n}) g`;
+      from generate_series(1, ${n}) g
+      returning id`;
+    const taskIds = uuidArray(tasks);
     const [{ lsn: lsnBefore }] = await admin`select pg_current_wal_lsn() as lsn`;
     const [{ calls: callsBefore }] = await admin`select coalesce(sum(calls), 0)::bigint as calls from extensions.pg_stat_statements`;
     const since = Date.now();
@@ -74,8 +77,8 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
     const deadline = minute.getTime() + 150_000;
     for (;;) {
       const [{ done }] = await sql`
-        select count(*)::int as done from public.task_runs r join public.tasks t on t.id = r.task_id
-        where t.owner_id = ${ownerId} and r.status in ('completed', 'failed')`;
+        select count(*)::int as done from public.task_runs r
+        where r.task_id = any (${taskIds}::uuid[]) and r.status in ('completed', 'failed')`;
       if (done >= n) break;
       if (Date.now() > deadline) throw new Error(`precision: only ${done} of ${n} runs finished by ${new Date(deadline).toISOString()}`);
       await new Promise((r) => setTimeout(r, 1000));
