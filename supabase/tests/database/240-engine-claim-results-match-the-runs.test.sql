@@ -1,10 +1,10 @@
 -- The claim builds what it returns from the rows it decided and locked
--- (20261124000810), not by reading the inserted runs back: what it returns
+-- (20261124000820), not by reading the inserted runs back: what it returns
 -- must be what it wrote, for new runs and for queued runs it takes. The
 -- completion moves each task's last_run_at to its latest end in the batch
 -- and never back. Clock pinned in 2034.
 begin;
-select plan(9);
+select plan(10);
 
 select tests.remember('owner', tests.create_user('results_owner'));
 set local scheduler.now = '2034-03-01 00:00:00+00';
@@ -36,6 +36,8 @@ select is_empty($$
      or r.inputs is distinct from c.inputs
      or r.locked_by <> 'pgtap-results'
 $$, 'every returned run is the running run as stored: task, attempt, scheduled time, trigger, lease and inputs');
+select is((select count(*)::int from claimed where triggered_by = 'schedule' and substr(run_id::text, 15, 1) = '7'), 3,
+  'new runs get time-ordered (version 7) ids');
 select is((select lease_expires_at from claimed where triggered_by = 'schedule' and timeout_seconds = 120),
   '2034-03-01 01:07:00+00'::timestamptz, 'a new run''s lease is its start plus its timeout plus the margin');
 select is((select inputs from claimed where triggered_by = 'retry'), '{"carried": true}'::jsonb,

@@ -116,7 +116,7 @@ begin
       end::public.run_status as run_state,
       case when p.missed then p_now else p.next_run_at end as due_at,
       greatest(p.next_run_at, p_now) + make_interval(secs => p.timeout_seconds) + v_margin as lease_until,
-      gen_random_uuid() as new_run_id
+      private.uuid_v7() as new_run_id
     from planned p
   ),
   advanced as (
