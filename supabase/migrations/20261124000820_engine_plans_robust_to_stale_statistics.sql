@@ -12,9 +12,11 @@
 -- So the joins now go from the batch to the rows, whatever the estimates:
 --  * claim: candidates are found again by their row address (ctid) and the
 --    locked tasks are advanced by it (a TID scan per row; nobody else can move
---    a row we hold locked). The runs get their ids here, so the result is built
---    from the decided rows instead of joining the inserted runs back to tasks
---    (only held runs are joined, for their approvals);
+--    a row we hold locked); a queued run's task is one primary-key probe, and
+--    the queued runs taken are updated by address. The runs get their ids
+--    here, so the result is built from the decided rows instead of joining
+--    the inserted runs back to tasks (only held runs are joined, for their
+--    approvals);
 --  * completion: each finished run's task is one primary-key probe (a lateral
 --    subquery that is not flattened), the tasks' last_run_at is updated
 --    through the primary key from a lookup object, and dependents are probed
@@ -171,7 +173,14 @@ begin
       t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
       t.priority, t.max_attempts, t.metadata
     from public.task_runs r
-    join public.tasks t on t.id = r.task_id
+    -- one primary-key probe per queued run (offset 0 keeps it a probe)
+    cross join lateral (
+      select t.id, t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
+        t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
+      from public.tasks t
+      where t.id = r.task_id
+      offset 0
+    ) t
     where r.status = 'queued'
       and r.scheduled_time <= p_now + p_lookahead
       and t.deleted_at is null
@@ -188,11 +197,14 @@ begin
     limit p_limit
     for update of r skip locked
   ),
+  -- by address, with the task's timeout probed by key: no join for a planner
+  -- to get wrong (the lease is the same expression as in waiting)
   taken as (
     update public.task_runs r
-    set status = 'running', locked_at = p_now, locked_by = p_worker, lease_expires_at = w.lease_until
-    from waiting w
-    where r.ctid = w.row_address
+    set status = 'running', locked_at = p_now, locked_by = p_worker,
+        lease_expires_at = greatest(r.scheduled_time, p_now)
+          + make_interval(secs => (select t.timeout_seconds from public.tasks t where t.id = r.task_id)) + v_margin
+    where r.ctid = any (array(select w.row_address from waiting w))
   ),
   -- what runs now: the new runs that start at once and the queued runs taken
   -- (both locked by this statement, so their values are the ones written)
