@@ -175,7 +175,7 @@ begin
     from public.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
-      select t.id, t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
+      select t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
         t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
       from public.tasks t
       where t.id = r.task_id

@@ -8,7 +8,7 @@
 // reporting every plan.
 import postgres from "postgres";
 import { expect, test } from "vitest";
-import { stack } from "../helpers/stack.ts";
+import { rolledBack, stack } from "../helpers/stack.ts";
 
 interface PlanNode {
   "Node Type": string;
@@ -24,8 +24,6 @@ function* nodes(node: PlanNode): Generator<PlanNode> {
   for (const child of node.Plans ?? []) yield* nodes(child);
 }
 
-const rollback = new Error("rollback");
-
 /** Runs the burst with statistics that say the tables are empty and returns every plan auto_explain saw. */
 async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
   const plans: PlanNode[] = [];
@@ -37,7 +35,7 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
     },
   });
   try {
-    await session.begin(async (tx) => {
+    await rolledBack(session, async (tx) => {
       const [{ id: owner }] = await tx`insert into auth.users (id, email) values (gen_random_uuid(), ${`stale-${Date.now()}@test.local`}) returning id`;
       await tx`
         insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
@@ -69,9 +67,6 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
       const results = claimed.map((r) => ({ run_id: r.run_id, status: "completed" }));
       const completed = await tx`select outcome from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01 00:00:05'::timestamptz)`;
       expect(completed.every((r) => r.outcome === "completed")).toBe(true);
-      throw rollback;
-    }).catch((err) => {
-      if (err !== rollback) throw err;
     });
   } finally {
     await session.end();

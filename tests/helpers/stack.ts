@@ -22,6 +22,18 @@ export function connect(url: string = stack.dbUrl, max = 4) {
   return postgres(url, { max, onnotice: () => {} });
 }
 
+const rollback = new Error("rollback");
+
+/** Runs `work` in a transaction that is always rolled back, so a test leaves nothing behind; errors from `work` still fail the test. */
+export async function rolledBack(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
+  await sql.begin(async (tx) => {
+    await work(tx);
+    throw rollback;
+  }).catch((err) => {
+    if (err !== rollback) throw err;
+  });
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

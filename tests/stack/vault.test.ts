@@ -2,14 +2,14 @@
 // stored encrypted, read back through vault.decrypted_secrets by postgres and
 // service_role, and never by the API roles.
 import { afterAll, expect, test } from "vitest";
-import { connect } from "../helpers/stack.ts";
+import { connect, rolledBack } from "../helpers/stack.ts";
 
 const sql = connect();
-const rollback = new Error("rollback: leave no secret behind");
 afterAll(() => sql.end());
 
 test("create_secret round-trips through decrypted_secrets and is not stored in plain text", async () => {
-  await sql.begin(async (tx) => {
+  // rolled back: leave no secret behind
+  await rolledBack(sql, async (tx) => {
     const name = `test-secret-${Date.now()}`;
     const [{ id }] = await tx`select vault.create_secret('s3cr3t-value', ${name}, 'for a test') as id`;
     const [stored] = await tx`select secret, description from vault.secrets where id = ${id}`;
@@ -23,9 +23,6 @@ test("create_secret round-trips through decrypted_secrets and is not stored in p
     await tx`set local role service_role`;
     const [asService] = await tx`select decrypted_secret from vault.decrypted_secrets where id = ${id}`;
     expect(asService.decrypted_secret).toBe("rotated");
-    throw rollback;
-  }).catch((err) => {
-    if (err !== rollback) throw err;
   });
 });
 
