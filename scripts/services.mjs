@@ -28,9 +28,9 @@ const functionEnv = {
   // the test stack points the model and email APIs at loopback servers the
   // end-to-end tests run (tests/e2e/ports.ts); dev uses supabase/functions/.env
   ...(profile.name === "test" ? {
-    AI_BASE_URL: "http://127.0.0.1:54339/v1",
+    AI_BASE_URL: `http://127.0.0.1:${profile.modelApiPort}/v1`,
     AI_MODEL: "e2e-model",
-    EMAIL_API_URL: "http://127.0.0.1:54338",
+    EMAIL_API_URL: `http://127.0.0.1:${profile.emailApiPort}`,
     EMAIL_API_KEY: "re_e2e",
     EMAIL_FROM: "scheduler@e2e.local",
   } : {}),

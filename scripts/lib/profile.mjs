@@ -12,8 +12,20 @@ const ports = {
   bench: { api: 54341, db: 54342 },
 };
 
+// STACK_PORT_BASE moves every profile's ports (base+1 api, base+2 db, and
+// +7/+8 for the test stack's loopback email and model servers), so several
+// checkouts of this repository can run their stacks side by side.
+function portsOf(name) {
+  const known = ports[name];
+  if (!known) return undefined;
+  const base = Number(process.env.STACK_PORT_BASE ?? "");
+  if (!Number.isInteger(base) || base <= 0) return known;
+  const shift = { dev: 0, test: 10, bench: 20 }[name];
+  return { api: base + shift + 1, db: base + shift + 2 };
+}
+
 export function getProfile(name = process.env.STACK_PROFILE ?? "dev") {
-  const p = ports[name];
+  const p = portsOf(name);
   if (!p) throw new Error(`unknown stack profile "${name}": expected one of ${Object.keys(ports).join(", ")}`);
   const dir = path.join(repoRoot, ".local", name);
   return {
@@ -26,6 +38,9 @@ export function getProfile(name = process.env.STACK_PROFILE ?? "dev") {
     logDir: path.join(dir, "logs"),
     pidFile: path.join(dir, "services.pid"),
     apiUrl: `http://127.0.0.1:${p.api}`,
+    /** Loopback servers the end-to-end tests run for the email and model APIs. */
+    emailApiPort: p.api + 7,
+    modelApiPort: p.api + 8,
     dbUrl: `postgresql://postgres:postgres@127.0.0.1:${p.db}/postgres`,
     adminDbUrl: `postgresql://supabase_admin:postgres@127.0.0.1:${p.db}/postgres`,
   };

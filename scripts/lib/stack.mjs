@@ -17,6 +17,8 @@ export function stackEnv(profile) {
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
     SUPABASE_JWT_SECRET: jwtSecret,
     DISPATCHER_SECRET: dispatcherSecret,
+    E2E_MODEL_API_PORT: String(profile.modelApiPort),
+    E2E_EMAIL_API_PORT: String(profile.emailApiPort),
   };
 }
 

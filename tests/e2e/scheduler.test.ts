@@ -47,7 +47,7 @@ beforeAll(async () => {
       model: body.model, choices: [{ message: { role: "assistant", content: `reply to: ${last}` }, finish_reason: "stop" }],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
     }));
-  }, 54339);
+  }, Number(process.env.E2E_MODEL_API_PORT ?? 54339));
 
   [{ id: userId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`e2e-${Date.now()}@test.local`}) returning id`;
   secret = await asUser(async (tx) => (await tx`select public.my_signing_secret() as s`)[0].s);
