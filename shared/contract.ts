@@ -112,6 +112,8 @@ export const RunToExecute = z.object({
   steps: z.array(StepToRun).default([]),
   /** Start at this instant (ISO); the action waits, giving second precision from a minute tick. */
   start_at: z.string().optional(),
+  /** The same for every attempt of one due time (webhook-id, Idempotency-Key); falls back to run_id. */
+  idempotency_key: z.string().optional(),
 });
 export type RunToExecute = z.infer<typeof RunToExecute>;
 
