@@ -172,10 +172,9 @@ insert into private.dispatcher_wakes default values on conflict do nothing;
 grant select, update on private.dispatcher_heartbeat to service_role;
 grant select on private.signing_secrets to service_role;
 
--- a write has made work due: wake a dispatcher unless one will look in time.
--- p_look_by is when a claim must run to hand the work over on time (its due
--- time minus the lookahead).
-create or replace function private.request_dispatch(p_look_by timestamptz, p_reason text default 'immediate')
+-- a write has made work due at p_due: wake a dispatcher unless one will look
+-- in time (by then, give or take a second).
+create or replace function private.request_dispatch(p_due timestamptz, p_reason text default 'immediate')
 returns boolean
 language plpgsql security definer
 set search_path = ''
@@ -186,13 +185,13 @@ declare
   v_sent boolean;
 begin
   -- the next minute's tick claims it in time
-  if p_look_by is null or p_look_by >= date_trunc('minute', v_now) + interval '1 minute' then
+  if p_due is null or p_due >= date_trunc('minute', v_now) + interval '1 minute' then
     return false;
   end if;
   -- held until commit: a dispatcher planning its next look waits for this
   -- transaction, so it sees this work
   select * into v_looks from private.dispatcher_looks for share;
-  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_look_by then
+  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second' then
     return false;
   end if;
   -- debounce: a wake sent since the last plan brings a dispatcher whose plan
@@ -200,8 +199,7 @@ begin
   update private.dispatcher_wakes w
   set last_wake_at = v_now, last_reason = p_reason, wakes = w.wakes + 1
   where w.last_wake_at is null
-     or v_looks.planned_at is null
-     or w.last_wake_at <= v_looks.planned_at
+     or w.last_wake_at <= coalesce(v_looks.planned_at, '-infinity')
      or w.last_wake_at < v_now - interval '10 seconds'
   returning true into v_sent;
   if v_sent then
@@ -211,7 +209,7 @@ begin
 end;
 $$;
 comment on function private.request_dispatch(timestamptz, text) is
-  'Wakes a dispatcher through pg_net when work must be claimed by p_look_by and no dispatcher will look by then; at most one wake until a dispatcher has planned (debounce).';
+  'Wakes a dispatcher through pg_net when work falls due at p_due and no dispatcher will look by then; at most one wake until a dispatcher has planned (debounce).';
 revoke execute on function private.request_dispatch(timestamptz, text) from public, anon, authenticated;
 grant execute on function private.request_dispatch(timestamptz, text) to service_role;
 
@@ -225,7 +223,7 @@ declare
 begin
   select min(scheduled_time) into v_due from new_runs where status = 'queued';
   if v_due is not null then
-    perform private.request_dispatch(v_due - private.dispatch_lookahead(), 'queued run');
+    perform private.request_dispatch(v_due, 'queued run');
   end if;
   return null;
 end;
@@ -242,7 +240,7 @@ declare
 begin
   select min(next_run_at) into v_due from new_tasks where is_active and deleted_at is null;
   if v_due is not null then
-    perform private.request_dispatch(v_due - private.dispatch_lookahead(), 'task due soon');
+    perform private.request_dispatch(v_due, 'task due soon');
   end if;
   return null;
 end;
@@ -259,7 +257,7 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  perform private.request_dispatch(new.next_run_at - private.dispatch_lookahead(), 'task due soon');
+  perform private.request_dispatch(new.next_run_at, 'task due soon');
   return null;
 end;
 $$;
