@@ -574,11 +574,12 @@ begin
   -- two gates starting runs of one task at the same second would both see
   -- nothing running: the tasks that judge overlap are taken one gate at a
   -- time (in id order, so gates never wait on each other in a circle)
+  -- (each run's task is one primary-key probe, whatever the statistics say)
   perform pg_advisory_xact_lock(hashtextextended('scheduler.start_runs:' || x.task_id::text, 0))
   from (
     select distinct r.task_id
     from public.task_runs r
-    join public.tasks t on t.id = r.task_id
+    cross join lateral (select t.overlap_policy from public.tasks t where t.id = r.task_id offset 0) t
     where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker and t.overlap_policy <> 'allow'
     order by r.task_id
   ) x;
@@ -756,6 +757,7 @@ as $$
 #variable_conflict use_column
 declare
   v_lookahead interval := private.dispatch_lookahead();
+  v_task_ids uuid[];
 begin
   if p_results is null or jsonb_typeof(p_results) <> 'array' then
     raise exception 'complete_runs: p_results must be a JSON array of results' using errcode = '22023';
@@ -867,19 +869,27 @@ begin
   left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1;
 
   -- a run that waited behind one of these (overlap_policy queue), or a
-  -- scheduled dependent whose prerequisite just finished, can go now
+  -- scheduled dependent whose prerequisite just finished, can go now. Each
+  -- finished run's task, and each task's waiting run, is a probe by key.
+  v_task_ids := array(
+    select distinct f.task_id
+    from jsonb_array_elements(p_results) e
+    cross join lateral (select f.task_id from public.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
   if exists (
-    select 1
-    from public.task_runs f
-    join public.task_runs q on q.task_id = f.task_id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
-    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e))
+    select 1 from unnest(v_task_ids) as x(task_id)
+    cross join lateral (
+      select 1 from public.task_runs q
+      where q.task_id = x.task_id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+      limit 1
+    ) q
   ) or exists (
-    select 1
-    from public.task_runs f
-    join public.task_dependencies d on d.depends_on_task_id = f.task_id
-    join public.tasks t on t.id = d.task_id
-    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e))
-      and t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
+    select 1 from unnest(v_task_ids) as x(task_id)
+    cross join lateral (
+      select 1 from public.task_dependencies d
+      cross join lateral (select t.is_active, t.deleted_at, t.next_run_at from public.tasks t where t.id = d.task_id offset 0) t
+      where d.depends_on_task_id = x.task_id and t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
+      limit 1
+    ) d
   ) then
     perform private.request_dispatch(p_now, 'a run finished');
   end if;
