@@ -292,9 +292,15 @@ begin
   if p_worker is null or p_now is null or p_until is null then
     raise exception 'plan_next_look: p_worker, p_now and p_until are required' using errcode = '22023';
   end if;
-  -- waits for writers holding the row for share: their work is committed
-  -- before the statements below take their snapshots
-  select * into v_looks from private.dispatcher_looks for update;
+  -- the writers holding the row for share must have committed before the
+  -- statements below take their snapshots. Never wait for them: a user's
+  -- long transaction would stall the dispatcher. Look again shortly instead
+  -- (nothing is planned, so nothing they wrote can be missed)
+  begin
+    select * into v_looks from private.dispatcher_looks for update nowait;
+  exception when lock_not_available then
+    return p_now + v_retry;
+  end;
   -- a newer invocation (it stays later) is looking: this one stops. An older
   -- one finds this one at its next plan and stops likewise
   if v_looks.looker is distinct from p_worker and v_looks.awake_until > p_now and v_looks.awake_until > p_until then
