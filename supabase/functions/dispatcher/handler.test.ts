@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { anonKey, dispatcherSecret, jwtSecret, publishableKey, secretKey, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   const httpAction = createHttpHandler({
     fetch, now: () => new Date(), sleep: async () => {}, resolve: async () => ["127.0.0.1"], logger: memoryLogger(),
-    auth: { serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
+    auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
   });
   // the real http action, served the way the gateway serves it
   functions = http.createServer(async (req, res) => {
@@ -65,7 +65,7 @@ function deps(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
     now: () => T0,
     logger: memoryLogger(),
     waitUntil: () => {},
-    auth: { serviceRoleKey, jwtSecret },
+    auth: { secretKeys, serviceRoleKey, jwtSecret },
     functionsUrl,
     serviceRoleKey,
     dispatcherSecret,
@@ -165,18 +165,19 @@ test("an action function that cannot be reached fails the batch's runs as retrya
   expect(logger.lines.some((l) => l.level === "warn" && l.run_id)).toBe(true);
 });
 
-test("only the service role or the dispatcher secret may call it", async () => {
+test("only a service credential or the dispatcher secret may call it", async () => {
   const waited: Promise<unknown>[] = [];
   const handler = createHandler(deps({ waitUntil: (p) => void waited.push(p) }));
-  const call = (token?: string) => handler(new Request("http://fn/dispatcher", {
-    method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: "{}",
-  }));
+  const call = (headers: Record<string, string> = {}) => handler(new Request("http://fn/dispatcher", { method: "POST", headers, body: "{}" }));
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   expect((await call()).status).toBe(401);
-  expect((await call(anonKey)).status).toBe(401);
-  const accepted = await call(dispatcherSecret);
+  expect((await call(bearer(anonKey))).status).toBe(401);
+  expect((await call({ apikey: publishableKey })).status).toBe(401);
+  const accepted = await call(bearer(dispatcherSecret));
   expect(accepted.status).toBe(202);
   expect(await accepted.json()).toMatchObject({ accepted: true, caller: "dispatcher" });
-  expect((await call(serviceRoleKey)).status).toBe(202);
-  expect(waited).toHaveLength(2);
+  expect(await (await call({ apikey: secretKey })).json()).toMatchObject({ accepted: true, caller: "service_role" });
+  expect((await call(bearer(serviceRoleKey))).status).toBe(202);
+  expect(waited).toHaveLength(3);
   await Promise.allSettled(waited);
 });

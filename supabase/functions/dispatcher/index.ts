@@ -1,7 +1,7 @@
 // Wires env and dependencies; the logic is in handler.ts.
 import { z } from "zod";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { createHandler, defaultConfig } from "./handler.ts";
 
@@ -9,13 +9,18 @@ declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
 const env = parseEnv(PlatformEnv.extend({
   SUPABASE_DB_URL: z.string().min(1),
-  SUPABASE_JWT_SECRET: z.string().optional(),
   DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
   DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(defaultConfig.claimBatch),
   DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(defaultConfig.actionBatch),
   DISPATCH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).max(120).default(defaultConfig.lookaheadSeconds),
   DISPATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(50_000).default(defaultConfig.maxRunsInFlight),
 }), readDenoEnv());
+const credentials = parseServiceCredentials(readDenoEnv());
+// handler.ts still calls the action functions with the legacy key as a bearer
+// token; until it sends serviceCallHeaders(credentials), it needs that key
+if (!credentials.serviceRoleKey) {
+  throw new Error("invalid function configuration: the dispatcher calls the action functions with SUPABASE_SERVICE_ROLE_KEY (the legacy service_role JWT), which is not set");
+}
 
 Deno.serve(createHandler({
   db: postgresDb(env.SUPABASE_DB_URL),
@@ -23,9 +28,9 @@ Deno.serve(createHandler({
   now: () => new Date(),
   logger: createLogger({ function: "dispatcher" }),
   waitUntil: (p) => EdgeRuntime.waitUntil(p),
-  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  auth: credentials,
   functionsUrl: `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`,
-  serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+  serviceRoleKey: credentials.serviceRoleKey,
   dispatcherSecret: env.DISPATCHER_SECRET,
   newId: () => crypto.randomUUID(),
   memory: () => {
