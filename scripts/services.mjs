@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { startGateway } from "./gateway/gateway.mjs";
-import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "./lib/keys.mjs";
+import { anonKey, dispatcherSecret, jwtSecret, publishableKeys, secretKeys, serviceRoleKey } from "./lib/keys.mjs";
 import { getProfile, repoRoot } from "./lib/profile.mjs";
 import { startPgNetWorker } from "./pg-net/worker.mjs";
 
@@ -68,6 +68,7 @@ const gateway = await startGateway({
     SUPABASE_DB_URL: profile.dbUrl,
     ...functionEnv,
   },
+  apiKeys: { secret: secretKeys, publishable: publishableKeys },
   logDir: profile.logDir,
   logger: fileLogger("gateway"),
   routes: {

@@ -19,11 +19,13 @@ import_map = "./import_map.json"
   expect(config.project_id).toBe("x");
 });
 
-test("the project's own config.toml turns verify_jwt off only for the dispatcher", async () => {
+test("the project's own config.toml turns verify_jwt off for every function (each checks its caller)", async () => {
   const fs = await import("node:fs");
   const config = parseToml(fs.readFileSync(new URL("../../supabase/config.toml", import.meta.url), "utf8"));
-  expect(verifyJwtFor(config, "dispatcher")).toBe(false);
-  for (const name of ["http", "ai-prompt", "notify"]) expect(verifyJwtFor(config, name)).toBe(true);
+  const functions = fs.readdirSync(new URL("../../supabase/functions/", import.meta.url))
+    .filter((n) => !n.startsWith("_") && fs.existsSync(new URL(`../../supabase/functions/${n}/index.ts`, import.meta.url)));
+  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "http", "notify"]);
+  for (const name of functions) expect(verifyJwtFor(config, name)).toBe(false);
 });
 
 test("dotenv: comments, quotes, export and inline comments", () => {

@@ -4,6 +4,13 @@
 // gives the function the Edge Runtime's environment, and writes its logs as
 // JSON lines, one file per function. Each function runs in its own Deno
 // process with plain Deno.serve, so the same code deploys unchanged.
+//
+// verify_jwt = true takes only a JWT (legacy HS256, signed with jwtSecret) in
+// Authorization, as `supabase functions serve` does. An sb_secret_/
+// sb_publishable_ key there is refused. Hosted Supabase is more lenient: its
+// docs (functions/auth-headers) say the check accepts those keys on either
+// header "for migration compatibility" and that this does not authenticate
+// the caller. Refusing them here keeps code from depending on that.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -53,6 +60,10 @@ async function waitForPort(port, child, timeoutMs) {
   throw new Error(`did not listen within ${timeoutMs} ms`);
 }
 
+function keysEnv(name, keys) {
+  return keys && Object.keys(keys).length > 0 ? { [name]: JSON.stringify(keys) } : {};
+}
+
 /** One JSON object per line: a function's own JSON lines are merged, plain text is wrapped. */
 function lineWriter(stream, name, level) {
   let buffer = "";
@@ -76,8 +87,11 @@ function lineWriter(stream, name, level) {
 
 /**
  * Starts the gateway. `env` is what every function gets (SUPABASE_URL,
- * SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_DB_URL, …); secrets
- * from `envFile` are added on top, as `supabase secrets set` would.
+ * SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_DB_URL, …);
+ * `apiKeys` become SUPABASE_SECRET_KEYS and SUPABASE_PUBLISHABLE_KEYS, JSON
+ * objects of key name → key as hosted functions get them (left unset when
+ * there are none, so a test can leave a stack on legacy keys); secrets from
+ * `envFile` are added on top, as `supabase secrets set` would.
  * `routes` may add local-only endpoints (path → handler(req, res)).
  */
 export async function startGateway({
@@ -88,6 +102,7 @@ export async function startGateway({
   envFile,
   jwtSecret,
   env = {},
+  apiKeys = { secret: {}, publishable: {} },
   logDir,
   logger = { info() {}, warn() {}, error() {} },
   routes = {},
@@ -122,6 +137,8 @@ export async function startGateway({
           ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
           NO_COLOR: "1",
           ...env,
+          ...keysEnv("SUPABASE_SECRET_KEYS", apiKeys.secret),
+          ...keysEnv("SUPABASE_PUBLISHABLE_KEYS", apiKeys.publishable),
           ...secrets,
           SB_EXECUTION_ID: name,
           DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${entry.port}`,
@@ -129,6 +146,8 @@ export async function startGateway({
         stdio: ["ignore", "pipe", "pipe"],
       });
       entry.child = child;
+      // resolves once stdout and stderr are drained, so a boot error can quote them whole
+      entry.closed = new Promise((resolve) => child.once("close", resolve));
       child.stdout.setEncoding("utf8").on("data", lineWriter(log, name, "info"));
       const errWriter = lineWriter(log, name, "error");
       child.stderr.setEncoding("utf8").on("data", (chunk) => {
@@ -140,8 +159,9 @@ export async function startGateway({
       });
       await waitForPort(entry.port, child, bootTimeoutMs);
       logger.info("function ready", { function: name, port: entry.port });
-    })().catch((err) => {
+    })().catch(async (err) => {
       entry.failed = true;
+      if (entry.closed) await Promise.race([entry.closed, new Promise((r) => setTimeout(r, 1_000))]);
       logger.error("function failed to boot", { function: name, error: err.message, stderr: entry.stderrTail.join("\n") });
       throw new Error(`function "${name}" failed to boot: ${err.message}. Last output:\n${entry.stderrTail.join("\n")}`);
     });
@@ -183,6 +203,9 @@ export async function startGateway({
         const auth = req.headers.authorization ?? "";
         const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
         if (!token) return json(res, 401, { msg: "Missing authorization header" });
+        if (/^sb_(secret|publishable)_/.test(token)) {
+          return json(res, 401, { msg: "Invalid JWT: an sb_secret_/sb_publishable_ key is not a JWT; send it in the apikey header to a function with verify_jwt = false" });
+        }
         try {
           verifyJwt(token, jwtSecret);
         } catch (err) {

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { clusterExists, destroyCluster, ensureSystemPackages, initCluster, psql, startCluster, stopCluster } from "./cluster.mjs";
 import { applyMigrations, applySeed, bootstrapDatabase, installStandInExtensions } from "./database.mjs";
-import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "./keys.mjs";
+import { anonKey, dispatcherSecret, jwtSecret, publishableKey, secretKey, serviceRoleKey } from "./keys.mjs";
 import { repoRoot } from "./profile.mjs";
 
 export function stackEnv(profile) {
@@ -13,6 +13,8 @@ export function stackEnv(profile) {
     SUPABASE_URL: profile.apiUrl,
     SUPABASE_DB_URL: profile.dbUrl,
     SUPABASE_ADMIN_DB_URL: profile.adminDbUrl,
+    SUPABASE_SECRET_KEY: secretKey,
+    SUPABASE_PUBLISHABLE_KEY: publishableKey,
     SUPABASE_ANON_KEY: anonKey,
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
     SUPABASE_JWT_SECRET: jwtSecret,
@@ -134,9 +136,11 @@ export function statusBlock(profile) {
     ["Echo URL (demo)", `${profile.apiUrl}/_local/echo`],
     ["DB URL", profile.dbUrl],
     ["Admin DB URL", profile.adminDbUrl],
+    ["publishable key", env.SUPABASE_PUBLISHABLE_KEY],
+    ["secret key", env.SUPABASE_SECRET_KEY],
     ["JWT secret", env.SUPABASE_JWT_SECRET],
-    ["anon key", env.SUPABASE_ANON_KEY],
-    ["service_role key", env.SUPABASE_SERVICE_ROLE_KEY],
+    ["anon key (legacy)", env.SUPABASE_ANON_KEY],
+    ["service_role key (legacy)", env.SUPABASE_SERVICE_ROLE_KEY],
     ["dispatcher secret", env.DISPATCHER_SECRET],
     ["Logs", `${rel(profile.logDir)}/ (postgres.log, services.log, pg-net.log, gateway.log, functions/<name>.log)`],
   ];

@@ -11,6 +11,8 @@ export const stack = {
   get url() { return required("SUPABASE_URL"); },
   get dbUrl() { return required("SUPABASE_DB_URL"); },
   get adminDbUrl() { return required("SUPABASE_ADMIN_DB_URL"); },
+  get secretKey() { return required("SUPABASE_SECRET_KEY"); },
+  get publishableKey() { return required("SUPABASE_PUBLISHABLE_KEY"); },
   get anonKey() { return required("SUPABASE_ANON_KEY"); },
   get serviceRoleKey() { return required("SUPABASE_SERVICE_ROLE_KEY"); },
   get jwtSecret() { return required("SUPABASE_JWT_SECRET"); },

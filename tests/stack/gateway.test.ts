@@ -1,13 +1,13 @@
 // The functions gateway checks JWTs like Supabase's relay, routes to a real
-// Deno process per function, hands over the Edge Runtime environment and
-// writes each function's logs as JSON lines.
+// Deno process per function, hands over the Edge Runtime environment (both
+// kinds of API key) and writes each function's logs as JSON lines.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startGateway } from "../../scripts/gateway/gateway.mjs";
 import { signJwt } from "../../scripts/lib/jwt.mjs";
-import { anonKey, jwtSecret, serviceRoleKey } from "../../scripts/lib/keys.mjs";
+import { anonKey, jwtSecret, publishableKey, publishableKeys, secretKey, secretKeys, serviceRoleKey } from "../../scripts/lib/keys.mjs";
 import { waitFor } from "../helpers/stack.ts";
 
 const fixtures = path.join(import.meta.dirname, "fixtures");
@@ -27,6 +27,7 @@ beforeAll(async () => {
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
     },
+    apiKeys: { secret: secretKeys, publishable: publishableKeys },
     logDir,
   });
 }, 60_000);
@@ -67,6 +68,17 @@ describe("JWT verification", () => {
     expect((await call("whoami", "not-a-jwt")).status).toBe(401);
   });
 
+  test("a secret or publishable key is not a JWT: 401 in Authorization, and apikey alone does not count", async () => {
+    for (const key of [secretKey, publishableKey]) {
+      const res = await call("whoami", key);
+      expect(res.status).toBe(401);
+      expect((await res.json()).msg).toMatch(/not a JWT; send it in the apikey header to a function with verify_jwt = false/);
+    }
+    const apikeyOnly = await call("whoami", undefined, { headers: { apikey: secretKey } });
+    expect(apikeyOnly.status).toBe(401);
+    expect(await apikeyOnly.json()).toEqual({ msg: "Missing authorization header" });
+  });
+
   test("the service key is let through", async () => {
     const res = await call("whoami", serviceRoleKey, { method: "POST", body: "hello" });
     expect(res.status).toBe(200);
@@ -92,6 +104,8 @@ test("functions get the Edge Runtime environment and secrets from .env", async (
     SUPABASE_URL: "http://127.0.0.1:1",
     SUPABASE_ANON_KEY: anonKey,
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+    SUPABASE_SECRET_KEYS: `{"default":"${secretKey}"}`,
+    SUPABASE_PUBLISHABLE_KEYS: `{"default":"${publishableKey}"}`,
     SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
     FIXTURE_SECRET: "from .env",
   });
@@ -113,4 +127,53 @@ test("function logs are JSON lines in one file per function", async () => {
     return text.split("\n").find((l) => l.includes('"handled"'));
   }, 5_000, 20);
   expect(JSON.parse(line)).toMatchObject({ function: "whoami", level: "info", msg: "handled", path: "/whoami" });
+});
+
+describe("the project's functions under each key configuration", () => {
+  // the real functions and config.toml (verify_jwt = false), with the
+  // platform's keys given or withheld the way a project can have them
+  const projectGateway = (env: Record<string, string>, apiKeys?: { secret: Record<string, string>; publishable: Record<string, string> }) =>
+    startGateway({
+      port: 0,
+      functionsDir: path.join(import.meta.dirname, "../../supabase/functions"),
+      configToml: path.join(import.meta.dirname, "../../supabase/config.toml"),
+      jwtSecret,
+      env: {
+        SUPABASE_URL: "http://127.0.0.1:1",
+        SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
+        DISPATCHER_SECRET: "a-dispatcher-secret-for-this-test",
+        ...env,
+      },
+      apiKeys,
+      logDir: fs.mkdtempSync(path.join(logDir, "project-")),
+    });
+  const emptyBatch = (url: string, headers: Record<string, string>) =>
+    fetch(`${url}/functions/v1/http`, { method: "POST", headers, body: JSON.stringify({ runs: [] }) });
+
+  test("legacy keys only: the service_role JWT is accepted, a secret key is not", async () => {
+    const gw = await projectGateway({ SUPABASE_ANON_KEY: anonKey, SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey, SUPABASE_JWT_SECRET: jwtSecret });
+    try {
+      // past the caller check, the empty batch is refused by the request schema
+      const accepted = await emptyBatch(gw.url, { authorization: `Bearer ${serviceRoleKey}` });
+      expect(accepted.status).toBe(400);
+      expect((await accepted.json()).error.code).toBe("invalid_request");
+      const secret = await emptyBatch(gw.url, { apikey: secretKey });
+      expect(secret.status).toBe(401);
+      expect((await secret.json()).error.message).toMatch(/unrecognised credentials/);
+      expect((await emptyBatch(gw.url, { authorization: `Bearer ${anonKey}` })).status).toBe(401);
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
+
+  test("neither a secret key nor the legacy key: the functions fail to boot, naming both", async () => {
+    const gw = await projectGateway({ SUPABASE_ANON_KEY: anonKey }, { secret: {}, publishable: publishableKeys });
+    try {
+      const res = await emptyBatch(gw.url, { apikey: secretKey });
+      expect(res.status).toBe(503);
+      expect((await res.json()).msg).toMatch(/neither SUPABASE_SECRET_KEYS .* nor SUPABASE_SERVICE_ROLE_KEY/);
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });

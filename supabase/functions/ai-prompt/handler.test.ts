@@ -1,7 +1,7 @@
 // The ai-prompt action against a real loopback server speaking the
 // chat-completions wire format.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { jwtSecret, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { runOf } from "../_shared/fixtures.test-helpers.ts";
 import { memoryLogger } from "../_shared/logger.ts";
@@ -33,7 +33,7 @@ const deps = (): AiDeps => ({
   now: () => new Date(),
   sleep: async () => {},
   logger: memoryLogger(),
-  auth: { serviceRoleKey, jwtSecret },
+  auth: { secretKeys, serviceRoleKey, jwtSecret },
   ai: { baseUrl: `${model.url}/v1`, apiKey: "sk-test", model: "local-model" },
 });
 

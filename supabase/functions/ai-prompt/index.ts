@@ -1,21 +1,21 @@
 // Wires env and dependencies; the logic is in handler.ts.
 import { z } from "zod";
-import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { createHandler } from "./handler.ts";
 
 const env = parseEnv(PlatformEnv.extend({
-  SUPABASE_JWT_SECRET: z.string().optional(),
   AI_BASE_URL: z.url().default("https://api.openai.com/v1"),
   AI_API_KEY: z.string().optional(),
   AI_MODEL: z.string().min(1).default("gpt-4o-mini"),
 }), readDenoEnv());
+const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
   fetch,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   logger: createLogger({ function: "ai-prompt" }),
-  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  auth: credentials,
   ai: { baseUrl: env.AI_BASE_URL, apiKey: env.AI_API_KEY, model: env.AI_MODEL },
 }));

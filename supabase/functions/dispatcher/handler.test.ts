@@ -4,7 +4,7 @@
 // is pinned in 2033 and moves only when the dispatcher sleeps, so only this
 // file's runs are due and the loop's waits are observable.
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { anonKey, dispatcherSecret, jwtSecret, publishableKey, secretKey, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
@@ -62,7 +62,7 @@ function deps(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
     sleep: clock.sleep,
     logger: memoryLogger(),
     waitUntil: () => {},
-    auth: { serviceRoleKey, jwtSecret },
+    auth: { secretKeys, serviceRoleKey, jwtSecret },
     functionsUrl: `${action.url}/functions/v1`,
     serviceHeaders: { apikey: "test-secret-key" },
     dispatcherSecret,
@@ -199,18 +199,19 @@ test("a newer invocation takes over: the older one stops at its next plan", asyn
   expect(summary).toMatchObject({ claimed: 1, ended: "taken over", rounds: 2 });
 });
 
-test("only the service role or the dispatcher secret may call it", async () => {
+test("only a service credential or the dispatcher secret may call it", async () => {
   const waited: Promise<unknown>[] = [];
   const handler = createHandler(deps({ waitUntil: (p) => void waited.push(p), config: { loopSeconds: 1 } }));
-  const call = (token?: string) => handler(new Request("http://fn/dispatcher", {
-    method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: "{}",
-  }));
+  const call = (headers: Record<string, string> = {}) => handler(new Request("http://fn/dispatcher", { method: "POST", headers, body: "{}" }));
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   expect((await call()).status).toBe(401);
-  expect((await call(anonKey)).status).toBe(401);
-  const accepted = await call(dispatcherSecret);
+  expect((await call(bearer(anonKey))).status).toBe(401);
+  expect((await call({ apikey: publishableKey })).status).toBe(401);
+  const accepted = await call(bearer(dispatcherSecret));
   expect(accepted.status).toBe(202);
   expect(await accepted.json()).toMatchObject({ accepted: true, caller: "dispatcher" });
-  expect((await call(serviceRoleKey)).status).toBe(202);
-  expect(waited).toHaveLength(2);
+  expect(await (await call({ apikey: secretKey })).json()).toMatchObject({ accepted: true, caller: "service_role" });
+  expect((await call(bearer(serviceRoleKey))).status).toBe(202);
+  expect(waited).toHaveLength(3);
   await Promise.allSettled(waited);
 });

@@ -1,7 +1,8 @@
 // Wires env and dependencies; the logic is in handler.ts.
 import { z } from "zod";
+import { serviceCallHeaders } from "../_shared/auth.ts";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { createHandler, defaultConfig } from "./handler.ts";
 
@@ -9,11 +10,11 @@ declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
 const env = parseEnv(PlatformEnv.extend({
   SUPABASE_DB_URL: z.string().min(1),
-  SUPABASE_JWT_SECRET: z.string().optional(),
   DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
   DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(defaultConfig.claimBatch),
   DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(defaultConfig.actionBatch),
 }), readDenoEnv());
+const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
   db: postgresDb(env.SUPABASE_DB_URL),
@@ -22,9 +23,9 @@ Deno.serve(createHandler({
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   logger: createLogger({ function: "dispatcher" }),
   waitUntil: (p) => EdgeRuntime.waitUntil(p),
-  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  auth: credentials,
   functionsUrl: `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`,
-  serviceHeaders: { authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}` },
+  serviceHeaders: serviceCallHeaders(credentials),
   dispatcherSecret: env.DISPATCHER_SECRET,
   newId: () => crypto.randomUUID(),
   memory: () => {

@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { anonKey, jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { anonKey, jwtSecret, publishableKey, secretKey, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { runOf } from "../_shared/fixtures.test-helpers.ts";
 import { memoryLogger } from "../_shared/logger.ts";
@@ -19,7 +19,7 @@ function deps(overrides: Partial<HttpDeps> = {}): HttpDeps {
     sleep: async (ms) => { slept.push(ms); },
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     logger: memoryLogger(),
-    auth: { serviceRoleKey, jwtSecret },
+    auth: { secretKeys, serviceRoleKey, jwtSecret },
     allowHosts: parseAllowList("127.0.0.1"),
     ...overrides,
   };
@@ -145,6 +145,18 @@ describe("the handler", () => {
     const res = await post({ runs: [runOf({ url: `${receiver.url}/ok` })] }, anonKey);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
+  });
+
+  test("a secret key in apikey is accepted; a publishable key is refused", async () => {
+    const withKey = (apikey: string) => handler(new Request("http://fn/http", {
+      method: "POST", headers: { apikey }, body: JSON.stringify({ runs: [runOf({ url: `${receiver.url}/ok` })] }),
+    }));
+    const accepted = await withKey(secretKey);
+    expect(accepted.status).toBe(200);
+    expect((await accepted.json()).results).toHaveLength(1);
+    const refused = await withKey(publishableKey);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.message).toMatch(/publishable key .* expected one of the project's secret keys/);
   });
 
   test("a malformed request is 400 with the zod issues", async () => {

@@ -1,15 +1,15 @@
 // Wires env and dependencies; the logic is in handler.ts.
 import { lookup } from "node:dns/promises";
 import { z } from "zod";
-import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
 
 const env = parseEnv(PlatformEnv.extend({
-  SUPABASE_JWT_SECRET: z.string().optional(),
   HTTP_ALLOWED_HOSTS: z.string().optional(),
 }), readDenoEnv());
+const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
   fetch,
@@ -17,6 +17,6 @@ Deno.serve(createHandler({
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
   logger: createLogger({ function: "http" }),
-  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  auth: credentials,
   allowHosts: parseAllowList(env.HTTP_ALLOWED_HOSTS),
 }));

@@ -1,7 +1,7 @@
 // The notify action: web against the real database, email against a
 // loopback sink speaking Resend's API, webhooks against a Slack-like sink.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
+import { jwtSecret, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
@@ -40,7 +40,7 @@ const deps = (): NotifyDeps => ({
   sleep: async () => {},
   resolve: async () => ["127.0.0.1"],
   logger: memoryLogger(),
-  auth: { serviceRoleKey, jwtSecret },
+  auth: { secretKeys, serviceRoleKey, jwtSecret },
   allowHosts: parseAllowList("127.0.0.1"),
   email: { apiUrl: sink.url, apiKey: "re_test", from: "scheduler@example.com" },
 });

@@ -2,19 +2,19 @@
 import { lookup } from "node:dns/promises";
 import { z } from "zod";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
 
 const env = parseEnv(PlatformEnv.extend({
   SUPABASE_DB_URL: z.string().min(1),
-  SUPABASE_JWT_SECRET: z.string().optional(),
   HTTP_ALLOWED_HOSTS: z.string().optional(),
   EMAIL_API_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
   EMAIL_FROM: z.string().optional(),
 }), readDenoEnv());
+const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
   db: postgresDb(env.SUPABASE_DB_URL),
@@ -23,7 +23,7 @@ Deno.serve(createHandler({
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
   logger: createLogger({ function: "notify" }),
-  auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
+  auth: credentials,
   allowHosts: parseAllowList(env.HTTP_ALLOWED_HOSTS),
   email: { apiUrl: env.EMAIL_API_URL, apiKey: env.EMAIL_API_KEY, from: env.EMAIL_FROM },
 }));
