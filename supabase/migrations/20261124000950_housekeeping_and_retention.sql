@@ -253,7 +253,9 @@ begin
       select e.id, e.created_at from public.events e
       where e.created_at < v_cutoff and e.created_at >= v_after
         -- a run that has not finished may still read its event; a finished
-        -- one keeps its own copy (inputs: event_id, event_type, payload)
+        -- one keeps its own copy (inputs: event_id, event_type, payload).
+        -- the open states are task_runs_status_idx's, so this stays a probe
+        -- of the open runs
         and not exists (
           select 1 from public.task_runs r
           where r.status in ('queued', 'awaiting_approval', 'running') and r.inputs ->> 'event_id' = e.id::text
@@ -430,7 +432,8 @@ drop procedure if exists public.prune_run_history(timestamptz, integer, boolean)
 -- function's current definition says
 do $$
 declare
-  v_definition text := pg_catalog.pg_get_functiondef('public.check_dispatcher_heartbeat(timestamptz)'::regprocedure);
+  v_function regprocedure := pg_catalog.to_regprocedure('public.check_dispatcher_heartbeat(timestamptz)');
+  v_definition text := case when v_function is not null then pg_catalog.pg_get_functiondef(v_function) end;
 begin
   if strpos(v_definition, 'Check the dispatch-due-tasks pg_cron job') > 0 then
     execute replace(v_definition, 'Check the dispatch-due-tasks pg_cron job', 'Check the scheduler-tick pg_cron job');
