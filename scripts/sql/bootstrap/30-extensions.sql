@@ -12,6 +12,10 @@ grant usage on schema cron to postgres with grant option;
 grant all on all tables in schema cron to postgres with grant option;
 grant all on all sequences in schema cron to postgres with grant option;
 grant execute on all functions in schema cron to postgres with grant option;
+-- as on hosted (supabase/postgres, migration 20231020085357): postgres reads
+-- cron.job but changes it only through cron.schedule / cron.unschedule
+revoke all on table cron.job from postgres;
+grant select on table cron.job to postgres with grant option;
 
 create extension if not exists pgtap with schema extensions;
 create extension if not exists plpgsql_check with schema extensions;

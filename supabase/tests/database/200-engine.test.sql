@@ -174,12 +174,14 @@ select tests.authenticate_as('stranger');
 select throws_ok($$ select public.run_task_now(tests.fx('cron5')) $$, '42501', null, 'a stranger cannot run someone else''s task');
 select tests.clear_authentication();
 
--- pruning keeps recent history, deletes old finished runs
+-- pruning keeps recent history, deletes old finished runs but the task's
+-- latest completed or failed one, which dependencies read
 -- (created_at is the real clock's, so pruning is judged from now())
-update public.task_runs set created_at = now() - interval '31 days' where task_id = tests.fx('fatal');
-call public.prune_run_history(now(), 10, false);
-select is_empty($$ select 1 from public.task_runs where task_id = tests.fx('fatal') $$, 'finished runs older than the retention are pruned');
-select isnt_empty($$ select 1 from public.task_runs where task_id = tests.fx('flaky') $$, 'recent runs stay');
+update public.task_runs set created_at = now() - interval '31 days' where task_id = tests.fx('flaky');
+select public.prune_history(now(), 10);
+select results_eq($$ select attempt from public.task_runs where task_id = tests.fx('flaky') $$, $$ values (3) $$,
+  'finished runs older than the retention are pruned, but the task''s latest finished run');
+select isnt_empty($$ select 1 from public.task_runs where task_id = tests.fx('every90') $$, 'recent runs stay');
 
 -- dead-man check
 update private.dispatcher_heartbeat set last_tick_at = '2031-01-01 00:00:00+00', alerted_at = null;
@@ -190,9 +192,9 @@ select is(public.check_dispatcher_heartbeat('2031-01-01 00:11:00+00'), false, 'o
 -- privileges and jobs
 select ok(not has_function_privilege('authenticated', 'public.claim_due_runs(integer, timestamptz, interval, text, interval)', 'execute'), 'only service_role claims');
 select ok(not has_function_privilege('authenticated', 'public.complete_runs(jsonb, timestamptz, text)', 'execute'), 'only service_role completes');
-select set_eq($$ select jobname from cron.job where jobname in ('dispatch-due-tasks', 'prune-run-history', 'expire-approvals', 'dispatcher-dead-man', 'cleanup-expired-sessions') $$,
-  $$ values ('dispatch-due-tasks'), ('prune-run-history'), ('expire-approvals'), ('dispatcher-dead-man'), ('cleanup-expired-sessions') $$, 'the pg_cron jobs exist under stable names');
-select is((select command from cron.job where jobname = 'dispatch-due-tasks'), 'select private.invoke_dispatcher()', 'no secret is written into the dispatch job');
+select set_eq($$ select jobname from cron.job where jobname in ('scheduler-tick', 'prune-history', 'cleanup-expired-sessions', 'dispatch-due-tasks', 'expire-approvals', 'dispatcher-dead-man', 'prune-run-history') $$,
+  $$ values ('scheduler-tick'), ('prune-history'), ('cleanup-expired-sessions') $$, 'the pg_cron jobs exist under stable names');
+select is((select command from cron.job where jobname = 'scheduler-tick'), 'select private.scheduler_tick()', 'no secret is written into the dispatch job');
 
 select * from finish();
 rollback;
