@@ -6,17 +6,21 @@
 // Pure: no I/O, runs in Deno (Edge Functions) and Node (vitest) alike.
 import { z } from "zod";
 
-/** `public.run_status`, in the enum's order. Seed 000's states plus queued and awaiting_approval. */
+/**
+ * `public.run_status`, in the enum's order. Seed 000's states plus queued,
+ * awaiting_approval and claimed (handed to its action function, waiting for
+ * its second: nothing has been sent; docs/dispatch.md).
+ */
 export const RUN_STATUSES = Object.freeze(
-  ["queued", "awaiting_approval", "running", "completed", "failed", "cancelled", "skipped"] as const,
+  ["queued", "awaiting_approval", "claimed", "running", "completed", "failed", "cancelled", "skipped"] as const,
 );
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /** Run states that are over: nothing more will happen to the run. */
 export const FINISHED_RUN_STATUSES = Object.freeze(["completed", "failed", "cancelled", "skipped"] as const);
-/** Run states the engine still owns: waiting for its time, a human, or a worker. */
-export const OPEN_RUN_STATUSES = Object.freeze(["queued", "awaiting_approval", "running"] as const);
+/** Run states the engine still owns: waiting for its time, a human, its second, or its action. */
+export const OPEN_RUN_STATUSES = Object.freeze(["queued", "awaiting_approval", "claimed", "running"] as const);
 
 /** True when nothing more will happen to a run in this state. */
 export function isFinishedRunStatus(status: RunStatus): boolean {
