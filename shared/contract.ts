@@ -115,8 +115,8 @@ export const RunToExecute = z.object({
   steps: z.array(StepToRun).default([]),
   /** Start at this instant (ISO; default scheduled_time); the action waits for it, then asks the start gate. */
   start_at: instant.optional(),
-  /** The same for every attempt of one due run (its first attempt's run id); sent as webhook-id / Idempotency-Key. Default: run_id. */
-  idempotency_key: z.string().min(1).max(200).optional(),
+  /** The same for every attempt of one due time (webhook-id, Idempotency-Key); falls back to run_id. */
+  idempotency_key: z.string().optional(),
 });
 export type RunToExecute = z.infer<typeof RunToExecute>;
 

@@ -1,5 +1,5 @@
 // Workload 1, drain: N due no-op jobs claimed, executed as no-ops and
-// recorded as completed, by us (set-based claim_due_runs + complete_runs),
+// recorded as completed, by us (set-based claim_due_runs + start_runs + complete_runs),
 // graphile-worker and pg-boss. Each returns its wall time and checks that
 // every job ran exactly once.
 import postgres from "postgres";
@@ -22,8 +22,10 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
           // the clock is pinned in 2100: the bench stack's own dispatcher (real clock) never sees these tasks
           const rows = await conn`select run_id from public.claim_due_runs(${batch}, '2100-01-01'::timestamptz, interval '0', ${`drain-${w}`}, null)`;
           if (rows.length === 0) break;
-          const results = rows.map((r) => ({ run_id: r.run_id, status: "completed", retryable: false }));
-          await conn`select count(*) from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01'::timestamptz)`;
+          // the start gate, as an action function passes every run through it
+          const started = await conn`select run_id from public.start_runs(${rows.map((r) => r.run_id)}::uuid[], ${`drain-${w}`}, '2100-01-01'::timestamptz) where outcome = 'started'`;
+          const results = started.map((r) => ({ run_id: r.run_id, status: "completed", retryable: false }));
+          await conn`select count(*) from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01'::timestamptz, ${`drain-${w}`})`;
         }
       } finally {
         await conn.end();

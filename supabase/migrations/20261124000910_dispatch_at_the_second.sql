@@ -172,10 +172,9 @@ insert into private.dispatcher_wakes default values on conflict do nothing;
 grant select, update on private.dispatcher_heartbeat to service_role;
 grant select on private.signing_secrets to service_role;
 
--- a write has made work due: wake a dispatcher unless one will look in time.
--- p_look_by is when a claim must run to hand the work over on time (its due
--- time minus the lookahead).
-create or replace function private.request_dispatch(p_look_by timestamptz, p_reason text default 'immediate')
+-- a write has made work due at p_due: wake a dispatcher unless one will look
+-- in time (by then, give or take a second).
+create or replace function private.request_dispatch(p_due timestamptz, p_reason text default 'immediate')
 returns boolean
 language plpgsql security definer
 set search_path = ''
@@ -186,13 +185,13 @@ declare
   v_sent boolean;
 begin
   -- the next minute's tick claims it in time
-  if p_look_by is null or p_look_by >= date_trunc('minute', v_now) + interval '1 minute' then
+  if p_due is null or p_due >= date_trunc('minute', v_now) + interval '1 minute' then
     return false;
   end if;
   -- held until commit: a dispatcher planning its next look waits for this
   -- transaction, so it sees this work
   select * into v_looks from private.dispatcher_looks for share;
-  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_look_by then
+  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second' then
     return false;
   end if;
   -- debounce: a wake sent since the last plan brings a dispatcher whose plan
@@ -200,8 +199,7 @@ begin
   update private.dispatcher_wakes w
   set last_wake_at = v_now, last_reason = p_reason, wakes = w.wakes + 1
   where w.last_wake_at is null
-     or v_looks.planned_at is null
-     or w.last_wake_at <= v_looks.planned_at
+     or w.last_wake_at <= coalesce(v_looks.planned_at, '-infinity')
      or w.last_wake_at < v_now - interval '10 seconds'
   returning true into v_sent;
   if v_sent then
@@ -211,7 +209,7 @@ begin
 end;
 $$;
 comment on function private.request_dispatch(timestamptz, text) is
-  'Wakes a dispatcher through pg_net when work must be claimed by p_look_by and no dispatcher will look by then; at most one wake until a dispatcher has planned (debounce).';
+  'Wakes a dispatcher through pg_net when work falls due at p_due and no dispatcher will look by then; at most one wake until a dispatcher has planned (debounce).';
 revoke execute on function private.request_dispatch(timestamptz, text) from public, anon, authenticated;
 grant execute on function private.request_dispatch(timestamptz, text) to service_role;
 
@@ -225,7 +223,7 @@ declare
 begin
   select min(scheduled_time) into v_due from new_runs where status = 'queued';
   if v_due is not null then
-    perform private.request_dispatch(v_due - private.dispatch_lookahead(), 'queued run');
+    perform private.request_dispatch(v_due, 'queued run');
   end if;
   return null;
 end;
@@ -242,7 +240,7 @@ declare
 begin
   select min(next_run_at) into v_due from new_tasks where is_active and deleted_at is null;
   if v_due is not null then
-    perform private.request_dispatch(v_due - private.dispatch_lookahead(), 'task due soon');
+    perform private.request_dispatch(v_due, 'task due soon');
   end if;
   return null;
 end;
@@ -259,7 +257,7 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  perform private.request_dispatch(new.next_run_at - private.dispatch_lookahead(), 'task due soon');
+  perform private.request_dispatch(new.next_run_at, 'task due soon');
   return null;
 end;
 $$;
@@ -294,9 +292,15 @@ begin
   if p_worker is null or p_now is null or p_until is null then
     raise exception 'plan_next_look: p_worker, p_now and p_until are required' using errcode = '22023';
   end if;
-  -- waits for writers holding the row for share: their work is committed
-  -- before the statements below take their snapshots
-  select * into v_looks from private.dispatcher_looks for update;
+  -- the writers holding the row for share must have committed before the
+  -- statements below take their snapshots. Never wait for them: a user's
+  -- long transaction would stall the dispatcher. Look again shortly instead
+  -- (nothing is planned, so nothing they wrote can be missed)
+  begin
+    select * into v_looks from private.dispatcher_looks for update nowait;
+  exception when lock_not_available then
+    return p_now + v_retry;
+  end;
   -- a newer invocation (it stays later) is looking: this one stops. An older
   -- one finds this one at its next plan and stops likewise
   if v_looks.looker is distinct from p_worker and v_looks.awake_until > p_now and v_looks.awake_until > p_until then
@@ -576,11 +580,12 @@ begin
   -- two gates starting runs of one task at the same second would both see
   -- nothing running: the tasks that judge overlap are taken one gate at a
   -- time (in id order, so gates never wait on each other in a circle)
+  -- (each run's task is one primary-key probe, whatever the statistics say)
   perform pg_advisory_xact_lock(hashtextextended('scheduler.start_runs:' || x.task_id::text, 0))
   from (
     select distinct r.task_id
     from public.task_runs r
-    join public.tasks t on t.id = r.task_id
+    cross join lateral (select t.overlap_policy from public.tasks t where t.id = r.task_id offset 0) t
     where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker and t.overlap_policy <> 'allow'
     order by r.task_id
   ) x;
@@ -758,6 +763,7 @@ as $$
 #variable_conflict use_column
 declare
   v_lookahead interval := private.dispatch_lookahead();
+  v_task_ids uuid[];
 begin
   if p_results is null or jsonb_typeof(p_results) <> 'array' then
     raise exception 'complete_runs: p_results must be a JSON array of results' using errcode = '22023';
@@ -869,19 +875,27 @@ begin
   left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1;
 
   -- a run that waited behind one of these (overlap_policy queue), or a
-  -- scheduled dependent whose prerequisite just finished, can go now
+  -- scheduled dependent whose prerequisite just finished, can go now. Each
+  -- finished run's task, and each task's waiting run, is a probe by key.
+  v_task_ids := array(
+    select distinct f.task_id
+    from jsonb_array_elements(p_results) e
+    cross join lateral (select f.task_id from public.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
   if exists (
-    select 1
-    from public.task_runs f
-    join public.task_runs q on q.task_id = f.task_id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
-    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e))
+    select 1 from unnest(v_task_ids) as x(task_id)
+    cross join lateral (
+      select 1 from public.task_runs q
+      where q.task_id = x.task_id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+      limit 1
+    ) q
   ) or exists (
-    select 1
-    from public.task_runs f
-    join public.task_dependencies d on d.depends_on_task_id = f.task_id
-    join public.tasks t on t.id = d.task_id
-    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e))
-      and t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
+    select 1 from unnest(v_task_ids) as x(task_id)
+    cross join lateral (
+      select 1 from public.task_dependencies d
+      cross join lateral (select t.is_active, t.deleted_at, t.next_run_at from public.tasks t where t.id = d.task_id offset 0) t
+      where d.depends_on_task_id = x.task_id and t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
+      limit 1
+    ) d
   ) then
     perform private.request_dispatch(p_now, 'a run finished');
   end if;

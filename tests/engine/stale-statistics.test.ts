@@ -64,8 +64,10 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
       const claimed = await tx`select run_id from public.claim_due_runs(${batch}::int, '2100-01-01'::timestamptz, interval '0', 'stale-statistics', null)`;
       // a batch of new runs and a batch of queued ones
       expect(claimed).toHaveLength(2 * batch);
+      const started = await tx`select outcome from public.start_runs(${claimed.map((r) => r.run_id)}::uuid[], 'stale-statistics', '2100-01-01'::timestamptz)`;
+      expect(started.every((r) => r.outcome === "started")).toBe(true);
       const results = claimed.map((r) => ({ run_id: r.run_id, status: "completed" }));
-      const completed = await tx`select outcome from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01 00:00:05'::timestamptz)`;
+      const completed = await tx`select outcome from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01 00:00:05'::timestamptz, 'stale-statistics')`;
       expect(completed.every((r) => r.outcome === "completed")).toBe(true);
     });
   } finally {
@@ -74,7 +76,7 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
   return plans;
 }
 
-test("a burst of due tasks and queued runs on statistics that say the tables are empty is claimed and completed with batch-sized plans", async () => {
+test("a burst of due tasks and queued runs on statistics that say the tables are empty is claimed, started and completed with batch-sized plans", async () => {
   const batch = 100;
   const plans = await plansOfBurst(4_000, batch);
   expect(plans.length).toBeGreaterThan(2);

@@ -1,173 +1,207 @@
-// The dispatcher against the real database, with the real http action served
-// on a loopback port: claim, fan out one call per batch, one completion per
-// batch. Its clock is pinned in 2033, so only this file's runs are due.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, expect, test } from "vitest";
+// The dispatcher against the real database, with an action function on a
+// loopback port that takes the runs the way the real ones do (202 at once;
+// they start each run through the gate, tested in their own files). Its clock
+// is pinned in 2033 and moves only when the dispatcher sleeps, so only this
+// file's runs are due and the loop's waits are observable.
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { anonKey, dispatcherSecret, jwtSecret, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
 import { memoryLogger } from "../_shared/logger.ts";
-import { parseAllowList } from "../_shared/ssrf.ts";
-import { createHandler as createHttpHandler } from "../http/handler.ts";
 import { createHandler, type DispatcherDeps, tick } from "./handler.ts";
 
 const sql = connect();
-const T0 = new Date("2033-01-01T00:00:00.000Z");
-let functions: http.Server;
-let functionsUrl = "";
-let receiver: Awaited<ReturnType<typeof loopbackServer>>;
+const T0 = Date.parse("2033-01-01T00:00:00.000Z");
+let action: Awaited<ReturnType<typeof loopbackServer>>;
+let actionAnswer = 202;
 let userId = "";
-const actionCalls: number[] = [];
-let runsAtAction = 0;
-let peakRunsAtAction = 0;
 
 beforeAll(async () => {
-  receiver = await loopbackServer((req, res) => {
-    // /slow holds its answer a little, so batches sent without a bound would overlap
-    if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("ok"), 40);
-    res.writeHead(req.url === "/fail" ? 503 : 200).end("ok");
+  action = await loopbackServer((req, res) => {
+    res.writeHead(actionAnswer, { "content-type": "application/json" })
+      .end(JSON.stringify({ accepted: JSON.parse(req.body).runs.length }));
   });
-  const httpAction = createHttpHandler({
-    fetch, now: () => new Date(), sleep: async () => {}, resolve: async () => ["127.0.0.1"], logger: memoryLogger(),
-    auth: { serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
-  });
-  // the real http action, served the way the gateway serves it
-  functions = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString();
-    const runs = JSON.parse(body).runs.length;
-    actionCalls.push(runs);
-    runsAtAction += runs;
-    peakRunsAtAction = Math.max(peakRunsAtAction, runsAtAction);
-    const response = await httpAction(new Request(`http://fn${req.url}`, { method: req.method, headers: req.headers as HeadersInit, body }));
-    runsAtAction -= runs;
-    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-  });
-  await new Promise<void>((r) => functions.listen(0, "127.0.0.1", r));
-  functionsUrl = `http://127.0.0.1:${(functions.address() as AddressInfo).port}/functions/v1`;
   [{ id: userId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`dispatcher-${Date.now()}@test.local`}) returning id`;
+});
+
+afterEach(async () => {
+  actionAnswer = 202;
+  action.received.length = 0;
+  await sql`delete from public.tasks where owner_id = ${userId}`;
+  // the pinned clock registered a looker in 2033; the live stack's dispatcher must not defer to it
+  await sql`update private.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
 });
 
 afterAll(async () => {
   await sql`delete from auth.users where id = ${userId}`;
   await sql.end();
-  functions.close();
-  await receiver.close();
+  await action.close();
 });
 
+/** A clock that stands still until the dispatcher sleeps, then moves by exactly the sleep. */
+function fakeClock() {
+  let t = T0;
+  const sleeps: number[] = [];
+  return {
+    now: () => new Date(t),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    sleeps,
+  };
+}
+
 function deps(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
+  const clock = fakeClock();
   return {
     db: postgresDb(stack.dbUrl),
     fetch,
-    now: () => T0,
+    now: clock.now,
+    sleep: clock.sleep,
     logger: memoryLogger(),
     waitUntil: () => {},
     auth: { serviceRoleKey, jwtSecret },
-    functionsUrl,
-    serviceRoleKey,
+    functionsUrl: `${action.url}/functions/v1`,
+    serviceHeaders: { apikey: "test-secret-key" },
     dispatcherSecret,
     newId: () => crypto.randomUUID(),
-    config: { actionBatch: 3 },
+    config: { actionBatch: 3, loopSeconds: 30 },
     ...overrides,
   };
 }
 
-test("a tick claims every due run, calls the action once per batch and records the outcomes", async () => {
-  const taskIds: string[] = [];
-  for (let i = 0; i < 7; i++) {
-    const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
-      values (${`dispatch ${i}`}, 'manual', 'http', ${sql.json({ url: `${receiver.url}/${i === 6 ? "fail" : "ok"}`, method: "GET" })}, ${userId}, 1)
-      returning id`;
-    taskIds.push(id);
-    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
-  }
-  actionCalls.length = 0;
-  const summary = await tick(deps(), "test");
-  expect(summary).toMatchObject({ claimed: 7, completed: 6, failed: 1, batches: 3, followUp: false });
-  expect(actionCalls).toEqual([3, 3, 1]);
-  const rows = await sql`select status, output->>'status' as http_status from public.task_runs where task_id = any(${taskIds}) order by status`;
-  expect(rows.filter((r) => r.status === "completed")).toHaveLength(6);
-  expect(rows.filter((r) => r.status === "failed")).toEqual([{ status: "failed", http_status: "503" }]);
-});
-
-test("it claims more only while fewer than maxRunsInFlight runs are out at the action functions", async () => {
-  const taskIds: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
-      values (${`bounded ${i}`}, 'manual', 'http', ${sql.json({ url: `${receiver.url}/slow`, method: "GET" })}, ${userId}, 1)
-      returning id`;
-    taskIds.push(id);
-    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
-  }
-  actionCalls.length = 0;
-  peakRunsAtAction = 0;
-  let sampled = 0;
-  const memory = () => (40 + sampled++) * 2 ** 20;
-  const summary = await tick(deps({ memory, config: { claimBatch: 2, actionBatch: 2, maxRunsInFlight: 4 } }), "test");
-  expect(summary).toMatchObject({ claimed: 10, completed: 10, failed: 0, batches: 5 });
-  // sampled after each claim (6, the last one empty) and each batch (5): the peak is the last sample
-  expect(summary.peakMemoryMb).toBe(40 + 11 - 1);
-  expect(peakRunsAtAction).toBeGreaterThan(0);
-  expect(peakRunsAtAction).toBeLessThanOrEqual(4);
-  const [{ completed }] = await sql`select count(*)::int as completed from public.task_runs where task_id = any(${taskIds}) and status = 'completed'`;
-  expect(completed).toBe(10);
-});
-
-test("a short claim does not end the tick: runs another invocation holds back do not hide the rest", async () => {
-  // seven critical tasks are locked by "another invocation", so the claim's
-  // ranked candidates are mostly taken and the first claim comes back short
+async function manualRuns(n: number, at = new Date(T0)) {
   const ids: string[] = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < n; i++) {
     const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at, priority, max_attempts)
-      values (${`contended ${i}`}, 'scheduled', 'http', ${sql.json({ url: `${receiver.url}/ok`, method: "GET" })}, ${userId},
-        ${T0}, ${i < 7 ? "critical" : "low"}, 1)
+      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+      values (${`dispatch ${i}`}, 'manual', 'http', ${sql.json({ url: "http://127.0.0.1:9/x", method: "GET" })}, ${userId}, 1)
       returning id`;
+    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${at}, 'queued', 'manual')`;
     ids.push(id);
   }
-  const other = connect(stack.dbUrl, 1);
-  const locked = other.reserve();
-  const holder = await locked;
-  try {
-    await holder`begin`;
-    await holder`select id from public.tasks where id = any(${ids.slice(0, 7)}) for update`;
-    const summary = await tick(deps({ config: { claimBatch: 2, actionBatch: 2, lookaheadSeconds: 0 } }), "test");
-    expect(summary).toMatchObject({ claimed: 5, completed: 5, failed: 0 });
-  } finally {
-    await holder`rollback`;
-    holder.release();
-    await other.end();
-  }
-  const claimed = await sql`select t.name from public.task_runs r join public.tasks t on t.id = r.task_id where t.id = any(${ids})`;
-  expect(claimed.map((r) => r.name).sort()).toEqual(["contended 10", "contended 11", "contended 7", "contended 8", "contended 9"]);
-  await sql`delete from public.tasks where id = any(${ids})`;
+  return ids;
+}
+
+const bodies = () => action.received.map((r) => JSON.parse(r.body) as { worker: string; runs: { run_id: string; start_at?: string }[] });
+
+test("a tick hands every due run to its action in batches, claimed by one worker token, and stops when nothing else is due", async () => {
+  const taskIds = await manualRuns(7);
+  const summary = await tick(deps(), "test");
+  expect(summary).toMatchObject({ givenBack: 0, ended: "idle" });
+  const ours = await sql`select id from public.task_runs where task_id = any(${taskIds})`;
+  const handed = bodies().flatMap((b) => b.runs.map((r) => r.run_id)).filter((id) => ours.some((o) => o.id === id));
+  // each of this file's runs once, in calls of at most actionBatch runs, all under one worker token
+  expect(handed.sort()).toEqual(ours.map((o) => o.id).sort());
+  expect(Math.max(...bodies().map((b) => b.runs.length))).toBeLessThanOrEqual(3);
+  expect(new Set(bodies().map((b) => b.worker)).size).toBe(1);
+  expect(action.received[0].headers.apikey).toBe("test-secret-key");
+  const rows = await sql`select status, locked_by, start_time from public.task_runs where task_id = any(${taskIds})`;
+  // handed over, not started: the action starts each run through the gate
+  expect(rows.map((r) => [r.status, r.locked_by, r.start_time])).toEqual(Array(7).fill(["claimed", bodies()[0].worker, null]));
 });
 
-test("an action function that cannot be reached fails the batch's runs as retryable, loudly", async () => {
-  const [{ id }] = await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
-    values ('unreachable', 'manual', 'http', ${sql.json({ url: `${receiver.url}/ok` })}, ${userId}, 2) returning id`;
-  await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${T0}, 'queued', 'manual')`;
-  const logger = memoryLogger();
-  const summary = await tick(deps({ functionsUrl: "http://127.0.0.1:9/functions/v1", logger }), "test");
-  expect(summary.failed).toBeGreaterThanOrEqual(1);
-  const runs = await sql`select status, attempt, error_message from public.task_runs where task_id = ${id} order by attempt`;
-  expect(runs[0]).toMatchObject({ status: "failed", attempt: 1 });
-  expect(runs[0].error_message).toMatch(/could not call the http function/);
-  // the retry falls inside the lookahead, so the same invocation tries again
-  expect(runs[1]).toMatchObject({ status: "failed", attempt: 2 });
-  expect(runs).toHaveLength(2);
-  expect(logger.lines.some((l) => l.level === "warn" && l.run_id)).toBe(true);
+test("runs due within the lookahead are handed ahead with start_at; a later one waits for the next look", async () => {
+  const at = (s: number) => new Date(T0 + s * 1000);
+  const [{ id: soon }] = await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('soon', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${at(5)}) returning id`;
+  const [{ id: later }] = await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('later', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${at(25)}) returning id`;
+  const clock = fakeClock();
+  const summary = await tick(deps({ now: clock.now, sleep: clock.sleep }), "test");
+  expect(summary).toMatchObject({ claimed: 2, handed: 2, batches: 2, rounds: 2, ended: "idle" });
+  // the second look is at 25 s minus the 10 s lookahead
+  expect(clock.sleeps).toEqual([15_000]);
+  const [first, second] = bodies();
+  expect(first.runs.map((r) => r.start_at)).toEqual([at(5).toISOString()]);
+  expect(second.runs.map((r) => r.start_at)).toEqual([at(25).toISOString()]);
+  const tasks = await sql`select id, next_run_at from public.tasks where id = any(${[soon, later]})`;
+  expect(tasks.every((t) => t.next_run_at === null)).toBe(true);
+});
+
+test("runs an action function refuses, or that cannot reach it, are given back to the queue at once", async () => {
+  const refusedIds = await manualRuns(2);
+  actionAnswer = 503;
+  const refused = await tick(deps({ config: { loopSeconds: 1 } }), "test");
+  expect(refused).toMatchObject({ claimed: 2, handed: 0, givenBack: 2 });
+  expect(refused.errors.join()).toMatch(/answered 503/);
+  const unreachable = await tick(deps({ functionsUrl: "http://127.0.0.1:9/functions/v1", config: { loopSeconds: 1 } }), "test");
+  // the first tick's runs were given back, so this one claims them again
+  expect(unreachable).toMatchObject({ claimed: 2, handed: 0, givenBack: 2 });
+  expect(unreachable.errors.join()).toMatch(/could not call the http function/);
+  const rows = await sql`select status, locked_by, start_time from public.task_runs where task_id = any(${refusedIds})`;
+  expect(rows).toEqual([{ status: "queued", locked_by: null, start_time: null }, { status: "queued", locked_by: null, start_time: null }]);
+});
+
+test("work another session holds back is claimed as soon as it is free, within the same invocation", async () => {
+  const ids = await manualRuns(4);
+  const holder = await sql.reserve();
+  await holder`begin`;
+  await holder`select id from public.task_runs where task_id = any(${ids.slice(0, 2)}) for update`;
+  const clock = fakeClock();
+  const summary = await tick(deps({
+    now: clock.now,
+    // the other session lets go during the dispatcher's first wait
+    sleep: async (ms) => {
+      if (clock.sleeps.length === 0) await holder`rollback`;
+      await clock.sleep(ms);
+    },
+  }), "test");
+  holder.release();
+  expect(summary).toMatchObject({ claimed: 4, handed: 4, ended: "idle" });
+  // looked again after dispatch_retry_interval, not at the next minute's tick
+  expect(clock.sleeps).toEqual([1_000]);
+});
+
+test("a writer's open transaction never stalls the dispatcher: it looks again shortly instead", async () => {
+  await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('far', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 20_000)})`;
+  const writer = await sql.reserve();
+  await writer`begin`;
+  // what a transaction that queued near-term work holds until it commits
+  await writer`select 1 from private.dispatcher_looks for share`;
+  const clock = fakeClock();
+  try {
+    const summary = await tick(deps({
+      now: clock.now,
+      sleep: async (ms) => {
+        if (clock.sleeps.length === 0) await writer`commit`;
+        await clock.sleep(ms);
+      },
+    }), "test");
+    // 1 s while the writer was open, then the planned look at 20 s - 10 s lookahead
+    expect(clock.sleeps).toEqual([1_000, 9_000]);
+    expect(summary).toMatchObject({ claimed: 1, ended: "idle" });
+  } finally {
+    writer.release();
+  }
+});
+
+test("a newer invocation takes over: the older one stops at its next plan", async () => {
+  await sql`
+    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('far', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 20_000)})`;
+  const clock = fakeClock();
+  const summary = await tick(deps({
+    now: clock.now,
+    sleep: async (ms) => {
+      // while this one sleeps, an invocation that stays later registers
+      await sql`select public.plan_next_look('newer', ${clock.now()}, ${new Date(T0 + 120_000)})`;
+      await clock.sleep(ms);
+    },
+  }), "test");
+  // it still claims in the round it woke for (SKIP LOCKED keeps the two apart), then hands over
+  expect(summary).toMatchObject({ claimed: 1, ended: "taken over", rounds: 2 });
 });
 
 test("only the service role or the dispatcher secret may call it", async () => {
   const waited: Promise<unknown>[] = [];
-  const handler = createHandler(deps({ waitUntil: (p) => void waited.push(p) }));
+  const handler = createHandler(deps({ waitUntil: (p) => void waited.push(p), config: { loopSeconds: 1 } }));
   const call = (token?: string) => handler(new Request("http://fn/dispatcher", {
     method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: "{}",
   }));

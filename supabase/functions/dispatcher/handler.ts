@@ -1,13 +1,14 @@
-// The dispatcher: pg_cron → pg_net → here, every minute (and at once for
-// manual runs, events and approvals). It answers at once and works in
-// EdgeRuntime.waitUntil: reaps expired leases, claims due runs in batches
-// (including those due within the coming minute, which the actions start at
-// their due second), fans each batch out to its action function in one call,
-// and records every outcome with one complete_runs call per batch. Work past
-// this invocation's budget is handed to a follow-up invocation.
-import { ActionResponse, type ActionResult, type ActionType, type RunToExecute } from "../../../shared/contract.ts";
+// The dispatcher: pg_cron → pg_net → here, every minute, and whenever a write
+// makes work due before the dispatcher would look (private.request_dispatch).
+// It answers at once and works in EdgeRuntime.waitUntil. One invocation
+// looks for due work for up to dispatch_loop_seconds: it claims what is due
+// within the lookahead, hands each action's runs to its function (which
+// answers 202 and starts each run at its second through the start gate),
+// asks the database when to claim next, and sleeps until then. The newest
+// invocation takes over from an older one. See docs/dispatch.md.
+import type { ActionType, RunToExecute } from "../../../shared/contract.ts";
 import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import type { DbFactory } from "../_shared/db.ts";
+import type { Db, DbFactory } from "../_shared/db.ts";
 import { errorResponse, json, requirePost } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 
@@ -16,38 +17,35 @@ export interface DispatcherConfig {
   claimBatch: number;
   /** Runs per call to an action function. */
   actionBatch: number;
-  /** Claim runs due within this many seconds; the actions wait for each run's second. */
-  lookaheadSeconds: number;
-  /** Stop claiming after this long and hand the rest to a follow-up invocation. */
-  budgetMs: number;
-  /** Stop claiming after this many runs in one invocation, likewise. */
-  maxRunsPerInvocation: number;
-  /**
-   * Claim more only while fewer runs than this are out at the action
-   * functions: bounds the dispatcher's memory and the receivers' concurrency,
-   * and leaves runs unclaimed (for follow-ups) rather than queued in memory.
-   */
-  maxRunsInFlight: number;
+  /** Stop claiming in one round after this many runs; the next round goes on at once. */
+  maxRunsPerRound: number;
+  /** An action function answers at once; a call that takes longer than this is given up (its runs are given back). */
+  actionCallTimeoutMs: number;
+  /** Reap expired leases at most this often within one invocation. */
+  reapEveryMs: number;
+  /** How long to keep looking; unset, the dispatch_loop_seconds setting decides. */
+  loopSeconds?: number;
 }
 
 export const defaultConfig: DispatcherConfig = {
   claimBatch: 500,
   actionBatch: 250,
-  lookaheadSeconds: 60,
-  budgetMs: 40_000,
-  maxRunsPerInvocation: 10_000,
-  maxRunsInFlight: 1_000,
+  maxRunsPerRound: 10_000,
+  actionCallTimeoutMs: 15_000,
+  reapEveryMs: 10_000,
 };
 
 export interface DispatcherDeps {
   db: DbFactory;
   fetch: typeof fetch;
   now: () => Date;
+  sleep: (ms: number) => Promise<void>;
   logger: Logger;
   waitUntil: (work: Promise<unknown>) => void;
   auth: Omit<CallerCheck, "nowSeconds">;
   functionsUrl: string;
-  serviceRoleKey: string;
+  /** Headers that authenticate this function to the action functions (the secret key). */
+  serviceHeaders: Record<string, string>;
   dispatcherSecret: string;
   newId: () => string;
   /** The isolate's memory in bytes (V8 heap + external buffers), sampled for the tick's log line. */
@@ -67,18 +65,25 @@ interface ClaimedRow {
   inputs: Record<string, unknown> | null;
   task: RunToExecute["task"];
   steps: RunToExecute["steps"];
+  idempotency_key: string;
 }
 
 export interface TickSummary {
   invocation: string;
+  reason: string;
   reaped: number;
   claimed: number;
-  completed: number;
-  failed: number;
+  /** Runs handed to an action function that answered 202. */
+  handed: number;
+  /** Runs given back to the queue because their action function refused them or could not be reached. */
+  givenBack: number;
   batches: number;
-  followUp: boolean;
-  /** Highest memory sampled after each claim and each finished batch, in MB, when deps.memory is given. */
+  rounds: number;
+  /** Why the loop ended: nothing due before its deadline, a newer invocation took over, or the deadline. */
+  ended: "idle" | "taken over" | "deadline";
+  /** Highest memory sampled after each claim and each call, in MB, when deps.memory is given. */
   peakMemoryMb?: number;
+  errors: string[];
 }
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
@@ -97,147 +102,144 @@ function toRun(row: ClaimedRow, now: Date): RunToExecute {
     inputs: row.inputs ?? {},
     task: row.task,
     steps: row.steps ?? [],
+    idempotency_key: row.idempotency_key,
     ...(Date.parse(scheduled) > now.getTime() ? { start_at: scheduled } : {}),
   };
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+const message = (err: unknown) => err instanceof Error ? err.message : String(err);
 
 /** One dispatcher invocation's work. Exported so tests and benchmarks can await it. */
 export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSummary> {
   const config = { ...defaultConfig, ...deps.config };
   const invocation = `dispatcher:${deps.newId()}`;
   const started = deps.now().getTime();
-  const summary: TickSummary = { invocation, reaped: 0, claimed: 0, completed: 0, failed: 0, batches: 0, followUp: false };
-  const db = deps.db();
-  const inflight: Promise<void>[] = [];
+  const summary: TickSummary = {
+    invocation, reason, reaped: 0, claimed: 0, handed: 0, givenBack: 0, batches: 0, rounds: 0, ended: "idle", errors: [],
+  };
+  const noteError = (what: string, err: unknown) => {
+    if (summary.errors.length < 10) summary.errors.push(`${what}: ${message(err)}`.slice(0, 500));
+  };
   const sampleMemory = deps.memory
     ? () => summary.peakMemoryMb = Math.max(summary.peakMemoryMb ?? 0, Math.round(deps.memory!() / 2 ** 20))
     : () => {};
-  let runsInFlight = 0;
-  let roomFreed: () => void = () => {};
-  const waitForRoom = async () => {
-    while (runsInFlight > 0 && runsInFlight + config.claimBatch > config.maxRunsInFlight) {
-      await new Promise<void>((resolve) => roomFreed = resolve);
-    }
-  };
+  const db = deps.db();
+  const calls = new Set<Promise<void>>();
 
-  const record = async (results: ActionResult[]) => {
-    await db.executeSql("select * from public.complete_runs($1::text::jsonb, $2::timestamptz)", [JSON.stringify(results), deps.now().toISOString()]);
-    for (const r of results) {
-      if (r.status === "completed") summary.completed++;
-      else {
-        summary.failed++;
-        deps.logger.warn("run failed", { invocation, run_id: r.run_id, error: r.error_message, retryable: r.retryable });
-      }
-    }
-  };
-
-  const sendBatch = async (action: ActionType, runs: RunToExecute[]) => {
+  // one worker token per round: a run given back and claimed again belongs to
+  // the new round, so an action still holding the old claim cannot start it
+  const handOver = (db: Db, worker: string, action: ActionType, runs: RunToExecute[]) => {
     summary.batches++;
-    let results: ActionResult[];
-    const failAll = (message: string): ActionResult[] =>
-      runs.map((r) => ({ run_id: r.run_id, status: "failed", retryable: true, error_message: message, ended_at: deps.now().toISOString() }));
-    try {
-      const res = await deps.fetch(`${deps.functionsUrl}/${action}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${deps.serviceRoleKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ runs }),
-        signal: AbortSignal.timeout((config.lookaheadSeconds + Math.max(...runs.map((r) => r.timeout_seconds)) + 30) * 1000),
-      });
-      const text = await res.text();
-      if (!res.ok) {
-        results = failAll(`the ${action} function answered ${res.status}: ${text.slice(0, 500)}`);
-      } else {
-        const parsed = ActionResponse.safeParse(JSON.parse(text));
-        if (!parsed.success) {
-          results = failAll(`the ${action} function answered something that is not an ActionResponse`);
-        } else {
-          const byRun = new Map(parsed.data.results.map((r) => [r.run_id, r]));
-          results = runs.map((r) => byRun.get(r.run_id) ?? {
-            run_id: r.run_id, status: "failed", retryable: true, error_message: `the ${action} function returned no result for this run`,
-          });
-        }
+    const call = (async () => {
+      let refused: string | null = null;
+      try {
+        const res = await deps.fetch(`${deps.functionsUrl}/${action}`, {
+          method: "POST",
+          headers: { ...deps.serviceHeaders, "content-type": "application/json" },
+          body: JSON.stringify({ worker, runs }),
+          signal: AbortSignal.timeout(config.actionCallTimeoutMs),
+        });
+        const text = await res.text();
+        if (res.status !== 202 && res.status !== 200) refused = `the ${action} function answered ${res.status}: ${text.slice(0, 300)}`;
+      } catch (err) {
+        refused = `could not call the ${action} function: ${message(err)}`;
       }
-    } catch (err) {
-      results = failAll(`could not call the ${action} function: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    await record(results);
+      sampleMemory();
+      if (refused === null) {
+        summary.handed += runs.length;
+        return;
+      }
+      noteError(`${runs.length} ${action} runs given back`, refused);
+      // safe whatever the function did: only runs still claimed by this
+      // round are given back, and a run can start only through the gate
+      const [{ given_back }] = await db.executeSql<{ given_back: number }>(
+        "select public.release_runs($1::uuid[], $2, $3::timestamptz) as given_back",
+        [runs.map((r) => r.run_id), worker, deps.now().toISOString()],
+      );
+      summary.givenBack += given_back;
+    })().catch((err) => noteError(`giving back ${action} runs`, err));
+    calls.add(call);
+    call.finally(() => calls.delete(call));
   };
 
   try {
-    const reaped = await db.executeSql("select * from public.reap_expired_leases($1::timestamptz)", [deps.now().toISOString()]);
-    summary.reaped = reaped.length;
-    // rounds: claim until nothing is due, let the batches finish, and go
-    // again while failures scheduled retries that fall inside the window.
-    // Only work still waiting when the budget runs out (the last claim took some)
-    // is handed to a follow-up invocation; retries can wait for the next tick.
-    let moreMayBeDue = true;
-    let outOfBudget = false;
-    for (let round = 0; round < 5 && !outOfBudget; round++) {
-      const failedBefore = summary.failed;
-      for (;;) {
-        if (deps.now().getTime() - started > config.budgetMs || summary.claimed >= config.maxRunsPerInvocation) {
-          outOfBudget = true;
-          summary.followUp = moreMayBeDue;
-          break;
-        }
-        const now = deps.now();
-        const rows = await db.executeSql<ClaimedRow>(
-          "select * from public.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
-          [config.claimBatch, now.toISOString(), config.lookaheadSeconds, invocation],
-        );
-        summary.claimed += rows.length;
-        sampleMemory();
-        moreMayBeDue = rows.length > 0;
-        const byAction = new Map<ActionType, RunToExecute[]>();
-        for (const row of rows) {
-          const list = byAction.get(row.action_type) ?? [];
-          list.push(toRun(row, now));
-          byAction.set(row.action_type, list);
-        }
-        for (const [action, runs] of byAction) {
-          runs.sort((a, b) => Date.parse(a.scheduled_time) - Date.parse(b.scheduled_time));
-          for (const batch of chunk(runs, config.actionBatch)) {
-            runsInFlight += batch.length;
-            // a batch that throws is logged, never silently lost; leases cover a crash
-            inflight.push(sendBatch(action, batch).catch((err) =>
-              deps.logger.error("could not record a batch", { invocation, action, run_ids: batch.map((r) => r.run_id), error: String(err) })
-            ).finally(() => {
-              sampleMemory();
-              runsInFlight -= batch.length;
-              roomFreed();
-            }));
-          }
-        }
-        // only an empty claim means nothing is due: a short one can just mean
-        // another invocation holds some of the candidates (SKIP LOCKED)
-        if (rows.length === 0) break;
-        await waitForRoom();
+    const loop_seconds = config.loopSeconds ?? (await db.executeSql<{ loop_seconds: number }>(
+      "select coalesce((private.setting('dispatch_loop_seconds'))::integer, 60) as loop_seconds",
+    ))[0].loop_seconds;
+    const until = new Date(started + loop_seconds * 1000);
+    let lastReap = -Infinity;
+    for (;;) {
+      const now = deps.now();
+      if (now.getTime() - lastReap >= config.reapEveryMs) {
+        lastReap = now.getTime();
+        const reaped = await db.executeSql("select * from public.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
+        summary.reaped += reaped.length;
       }
-      await Promise.allSettled(inflight.splice(0));
-      if (summary.failed === failedBefore) break;
+      summary.rounds++;
+      const worker = `${invocation}:${summary.rounds}`;
+      const pending = new Map<ActionType, RunToExecute[]>();
+      let claimedThisRound = 0;
+      for (;;) {
+        const claimAt = deps.now();
+        const rows = await db.executeSql<ClaimedRow>(
+          "select * from public.claim_due_runs($1, $2::timestamptz, null, $3, null)",
+          [config.claimBatch, claimAt.toISOString(), worker],
+        );
+        sampleMemory();
+        claimedThisRound += rows.length;
+        for (const row of rows) {
+          const list = pending.get(row.action_type) ?? [];
+          list.push(toRun(row, claimAt));
+          pending.set(row.action_type, list);
+          if (list.length >= config.actionBatch) handOver(db, worker, row.action_type, list.splice(0));
+        }
+        // a short claim took all it could: what another session held is
+        // retried shortly (plan_next_look says when)
+        if (rows.length < config.claimBatch || claimedThisRound >= config.maxRunsPerRound) break;
+      }
+      summary.claimed += claimedThisRound;
+      for (const [action, runs] of pending) if (runs.length > 0) handOver(db, worker, action, runs);
+      if (claimedThisRound >= config.maxRunsPerRound) continue;
+
+      const [{ next }] = await db.executeSql<{ next: Date | string | null }>(
+        "select public.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
+        [invocation, deps.now().toISOString(), until.toISOString()],
+      );
+      if (next === null) {
+        summary.ended = deps.now() >= until ? "deadline" : await stillLooker(db, invocation) ? "idle" : "taken over";
+        break;
+      }
+      const wait = Date.parse(iso(next)) - deps.now().getTime();
+      if (wait > 0) await deps.sleep(wait);
     }
-    if (summary.followUp) {
-      await deps.fetch(`${deps.functionsUrl}/dispatcher`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${deps.dispatcherSecret}`, "content-type": "application/json" },
-        body: JSON.stringify({ reason: "follow-up" }),
-      }).then((r) => r.body?.cancel()).catch((err) => deps.logger.error("follow-up invocation failed", { invocation, error: String(err) }));
-    }
-    deps.logger.info("tick done", { ...summary, reason, ms: deps.now().getTime() - started });
+    await Promise.allSettled([...calls]);
+    log(deps, summary, started);
     return summary;
   } catch (err) {
-    deps.logger.error("tick failed", { invocation, reason, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    await Promise.allSettled(inflight);
+    noteError("tick failed", err);
+    await Promise.allSettled([...calls]);
+    log(deps, summary, started, "error");
     throw err;
   } finally {
     await db.close();
   }
+}
+
+/** After plan_next_look said stop: was it for want of work (this invocation was the looker) or because another took over? */
+async function stillLooker(db: Db, invocation: string): Promise<boolean> {
+  const [{ other }] = await db.executeSql<{ other: boolean }>(
+    "select coalesce((select looker is not null and looker <> $1 from private.dispatcher_looks), false) as other",
+    [invocation],
+  );
+  return !other;
+}
+
+/** One line per invocation, well under the platform's 10,000 characters. */
+function log(deps: DispatcherDeps, summary: TickSummary, started: number, level: "info" | "error" = "info") {
+  const line = { ...summary, ms: deps.now().getTime() - started };
+  if (level === "error") deps.logger.error("tick failed", line);
+  else if (summary.errors.length > 0) deps.logger.warn("tick done with errors", line);
+  else deps.logger.info("tick done", line);
 }
 
 export function createHandler(deps: DispatcherDeps) {

@@ -13,19 +13,18 @@ const env = parseEnv(PlatformEnv.extend({
   DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
   DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(defaultConfig.claimBatch),
   DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(defaultConfig.actionBatch),
-  DISPATCH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).max(120).default(defaultConfig.lookaheadSeconds),
-  DISPATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(50_000).default(defaultConfig.maxRunsInFlight),
 }), readDenoEnv());
 
 Deno.serve(createHandler({
   db: postgresDb(env.SUPABASE_DB_URL),
   fetch,
   now: () => new Date(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   logger: createLogger({ function: "dispatcher" }),
   waitUntil: (p) => EdgeRuntime.waitUntil(p),
   auth: { serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY, jwtSecret: env.SUPABASE_JWT_SECRET },
   functionsUrl: `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`,
-  serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+  serviceHeaders: { authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}` },
   dispatcherSecret: env.DISPATCHER_SECRET,
   newId: () => crypto.randomUUID(),
   memory: () => {
@@ -35,7 +34,5 @@ Deno.serve(createHandler({
   config: {
     claimBatch: env.DISPATCH_CLAIM_BATCH,
     actionBatch: env.DISPATCH_ACTION_BATCH,
-    lookaheadSeconds: env.DISPATCH_LOOKAHEAD_SECONDS,
-    maxRunsInFlight: env.DISPATCH_MAX_IN_FLIGHT,
   },
 }));

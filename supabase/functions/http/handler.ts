@@ -49,7 +49,7 @@ export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<Action
     headers["content-type"] = typeof payload.body === "string" ? "text/plain; charset=utf-8" : "application/json";
   }
   // the same id for every attempt of one due run, so a receiver can drop a redelivery
-  const webhookId = run.idempotency_key ?? run.run_id;
+  const webhookId = run.idempotency_key || run.run_id;
   if (run.task.signing_secret) {
     Object.assign(headers, webhookHeaders(run.task.signing_secret, webhookId, Math.floor(startedAt.getTime() / 1000), body ?? ""));
   } else {

@@ -51,7 +51,7 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
       }
       const res = await deps.fetch(`${deps.email.apiUrl.replace(/\/$/, "")}/emails`, {
         method: "POST",
-        headers: { authorization: `Bearer ${deps.email.apiKey}`, "content-type": "application/json", "idempotency-key": run.idempotency_key ?? run.run_id },
+        headers: { authorization: `Bearer ${deps.email.apiKey}`, "content-type": "application/json", "idempotency-key": run.idempotency_key || run.run_id },
         body: JSON.stringify({
           from: deps.email.from, to: payload.to,
           subject: renderTemplate(payload.subject, ctx), text: renderTemplate(payload.message, ctx),

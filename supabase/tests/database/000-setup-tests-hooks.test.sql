@@ -151,6 +151,32 @@ begin
 end;
 $$;
 
+-- what the dispatcher and an action function do together, with the clock
+-- as a parameter: claim what is due at p_at (within p_lookahead), then pass
+-- each claimed run through the start gate at its second (p_at when it is
+-- already due). Returns every run handed over and the gate's outcome.
+create or replace function tests.dispatch(p_at timestamptz, p_lookahead interval default '0', p_limit integer default 100)
+returns table (run_id uuid, task_id uuid, outcome text, message text)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_second timestamptz;
+begin
+  create temp table if not exists pg_temp.tests_dispatched (run_id uuid, task_id uuid, due timestamptz);
+  truncate pg_temp.tests_dispatched;
+  insert into pg_temp.tests_dispatched
+  select c.run_id, c.task_id, greatest(c.scheduled_time, p_at)
+  from public.claim_due_runs(p_limit, p_at, p_lookahead, 'pgtap', null) c;
+  for v_second in select distinct d.due from pg_temp.tests_dispatched d order by 1 loop
+    return query
+    select s.run_id, d.task_id, s.outcome, s.message
+    from public.start_runs(array(select d.run_id from pg_temp.tests_dispatched d where d.due = v_second), 'pgtap', v_second) s
+    join pg_temp.tests_dispatched d on d.run_id = s.run_id;
+  end loop;
+end;
+$$;
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 begin;

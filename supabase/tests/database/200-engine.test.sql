@@ -26,10 +26,11 @@ begin
   perform tests.remember(p_name, v_id);
   return v_id;
 end $$;
+-- claimed and passed through the start gate, as the dispatcher and the action do
 create function pg_temp.claim(p_at text, p_lookahead interval default '0', p_limit int default 100)
 returns setof uuid language sql as $$
-  select c.task_id from public.claim_due_runs(p_limit, p_at::timestamptz, p_lookahead, 'pgtap', null) c
-  where c.task_id in (select id from tests.fixtures)
+  select c.task_id from tests.dispatch(p_at::timestamptz, p_lookahead, p_limit) c
+  where c.task_id in (select id from tests.fixtures) and c.outcome = 'started'
 $$;
 create function pg_temp.finish(p_task text, p_status text, p_at text, p_retryable boolean default false)
 returns text language sql as $$
@@ -53,7 +54,7 @@ update public.tasks set schedule_cron = '*/5 * * * *', timezone = 'UTC' where id
 select is_empty($$ select pg_temp.claim('2031-01-01 00:01:00+00') $$, 'nothing is claimed before it is due');
 select results_eq($$ select pg_temp.claim('2031-01-01 00:01:00+00', '30 seconds') $$, $$ values (tests.fx('every90')) $$, 'the lookahead window claims what is due within it');
 select is((select next_run_at from public.tasks where id = tests.fx('every90')), '2031-01-01 00:03:00+00', 'claiming advances next_run_at atomically');
-select is((select lease_expires_at from public.task_runs where task_id = tests.fx('every90')), '2031-01-01 00:04:00+00', 'the lease covers the due time, the timeout and the margin');
+select is((select lease_expires_at from public.task_runs where task_id = tests.fx('every90')), '2031-01-01 00:04:00+00', 'the lease of a started run covers its start (its due second), the timeout and the margin');
 select pg_temp.finish('every90', 'completed', '2031-01-01 00:01:31+00');
 select pg_temp.mk('low', null, '1 minute', 'scheduled', 'low');
 select pg_temp.mk('critical', null, '1 minute', 'scheduled', 'critical');
@@ -65,7 +66,7 @@ select throws_ok($$ select * from public.claim_due_runs(0, now(), '0', 'x', null
 -- misfire: a scheduler that was down runs once, or skips, never a burst
 select pg_temp.mk('catchup', null, '1 minute', 'scheduled', 'medium', '{"misfire": "run_once"}');
 select pg_temp.mk('skipper', null, '1 minute', 'scheduled', 'medium', '{"misfire": "skip"}');
-select is((select count(*)::int from public.claim_due_runs(100, '2031-01-01 05:00:00+00', '0', 'pgtap', null) where task_id = tests.fx('catchup')), 1,
+select is((select count(*)::int from tests.dispatch('2031-01-01 05:00:00+00') where task_id = tests.fx('catchup') and outcome = 'started'), 1,
   'after hours down, run_once runs exactly once');
 select is((select status::text from public.task_runs where task_id = tests.fx('skipper')), 'skipped', 'misfire_policy skip records a skipped run instead');
 select is((select next_run_at from public.tasks where id = tests.fx('catchup')), '2031-01-01 05:01:00+00', 'and both move on to the next future time');
@@ -104,7 +105,7 @@ select pg_temp.claim('2031-01-01 01:00:00+00');
 select is(pg_temp.finish('fatal', 'failed', '2031-01-01 01:00:01+00', false), 'failed', 'a non-retryable failure is final at once');
 select is((select outcome from public.complete_runs(jsonb_build_array(jsonb_build_object(
     'run_id', (select id from public.task_runs where task_id = tests.fx('fatal')), 'status', 'completed')), '2031-01-01 01:00:02+00')),
-  'ignored: the run is not running (finished, cancelled or taken back)', 'a late second result for a finished run is ignored, and says so');
+  'ignored: the run is not running for this worker (finished, cancelled or taken back)', 'a late second result for a finished run is ignored, and says so');
 
 -- leases: a run whose dispatcher died is taken back and retried
 select pg_temp.mk('orphan', null, null, 'manual');
@@ -113,7 +114,7 @@ select pg_temp.claim('2031-01-01 02:00:00+00');
 select is_empty($$ select 1 from public.reap_expired_leases('2031-01-01 02:01:00+00') r join public.task_runs t on t.id = r.run_id where t.task_id = tests.fx('orphan') $$, 'a live lease is left alone');
 select ok(exists (select 1 from public.reap_expired_leases('2031-01-01 02:10:00+00') r join public.task_runs t on t.id = r.run_id where t.task_id = tests.fx('orphan')), 'an expired lease is reaped');
 select is((select array_agg(status::text order by attempt) from public.task_runs where task_id = tests.fx('orphan')), array['failed', 'queued'], 'and the run is retried');
-select ok((select error_message like 'lease expired%' from public.task_runs where task_id = tests.fx('orphan') and attempt = 1), 'the reason is recorded');
+select ok((select error_message like 'outcome unknown: the run started at % reported nothing before its lease expired at %' from public.task_runs where task_id = tests.fx('orphan') and attempt = 1), 'the reason is recorded: its outcome is unknown');
 
 -- dependencies of each edge type
 select pg_temp.mk('pre', null, null, 'manual');
@@ -188,7 +189,7 @@ select is(public.check_dispatcher_heartbeat('2031-01-01 00:11:00+00'), false, 'o
 
 -- privileges and jobs
 select ok(not has_function_privilege('authenticated', 'public.claim_due_runs(integer, timestamptz, interval, text, interval)', 'execute'), 'only service_role claims');
-select ok(not has_function_privilege('authenticated', 'public.complete_runs(jsonb, timestamptz)', 'execute'), 'only service_role completes');
+select ok(not has_function_privilege('authenticated', 'public.complete_runs(jsonb, timestamptz, text)', 'execute'), 'only service_role completes');
 select set_eq($$ select jobname from cron.job where jobname in ('dispatch-due-tasks', 'prune-run-history', 'expire-approvals', 'dispatcher-dead-man', 'cleanup-expired-sessions') $$,
   $$ values ('dispatch-due-tasks'), ('prune-run-history'), ('expire-approvals'), ('dispatcher-dead-man'), ('cleanup-expired-sessions') $$, 'the pg_cron jobs exist under stable names');
 select is((select command from cron.job where jobname = 'dispatch-due-tasks'), 'select private.invoke_dispatcher()', 'no secret is written into the dispatch job');

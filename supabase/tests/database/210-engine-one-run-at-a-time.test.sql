@@ -19,8 +19,9 @@ begin
   perform tests.remember(p_name, v_id);
   return v_id;
 end $$;
+-- runs of the task started by one dispatch (claim + start gate) at p_at
 create function pg_temp.claimed(p_task text, p_at text) returns integer language sql as $$
-  select count(*)::int from public.claim_due_runs(100, p_at::timestamptz, '0', 'pgtap', null) c where c.task_id = tests.fx(p_task)
+  select count(*)::int from tests.dispatch(p_at::timestamptz) c where c.task_id = tests.fx(p_task) and c.outcome = 'started'
 $$;
 create function pg_temp.statuses(p_task text) returns text[] language sql as $$
   select array_agg(status::text order by scheduled_time, created_at) from public.task_runs where task_id = tests.fx(p_task)

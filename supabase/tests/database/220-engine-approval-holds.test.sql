@@ -36,7 +36,7 @@ select pg_temp.mk('pre', 'manual', false);
 select pg_temp.mk('guarded_dependent', 'manual', true);
 insert into public.task_dependencies (task_id, depends_on_task_id, dependency_type) values (tests.fx('guarded_dependent'), tests.fx('pre'), 'success');
 select public.run_task_now(tests.fx('pre'), '2033-01-01 00:01:00+00');
-select count(*) from public.claim_due_runs(100, '2033-01-01 00:01:00+00', '0', 'pgtap', null);
+select count(*) from tests.dispatch('2033-01-01 00:01:00+00');
 select count(*) from public.complete_runs(
   (select jsonb_agg(jsonb_build_object('run_id', id, 'status', 'completed')) from public.task_runs where task_id = tests.fx('pre') and status = 'running'),
   '2033-01-01 00:01:05+00');
