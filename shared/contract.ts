@@ -161,9 +161,6 @@ export const ActionResult = z.object({
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 
-export const ActionResponse = z.object({ results: z.array(ActionResult) });
-export type ActionResponse = z.infer<typeof ActionResponse>;
-
 /** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
 export function templateContext(run: RunToExecute): Record<string, unknown> {
   return {

@@ -238,6 +238,40 @@ describe("recording", () => {
     expect(h.logger.lines.filter((l) => l.level === "error")).toEqual([]);
   });
 
+  test("a start_runs failure is tried again; when every try fails nothing is sent and the runs stay claimed for their leases", async () => {
+    const t0 = nextSlot();
+    const again = await createTask(sql, { owner: tenants[0], action_payload: { url: `${receiver.url}/ok?gate-again`, method: "GET" }, run_at: t0 });
+    const never = await createTask(sql, { owner: tenants[1], action_payload: { url: `${receiver.url}/ok?gate-never`, method: "GET" }, run_at: t0 });
+    const gateFails = (failures: number): DbFactory => () => {
+      const db: Db = postgresDb(stack.dbUrl)();
+      let left = failures;
+      return {
+        executeSql: (text, values) => text.includes("start_runs") && left-- > 0 ? Promise.reject(new Error("too many connections")) : db.executeSql(text, values),
+        close: db.close,
+      };
+    };
+    const worker = `runner-test:${crypto.randomUUID()}`;
+    const claimed = await claimRuns(sql, { now: t0, worker, taskIds: [again, never] });
+    for (const [taskId, failures] of [[again, 1], [never, 99]] as const) {
+      const runs = claimed.filter((r) => r.task_id === taskId);
+      expect(runs).toHaveLength(1);
+      const h = harness(t0, { deps: { db: gateFails(failures), sleep: async () => {} } });
+      await h.post(worker, runs);
+      const summary = await h.done();
+      if (taskId === again) {
+        expect(summary).toMatchObject({ started: 1, completed: 1 });
+      } else {
+        expect(summary).toMatchObject({ started: 0, not_started: { gate_failed: 1 } });
+        const [line] = h.logger.lines.filter((l) => l.level === "error");
+        expect(line).toMatchObject({ run_ids: [runs[0].run_id], tries: 3 });
+      }
+    }
+    const rows = await byTask([again, never]);
+    expect(rows.get(again)!.status).toBe("completed");
+    expect(rows.get(never)).toMatchObject({ status: "claimed", start_time: null });
+    expect(receiver.received.filter((r) => r.url === "/ok?gate-never")).toHaveLength(0);
+  });
+
   test("when every try fails, the results are logged with their run ids and left to the leases", async () => {
     const t0 = nextSlot();
     const taskId = await createTask(sql, { owner: tenants[0], action_payload: { url: `${receiver.url}/ok?lost`, method: "GET" }, run_at: t0 });

@@ -13,7 +13,7 @@ import { createLimiter, executeRuns, type Limiter } from "./batch.ts";
 import type { Db, DbFactory } from "./db.ts";
 import { errorResponse, json, readJson, requirePost } from "./http.ts";
 import type { Logger } from "./logger.ts";
-import { createRecorder, defaultRetryDelaysMs, type Recorder } from "./recorder.ts";
+import { createRecorder, defaultRetryDelaysMs, logRunIds, type Recorder } from "./recorder.ts";
 
 export interface RunnerDeps {
   db: DbFactory;
@@ -192,10 +192,9 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     } catch (err) {
       // nothing was sent; the runs are still claimed and their leases give them back
       notStarted("gate_failed", runs.length);
-      deps.logger.error("the start gate failed; the runs were not started and their leases will give them back", {
-        action: definition.action, worker, error: String(err instanceof Error ? err.message : err).slice(0, 500),
-        run_ids: runs.slice(0, 200).map((r) => r.run_id), runs: runs.length,
-      });
+      logRunIds(deps.logger, "the start gate failed; nothing was sent and the runs' leases will give them back", {
+        action: definition.action, worker, tries: delays.length + 1, error: String(err instanceof Error ? err.message : err).slice(0, 500),
+      }, runs.map((r) => r.run_id));
       return;
     } finally {
       summary.max_gate_ms = Math.max(summary.max_gate_ms, deps.now().getTime() - gateAt.getTime());

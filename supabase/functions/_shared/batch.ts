@@ -1,6 +1,6 @@
-// Runs the work of a batch under one concurrency limit with
-// Promise.allSettled semantics: one failure never hides the others, and a run
-// whose executor throws becomes a failed ActionResult that names the run.
+// Runs the work of a request under one concurrency limit: one failure never
+// hides the others, and a run whose executor throws becomes a failed
+// ActionResult that names the run.
 import type { ActionResult, RunToExecute } from "../../../shared/contract.ts";
 
 /** Runs `work` when one of `limit` lanes is free, in arrival order. One limiter is shared by every group of a request. */
@@ -22,11 +22,6 @@ export function createLimiter(limit: number): Limiter {
       else active--;
     }
   };
-}
-
-export async function settleAll<T, R>(items: T[], limit: number | Limiter, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const limited = typeof limit === "number" ? createLimiter(limit) : limit;
-  return await Promise.allSettled(items.map((item) => limited(() => work(item))));
 }
 
 /** The result of a run whose executor threw: retryable, since nothing says the action did not happen. */

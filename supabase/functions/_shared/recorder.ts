@@ -52,6 +52,13 @@ const jsonbSafe = (_key: string, value: unknown) => typeof value === "string" &&
 /** Run ids in log lines of at most this many, so a line stays far below the platform's 10,000 characters. */
 const idsPerLine = 200;
 
+/** An error naming every run it concerns: one line per 200 run ids (about 7,600 characters of ids). */
+export function logRunIds(logger: Logger, msg: string, fields: Record<string, unknown>, ids: string[]): void {
+  for (let i = 0; i < ids.length; i += idsPerLine) {
+    logger.error(msg, { ...fields, runs: ids.length, run_ids: ids.slice(i, i + idsPerLine) });
+  }
+}
+
 export function createRecorder(options: RecorderOptions): Recorder {
   const { db, worker, now, sleep, logger } = options;
   const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
@@ -79,17 +86,12 @@ export function createRecorder(options: RecorderOptions): Recorder {
       }
     }
     stats.lost += batch.length;
-    const ids = batch.map((r) => r.run_id);
-    for (let i = 0; i < ids.length; i += idsPerLine) {
-      logger.error("could not record results; their leases will reconcile them", {
-        ...options.logFields,
-        worker,
-        tries: delays.length + 1,
-        error: String(lastError instanceof Error ? lastError.message : lastError).slice(0, 500),
-        results: ids.length,
-        run_ids: ids.slice(i, i + idsPerLine),
-      });
-    }
+    logRunIds(logger, "could not record results; their leases will reconcile them", {
+      ...options.logFields,
+      worker,
+      tries: delays.length + 1,
+      error: String(lastError instanceof Error ? lastError.message : lastError).slice(0, 500),
+    }, batch.map((r) => r.run_id));
   };
 
   const run = async () => {
