@@ -1,6 +1,7 @@
 // The contract between the database, the dispatcher and the action
-// functions: each action's payload schema, the batch an action receives
-// (ActionRequest) and what it answers (ActionResult). The same payload rules
+// functions: each action's payload schema, the request an action receives
+// (ActionRequest, each of its runs a RunToExecute) and what it records per
+// run through complete_runs (ActionResult). The same payload rules
 // are enforced in SQL on insert (private.action_payload_error); the test in
 // contract.test.ts runs one corpus through both and requires the same verdict.
 import { z } from "zod";
@@ -98,11 +99,13 @@ export const TaskEnvelope = z.object({
 });
 export type TaskEnvelope = z.infer<typeof TaskEnvelope>;
 
+const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: "must be an ISO 8601 timestamp" });
+
 export const RunToExecute = z.object({
   run_id: z.uuid(),
   task_id: z.uuid(),
   attempt: z.number().int().positive(),
-  scheduled_time: z.string(),
+  scheduled_time: instant,
   triggered_by: z.string(),
   timeout_seconds: z.number().int().positive(),
   action_type: ActionType,
@@ -110,15 +113,28 @@ export const RunToExecute = z.object({
   inputs: z.record(z.string(), z.unknown()).nullable().optional(),
   task: TaskEnvelope,
   steps: z.array(StepToRun).default([]),
-  /** Start at this instant (ISO); the action waits, giving second precision from a minute tick. */
-  start_at: z.string().optional(),
+  /** Start at this instant (ISO; default scheduled_time); the action waits for it, then asks the start gate. */
+  start_at: instant.optional(),
   /** The same for every attempt of one due time (webhook-id, Idempotency-Key); falls back to run_id. */
   idempotency_key: z.string().optional(),
 });
 export type RunToExecute = z.infer<typeof RunToExecute>;
 
-export const ActionRequest = z.object({ runs: z.array(RunToExecute).min(1).max(1000) });
+/**
+ * What the dispatcher posts to an action function. Only the envelope is
+ * checked here: each run is parsed on its own by the action (one bad run is
+ * failed alone, never its batch), so runs stay unknown until then.
+ */
+export const ActionRequest = z.object({
+  /** The dispatcher invocation that claimed the runs (their locked_by); the start gate and complete_runs check it. */
+  worker: z.string().min(1).max(200),
+  runs: z.array(z.unknown()).min(1).max(1000),
+});
 export type ActionRequest = z.infer<typeof ActionRequest>;
+
+/** The action's answer, at once: how many runs it took on and how many it failed without starting. */
+export const ActionAccepted = z.object({ accepted: z.number().int().min(0), rejected: z.number().int().min(0) });
+export type ActionAccepted = z.infer<typeof ActionAccepted>;
 
 export const StepResult = z.object({
   id: z.uuid(),
@@ -144,9 +160,6 @@ export const ActionResult = z.object({
   steps: z.array(StepResult).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
-
-export const ActionResponse = z.object({ results: z.array(ActionResult) });
-export type ActionResponse = z.infer<typeof ActionResponse>;
 
 /** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
 export function templateContext(run: RunToExecute): Record<string, unknown> {

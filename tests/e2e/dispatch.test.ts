@@ -59,7 +59,11 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-describe("dispatch at the second, through the real tick", () => {
+// concurrent: each test watches due times placed around M from the same
+// setup, so none may wait for another (in sequence, the minutely test alone
+// can last past M + 60 s, after the fast/slow pair and the claimed-ahead runs
+// it is there to observe have gone by)
+describe.concurrent("dispatch at the second, through the real tick", () => {
   test("a minutely task against a 3 s endpoint runs every minute, its first two occurrences included", async () => {
     const runs = await waitFor("two minutes of the minutely task", async () => {
       const rs = (await runsOf("minutely-3s")).filter((r) => ["completed", "failed", "skipped"].includes(r.status));

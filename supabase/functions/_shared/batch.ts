@@ -1,46 +1,60 @@
-// Runs every item of a batch with a concurrency limit and Promise.allSettled
-// semantics: one failure never hides the others, and a rejection becomes a
-// failed ActionResult that names the run.
+// Runs the work of a request under one concurrency limit: one failure never
+// hides the others, and a run whose executor throws becomes a failed
+// ActionResult that names the run.
 import type { ActionResult, RunToExecute } from "../../../shared/contract.ts";
 
-export async function settleAll<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = { status: "fulfilled", value: await work(items[i]) };
-      } catch (reason) {
-        results[i] = { status: "rejected", reason };
-      }
+/** Runs `work` when one of `limit` lanes is free, in arrival order. One limiter is shared by every group of a request. */
+export type Limiter = <R>(work: () => Promise<R>) => Promise<R>;
+
+export function createLimiter(limit: number): Limiter {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, not ${limit}`);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <R>(work: () => Promise<R>): Promise<R> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await work();
+    } finally {
+      // hand the lane straight to the next in line, or free it
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
-  });
-  await Promise.all(lanes);
-  return results;
+  };
 }
 
-export async function executeRuns(
-  runs: RunToExecute[],
-  limit: number,
-  execute: (run: RunToExecute) => Promise<ActionResult>,
+/** The result of a run whose executor threw: retryable, since nothing says the action did not happen. */
+export function crashResult(run: Pick<RunToExecute, "run_id">, reason: unknown, now: () => Date): ActionResult {
+  return {
+    run_id: run.run_id,
+    status: "failed",
+    retryable: true,
+    error_message: `the action crashed: ${reason instanceof Error ? reason.message : String(reason)}`,
+    ended_at: now().toISOString(),
+  };
+}
+
+/**
+ * Executes the runs under the limiter; each result goes to `onResult` as soon
+ * as its run ends (not when the batch does), and all are returned in order.
+ */
+export async function executeRuns<T extends Pick<RunToExecute, "run_id">>(
+  runs: T[],
+  limit: number | Limiter,
+  execute: (run: T) => Promise<ActionResult>,
   now: () => Date,
+  onResult: (result: ActionResult) => void = () => {},
 ): Promise<ActionResult[]> {
-  const settled = await settleAll(runs, limit, execute);
-  return settled.map((s, i) =>
-    s.status === "fulfilled" ? s.value : {
-      run_id: runs[i].run_id,
-      status: "failed",
-      retryable: true,
-      error_message: `the action crashed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`,
-      ended_at: now().toISOString(),
+  const limited = typeof limit === "number" ? createLimiter(limit) : limit;
+  return await Promise.all(runs.map(async (run) => {
+    let result: ActionResult;
+    try {
+      result = await limited(() => execute(run));
+    } catch (reason) {
+      result = crashResult(run, reason, now);
     }
-  );
-}
-
-/** Waits until `startAt` (ISO) on the injected clock: second precision from a minute tick. */
-export async function waitUntilStart(startAt: string | undefined, now: () => Date, sleep: (ms: number) => Promise<void>): Promise<void> {
-  if (!startAt) return;
-  const ms = Date.parse(startAt) - now().getTime();
-  if (ms > 0) await sleep(ms);
+    onResult(result);
+    return result;
+  }));
 }

@@ -1,5 +1,6 @@
 // Builders for action requests in the functions' tests.
-import type { RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType, RunToExecute } from "../../../shared/contract.ts";
+import { parseRun, type ValidRun } from "./action-runner.ts";
 
 let counter = 0;
 export function runOf(payload: unknown, overrides: Partial<RunToExecute> = {}): RunToExecute {
@@ -29,4 +30,11 @@ export function runOf(payload: unknown, overrides: Partial<RunToExecute> = {}): 
     steps: [],
     ...overrides,
   };
+}
+
+/** A run as the runner hands it to an executor: parsed, its payload parsed by the action's schema. Throws when it does not parse. */
+export function validRun<A extends ActionType>(action: A, run: RunToExecute): ValidRun<A> {
+  const parsed = parseRun(action, run);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.run;
 }

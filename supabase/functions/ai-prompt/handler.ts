@@ -3,12 +3,10 @@
 // steps run in order; include_previous_context hands earlier steps' outputs
 // to a step. Each step's status, result, timing and retries are reported, a
 // failed step stops the run, and token usage and the finish reason are kept.
-import { type ActionResult, ActionRequest, AiPromptPayload, type RunToExecute, type StepResult, templateContext } from "../../../shared/contract.ts";
+// Waiting, the start gate and recording are the shared runner's.
+import { type ActionResult, type AiPromptPayload, type StepResult, templateContext } from "../../../shared/contract.ts";
 import { renderTemplate, TemplateError } from "../../../shared/template.ts";
-import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import { executeRuns, waitUntilStart } from "../_shared/batch.ts";
-import { errorResponse, json, readJson, requirePost } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
+import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 
 export interface AiConfig {
   baseUrl: string;
@@ -16,14 +14,15 @@ export interface AiConfig {
   model: string;
 }
 
-export interface AiDeps {
+export interface AiDeps extends RunnerDeps {
   fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  logger: Logger;
-  auth: Omit<CallerCheck, "nowSeconds">;
   ai: AiConfig;
+  concurrency?: number;
 }
+
+/** What executing a run needs. */
+export type AiIo = Pick<AiDeps, "fetch" | "now" | "ai">;
+export type AiPromptRun = ValidRun<"ai-prompt">;
 
 type Message = { role: "system" | "user" | "assistant"; content: string };
 interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
@@ -35,7 +34,7 @@ class CompletionError extends Error {
   }
 }
 
-async function complete(messages: Message[], payload: AiPromptPayload, timeoutMs: number, deps: AiDeps): Promise<Completion> {
+async function complete(messages: Message[], payload: AiPromptPayload, timeoutMs: number, deps: AiIo): Promise<Completion> {
   let res: Response;
   try {
     res = await deps.fetch(`${deps.ai.baseUrl.replace(/\/$/, "")}/chat/completions`, {
@@ -76,18 +75,12 @@ async function complete(messages: Message[], payload: AiPromptPayload, timeoutMs
   };
 }
 
-export async function executeAiRun(run: RunToExecute, deps: AiDeps): Promise<ActionResult> {
-  const parsed = AiPromptPayload.safeParse(run.payload);
+export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo): Promise<ActionResult> {
   const now = () => deps.now().toISOString();
-  if (!parsed.success) {
-    return { run_id: run.run_id, status: "failed", retryable: false, ended_at: now(),
-      error_message: `invalid ai-prompt payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
-  }
-  const payload = parsed.data;
+  const payload = run.payload;
   if (!payload.prompt && run.steps.length === 0) {
     return { run_id: run.run_id, status: "failed", retryable: false, ended_at: now(), error_message: "nothing to ask: set action_payload.prompt or add task_steps" };
   }
-  await waitUntilStart(run.start_at, deps.now, deps.sleep);
   const startedAt = now();
   const ctx = templateContext(run);
   const system: Message[] = payload.system ? [{ role: "system", content: payload.system }] : [];
@@ -168,15 +161,5 @@ export async function executeAiRun(run: RunToExecute, deps: AiDeps): Promise<Act
 }
 
 export function createHandler(deps: AiDeps) {
-  return async (req: Request): Promise<Response> => {
-    try {
-      requirePost(req);
-      await requireServiceCaller(req, { ...deps.auth, nowSeconds: Math.floor(deps.now().getTime() / 1000) });
-      const { runs } = await readJson(req, ActionRequest);
-      const results = await executeRuns(runs, 16, (run) => executeAiRun(run, deps), deps.now);
-      return json({ results });
-    } catch (err) {
-      return errorResponse(err, deps.logger);
-    }
-  };
+  return createActionHandler({ action: "ai-prompt", concurrency: deps.concurrency ?? 16, executeRun: (run) => executeAiPromptRun(run, deps) }, deps);
 }

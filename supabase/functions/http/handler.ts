@@ -1,43 +1,36 @@
-// The http action: each run of the batch calls its URL at its due second,
-// with the body rendered from the run's and the task's fields, a timeout,
-// capped redirects, a size limit on what is kept of the response, Standard
-// Webhooks signing and the SSRF guard.
-import { type ActionResult, ActionRequest, HttpPayload, type RunToExecute, templateContext } from "../../../shared/contract.ts";
+// The http action: each run the start gate started calls its URL, with the
+// body rendered from the run's and the task's fields, a timeout, capped
+// redirects, a size limit on what is kept of the response, Standard Webhooks
+// signing (webhook-id is the run's idempotency key, the same for every attempt)
+// and the SSRF guard. Waiting, the gate and recording are the shared runner's.
+import { type ActionResult, templateContext } from "../../../shared/contract.ts";
 import { renderJsonTemplate, renderTemplate, TemplateError } from "../../../shared/template.ts";
-import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import { executeRuns, waitUntilStart } from "../_shared/batch.ts";
-import { errorResponse, json, readJson, requirePost } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
+import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
 import { webhookHeaders } from "./signing.ts";
 
-export interface HttpDeps {
+export interface HttpDeps extends RunnerDeps {
   fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
   resolve: Resolve;
-  logger: Logger;
-  auth: Omit<CallerCheck, "nowSeconds">;
   allowHosts: Set<string>;
   concurrency?: number;
 }
 
+/** What executing a run needs. */
+export type HttpIo = Pick<HttpDeps, "fetch" | "now" | "resolve" | "allowHosts">;
+export type HttpRun = ValidRun<"http">;
+
 const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
-function failed(run: RunToExecute, message: string, retryable: boolean, startedAt: Date | undefined, now: () => Date, output?: unknown): ActionResult {
+function failed(run: HttpRun, message: string, retryable: boolean, startedAt: Date | undefined, now: () => Date, output?: unknown): ActionResult {
   return {
     run_id: run.run_id, status: "failed", retryable, error_message: message, output,
     started_at: startedAt?.toISOString(), ended_at: now().toISOString(),
   };
 }
 
-export async function executeHttpRun(run: RunToExecute, deps: HttpDeps): Promise<ActionResult> {
-  const parsed = HttpPayload.safeParse(run.payload);
-  if (!parsed.success) {
-    return failed(run, `invalid http payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, false, undefined, deps.now);
-  }
-  const payload = parsed.data;
-  await waitUntilStart(run.start_at, deps.now, deps.sleep);
+export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<ActionResult> {
+  const payload = run.payload;
   const startedAt = deps.now();
   let url: string;
   let body: string | undefined;
@@ -55,8 +48,12 @@ export async function executeHttpRun(run: RunToExecute, deps: HttpDeps): Promise
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
     headers["content-type"] = typeof payload.body === "string" ? "text/plain; charset=utf-8" : "application/json";
   }
+  // the same id for every attempt of one due run, so a receiver can drop a redelivery
+  const webhookId = run.idempotency_key || run.run_id;
   if (run.task.signing_secret) {
-    Object.assign(headers, webhookHeaders(run.task.signing_secret, run.run_id, Math.floor(startedAt.getTime() / 1000), body ?? ""));
+    Object.assign(headers, webhookHeaders(run.task.signing_secret, webhookId, Math.floor(startedAt.getTime() / 1000), body ?? ""));
+  } else {
+    headers["webhook-id"] = webhookId;
   }
 
   const controller = new AbortController();
@@ -91,18 +88,5 @@ export async function executeHttpRun(run: RunToExecute, deps: HttpDeps): Promise
 }
 
 export function createHandler(deps: HttpDeps) {
-  return async (req: Request): Promise<Response> => {
-    try {
-      requirePost(req);
-      await requireServiceCaller(req, { ...deps.auth, nowSeconds: Math.floor(deps.now().getTime() / 1000) });
-      const { runs } = await readJson(req, ActionRequest);
-      const results = await executeRuns(runs, deps.concurrency ?? 64, (run) => executeHttpRun(run, deps), deps.now);
-      for (const r of results) {
-        if (r.status === "failed") deps.logger.warn("run failed", { run_id: r.run_id, error: r.error_message, retryable: r.retryable });
-      }
-      return json({ results });
-    } catch (err) {
-      return errorResponse(err, deps.logger);
-    }
-  };
+  return createActionHandler({ action: "http", concurrency: deps.concurrency ?? 64, executeRun: (run) => executeHttpRun(run, deps) }, deps);
 }

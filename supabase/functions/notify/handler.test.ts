@@ -1,19 +1,24 @@
 // The notify action: web against the real database, email against a
-// loopback sink speaking Resend's API, webhooks against a Slack-like sink.
+// loopback sink speaking Resend's API, webhooks against a Slack-like sink;
+// the handler through the runner with runs claimed from the real database.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { jwtSecret, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
-import { postgresDb } from "../_shared/db.ts";
-import { runOf } from "../_shared/fixtures.test-helpers.ts";
+import type { RunToExecute } from "../../../shared/contract.ts";
+import { claimRuns, createTask } from "../_shared/claims.test-helpers.ts";
+import { type Db, postgresDb } from "../_shared/db.ts";
+import { runOf, validRun } from "../_shared/fixtures.test-helpers.ts";
 import { memoryLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
-import { createHandler, type NotifyDeps } from "./handler.ts";
+import { createHandler, executeNotifyRun, type NotifyDeps } from "./handler.ts";
 
 let sink: Awaited<ReturnType<typeof loopbackServer>>;
 const sql = connect();
 let ownerId = "";
 let taskId = "";
+let db: Db;
+const waited: Promise<unknown>[] = [];
 
 beforeAll(async () => {
   sink = await loopbackServer((req, res) => {
@@ -26,8 +31,11 @@ beforeAll(async () => {
   [{ id: taskId }] = await sql`
     insert into public.tasks (name, type, action_type, action_payload, owner_id)
     values ('Notify test', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', ${ownerId}) returning id`;
+  db = postgresDb(stack.dbUrl)();
 });
 afterAll(async () => {
+  await Promise.allSettled(waited);
+  await db.close();
   await sql`delete from auth.users where id = ${ownerId}`;
   await sql.end();
   await sink.close();
@@ -38,6 +46,7 @@ const deps = (): NotifyDeps => ({
   fetch,
   now: () => new Date(),
   sleep: async () => {},
+  waitUntil: (p) => void waited.push(p),
   resolve: async () => ["127.0.0.1"],
   logger: memoryLogger(),
   auth: { secretKeys, serviceRoleKey, jwtSecret },
@@ -45,12 +54,9 @@ const deps = (): NotifyDeps => ({
   email: { apiUrl: sink.url, apiKey: "re_test", from: "scheduler@example.com" },
 });
 
-async function call(runs: ReturnType<typeof runOf>[]) {
-  const res = await createHandler(deps())(new Request("http://fn/notify", {
-    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` }, body: JSON.stringify({ runs }),
-  }));
-  expect(res.status).toBe(200);
-  return (await res.json()).results;
+/** Executes each run as the runner would once the gate started it. */
+async function call(runs: RunToExecute[], overrides: Partial<NotifyDeps> = {}) {
+  return await Promise.all(runs.map((r) => executeNotifyRun(validRun("notify", r), db, { ...deps(), ...overrides }))) as any[];
 }
 
 test("web writes a notification for the task owner, with templates filled", async () => {
@@ -81,10 +87,13 @@ test("web refuses a user_id the task is not shared with", async () => {
   }
 });
 
-test("email goes through the email API with an idempotency key", async () => {
+test("email goes through the email API with an idempotency key: the run's key, else its id", async () => {
   const run = runOf({ channel: "email", to: ["ops@example.com"], subject: "{{task.name}} failed", message: "see run {{run.id}}" }, { action_type: "notify" });
   const [result] = await call([run]);
   expect(result).toMatchObject({ status: "completed", output: { channel: "email", status: 200 } });
+  const keyed = runOf({ channel: "email", to: ["ops@example.com"], subject: "s", message: "m" }, { action_type: "notify", idempotency_key: "first-attempt-run-id" });
+  expect((await call([keyed]))[0].status).toBe("completed");
+  expect(sink.received.filter((r) => r.url === "/emails").map((r) => r.headers["idempotency-key"]).slice(-2)).toEqual([run.run_id, "first-attempt-run-id"]);
   const req = sink.received.find((r) => r.url === "/emails" && r.headers["idempotency-key"] === run.run_id)!;
   expect(req.headers.authorization).toBe("Bearer re_test");
   expect(JSON.parse(req.body)).toEqual({ from: "scheduler@example.com", to: ["ops@example.com"], subject: "Nightly report failed", text: `see run ${run.run_id}` });
@@ -101,18 +110,31 @@ test("webhook posts a Slack-compatible message; a 503 is retryable", async () =>
 });
 
 test("webhooks go through the SSRF guard", async () => {
-  const guarded = createHandler({ ...deps(), allowHosts: new Set() });
-  const res = await guarded(new Request("http://fn/notify", {
-    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` },
-    body: JSON.stringify({ runs: [runOf({ channel: "webhook", url: "http://169.254.169.254/hook", message: "x" }, { action_type: "notify" })] }),
-  }));
-  const [result] = (await res.json()).results;
+  const [result] = await call([runOf({ channel: "webhook", url: "http://169.254.169.254/hook", message: "x" }, { action_type: "notify" })], { allowHosts: new Set() });
   expect(result).toMatchObject({ status: "failed", retryable: false });
   expect(result.error_message).toMatch(/^refused/);
 });
 
-test("an invalid payload fails the run with the reason, without delivering", async () => {
-  const [result] = await call([runOf({ channel: "pigeon", message: "coo" }, { action_type: "notify" })]);
-  expect(result).toMatchObject({ status: "failed", retryable: false });
-  expect(result.error_message).toMatch(/^invalid notify payload/);
+test("an invalid payload fails the run with the reason, without delivering; the valid run beside it is delivered", async () => {
+  const now = new Date("2043-01-01T00:00:00.000Z");
+  const bad = await createTask(sql, { owner: ownerId, action_type: "notify", action_payload: { channel: "web", title: "never" }, run_at: now, max_attempts: 3 });
+  const good = await createTask(sql, { owner: ownerId, action_type: "notify", action_payload: { channel: "web", title: "hello {{task.name}}" }, run_at: now });
+  const worker = `notify-test:${crypto.randomUUID()}`;
+  const runs = await claimRuns(sql, { now, worker, taskIds: [bad, good] });
+  expect(runs).toHaveLength(2);
+  const sent = runs.map((r) => r.task_id === bad ? { ...r, payload: { channel: "pigeon", message: "coo" } } : r);
+  const res = await createHandler({ ...deps(), now: () => now })(new Request("http://fn/notify", {
+    method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` }, body: JSON.stringify({ worker, runs: sent }),
+  }));
+  expect(res.status).toBe(202);
+  expect(await res.json()).toEqual({ accepted: 1, rejected: 1 });
+  await waited.at(-1);
+  const rows = await sql`select task_id, status, attempt, error_message from public.task_runs where task_id = any(${[bad, good]})`;
+  const badRow = rows.find((r) => r.task_id === bad)!;
+  expect(badRow).toMatchObject({ status: "failed", attempt: 1 });
+  expect(badRow.error_message).toMatch(/^invalid notify payload/);
+  expect(rows.find((r) => r.task_id === good)!.status).toBe("completed");
+  expect(rows).toHaveLength(2); // not retried
+  const notes = await sql`select task_id, title from public.notifications where task_id = any(${[bad, good]}) and type = 'info'`;
+  expect(notes.map((n) => n.task_id)).toEqual([good]);
 });

@@ -1,14 +1,13 @@
 // The notify action: `web` writes a notifications row (Realtime pushes it),
 // `email` goes through an HTTP email API (Resend's wire format: Supabase Edge
 // Functions cannot open SMTP ports 25 and 587), and `webhook` posts a Slack-,
-// Discord- or plain-JSON message through the same SSRF guard as http.
-import { type ActionResult, ActionRequest, NotifyPayload, type RunToExecute, templateContext } from "../../../shared/contract.ts";
+// Discord- or plain-JSON message through the same SSRF guard as http. Email
+// carries the run's idempotency key, the same for every attempt. Waiting, the
+// start gate and recording are the shared runner's.
+import { type ActionResult, type NotifyPayload, templateContext } from "../../../shared/contract.ts";
 import { renderTemplate, TemplateError } from "../../../shared/template.ts";
-import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import { executeRuns, waitUntilStart } from "../_shared/batch.ts";
-import type { DbFactory } from "../_shared/db.ts";
-import { errorResponse, json, readJson, requirePost } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
+import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
+import type { Db } from "../_shared/db.ts";
 import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
 
 export interface EmailConfig {
@@ -17,21 +16,19 @@ export interface EmailConfig {
   from?: string;
 }
 
-export interface NotifyDeps {
-  db: DbFactory;
+export interface NotifyDeps extends RunnerDeps {
   fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
   resolve: Resolve;
-  logger: Logger;
-  auth: Omit<CallerCheck, "nowSeconds">;
   allowHosts: Set<string>;
   email: EmailConfig;
+  concurrency?: number;
 }
 
-type Db = ReturnType<DbFactory>;
+/** What executing a run needs (the database is the request's, from the runner). */
+export type NotifyIo = Pick<NotifyDeps, "fetch" | "now" | "resolve" | "allowHosts" | "email">;
+export type NotifyRun = ValidRun<"notify">;
 
-async function deliver(run: RunToExecute, payload: NotifyPayload, db: Db, deps: NotifyDeps): Promise<Record<string, unknown>> {
+async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: NotifyIo): Promise<Record<string, unknown>> {
   const ctx = templateContext(run);
   switch (payload.channel) {
     case "web": {
@@ -54,7 +51,7 @@ async function deliver(run: RunToExecute, payload: NotifyPayload, db: Db, deps: 
       }
       const res = await deps.fetch(`${deps.email.apiUrl.replace(/\/$/, "")}/emails`, {
         method: "POST",
-        headers: { authorization: `Bearer ${deps.email.apiKey}`, "content-type": "application/json", "idempotency-key": run.run_id },
+        headers: { authorization: `Bearer ${deps.email.apiKey}`, "content-type": "application/json", "idempotency-key": run.idempotency_key || run.run_id },
         body: JSON.stringify({
           from: deps.email.from, to: payload.to,
           subject: renderTemplate(payload.subject, ctx), text: renderTemplate(payload.message, ctx),
@@ -90,16 +87,13 @@ class DeliveryError extends Error {
   }
 }
 
-export async function executeNotifyRun(run: RunToExecute, db: Db, deps: NotifyDeps): Promise<ActionResult> {
-  const parsed = NotifyPayload.safeParse(run.payload);
+export async function executeNotifyRun(run: NotifyRun, db: Db, deps: NotifyIo): Promise<ActionResult> {
   const fail = (message: string, retryable: boolean, startedAt?: Date): ActionResult => ({
     run_id: run.run_id, status: "failed", retryable, error_message: message, started_at: startedAt?.toISOString(), ended_at: deps.now().toISOString(),
   });
-  if (!parsed.success) return fail(`invalid notify payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, false);
-  await waitUntilStart(run.start_at, deps.now, deps.sleep);
   const startedAt = deps.now();
   try {
-    const output = await deliver(run, parsed.data, db, deps);
+    const output = await deliver(run, run.payload, db, deps);
     return { run_id: run.run_id, status: "completed", retryable: false, output, started_at: startedAt.toISOString(), ended_at: deps.now().toISOString() };
   } catch (err) {
     if (err instanceof TemplateError || err instanceof BlockedTargetError || err instanceof ConfigError) return fail(err.message, false, startedAt);
@@ -109,21 +103,5 @@ export async function executeNotifyRun(run: RunToExecute, db: Db, deps: NotifyDe
 }
 
 export function createHandler(deps: NotifyDeps) {
-  return async (req: Request): Promise<Response> => {
-    try {
-      requirePost(req);
-      await requireServiceCaller(req, { ...deps.auth, nowSeconds: Math.floor(deps.now().getTime() / 1000) });
-      const { runs } = await readJson(req, ActionRequest);
-      const needsDb = runs.some((r) => (r.payload as { channel?: string } | null)?.channel === "web");
-      const db = needsDb ? deps.db() : { executeSql: () => Promise.reject(new Error("no database for this batch")), close: async () => {} };
-      try {
-        const results = await executeRuns(runs, 32, (run) => executeNotifyRun(run, db, deps), deps.now);
-        return json({ results });
-      } finally {
-        await db.close();
-      }
-    } catch (err) {
-      return errorResponse(err, deps.logger);
-    }
-  };
+  return createActionHandler({ action: "notify", concurrency: deps.concurrency ?? 32, executeRun: (run, { db }) => executeNotifyRun(run, db, deps) }, deps);
 }

@@ -7,6 +7,8 @@ import { createLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
 
+declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
+
 const env = parseEnv(PlatformEnv.extend({
   SUPABASE_DB_URL: z.string().min(1),
   HTTP_ALLOWED_HOSTS: z.string().optional(),
@@ -21,6 +23,7 @@ Deno.serve(createHandler({
   fetch,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  waitUntil: (p) => EdgeRuntime.waitUntil(p),
   resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
   logger: createLogger({ function: "notify" }),
   auth: credentials,
