@@ -3,7 +3,7 @@
 // one process. SIGTERM stops both, and the gateway stops its Deno children.
 import fs from "node:fs";
 import path from "node:path";
-import { startGateway } from "./gateway/gateway.mjs";
+import { limitsFromEnv, startGateway } from "./gateway/gateway.mjs";
 import { anonKey, dispatcherSecret, jwtSecret, publishableKeys, secretKeys, serviceRoleKey } from "./lib/keys.mjs";
 import { getProfile, repoRoot } from "./lib/profile.mjs";
 import { startPgNetWorker } from "./pg-net/worker.mjs";
@@ -69,6 +69,8 @@ const gateway = await startGateway({
     ...functionEnv,
   },
   apiKeys: { secret: secretKeys, publishable: publishableKeys },
+  // hosted's per-worker limits; EDGE_WALL_CLOCK_SECONDS=400 models a paid plan
+  limits: limitsFromEnv(process.env),
   logDir: profile.logDir,
   logger: fileLogger("gateway"),
   routes: {

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import { parseDotenv } from "./dotenv.mjs";
+import { limitsFromEnv } from "./gateway.mjs";
 import { parseToml, verifyJwtFor } from "./toml.mjs";
 
 test("verify_jwt is read per function and defaults to true", () => {
@@ -38,4 +39,11 @@ D=plain # trailing comment
 E="line\\nbreak"
 not a line
 `)).toEqual({ A: "1", B: "two words", C: "single # not a comment", D: "plain", E: "line\nbreak" });
+});
+
+test("the per-worker limits come from the environment, defaulting to hosted's Free plan", () => {
+  expect(limitsFromEnv({})).toEqual({ wallClockSeconds: 150, requestTimeoutSeconds: 150 });
+  expect(limitsFromEnv({ EDGE_WALL_CLOCK_SECONDS: "400", EDGE_REQUEST_TIMEOUT_SECONDS: "2.5" })).toEqual({ wallClockSeconds: 400, requestTimeoutSeconds: 2.5 });
+  expect(() => limitsFromEnv({ EDGE_WALL_CLOCK_SECONDS: "0" })).toThrow(/EDGE_WALL_CLOCK_SECONDS must be a positive number of seconds, not "0"/);
+  expect(() => limitsFromEnv({ EDGE_REQUEST_TIMEOUT_SECONDS: "soon" })).toThrow(/EDGE_REQUEST_TIMEOUT_SECONDS/);
 });

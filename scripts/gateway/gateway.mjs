@@ -2,8 +2,8 @@
 // serve` runs in Docker): routes /functions/v1/<name> to that function,
 // checks the JWT like the relay unless config.toml sets verify_jwt = false,
 // gives the function the Edge Runtime's environment, and writes its logs as
-// JSON lines, one file per function. Each function runs in its own Deno
-// process with plain Deno.serve, so the same code deploys unchanged.
+// JSON lines, one file per function. Each worker is its own Deno process
+// with plain Deno.serve, so the same code deploys unchanged.
 //
 // verify_jwt = true takes only a JWT (legacy HS256, signed with jwtSecret) in
 // Authorization, as `supabase functions serve` does. An sb_secret_/
@@ -11,7 +11,32 @@
 // docs (functions/auth-headers) say the check accepts those keys on either
 // header "for migration compatibility" and that this does not authenticate
 // the caller. Refusing them here keeps code from depending on that.
+//
+// Workers live as long as the Edge Runtime's per-worker supervisor lets them
+// (supabase/edge-runtime, crates/base/src/worker/supervisor/
+// strategy_per_worker.rs; Supabase's "Edge Functions limits"):
+// - Wall clock, `limits.wallClockSeconds` (env EDGE_WALL_CLOCK_SECONDS,
+//   default 150 as on the Free plan; paid plans have 400), counted from when
+//   the worker listens. At half of it the worker retires: it takes no new
+//   requests (the next one boots a fresh worker) and keeps serving what it
+//   has, EdgeRuntime.waitUntil work included. At the full wall clock it is
+//   killed with whatever is still in flight; a request that has no response
+//   yet gets 546 WORKER_LIMIT, as from `supabase functions serve`.
+// - Request idle timeout, `limits.requestTimeoutSeconds` (env
+//   EDGE_REQUEST_TIMEOUT_SECONDS, default 150): a request whose response has
+//   not started by then gets 504 and its connection to the worker is
+//   dropped; the worker lives on.
+// - POST /_local/kill/<name> kills that function's workers at once, as the
+//   wall clock would; GET /_local/workers/<name> lists them. Local only.
+// Not modelled: CPU time (2 s per worker; the soft limit retires, the hard
+// one kills): a Deno process's CPU counts module loading and compiling that a
+// hosted isolate does not, so a measure here would be wrong both ways.
+// Memory (256 MB). The early drop of a retired worker once its requests and
+// waitUntil promises settle (here it lingers until its wall clock, serving
+// nothing new), the beforeunload event, the request-absent timeout, and
+// cold-start limits.
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -60,12 +85,29 @@ async function waitForPort(port, child, timeoutMs) {
   throw new Error(`did not listen within ${timeoutMs} ms`);
 }
 
+export const defaultLimits = { wallClockSeconds: 150, requestTimeoutSeconds: 150 };
+
+/** The limits from EDGE_WALL_CLOCK_SECONDS and EDGE_REQUEST_TIMEOUT_SECONDS, or the hosted defaults. */
+export function limitsFromEnv(env) {
+  const seconds = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds, not "${raw}"`);
+    return value;
+  };
+  return {
+    wallClockSeconds: seconds("EDGE_WALL_CLOCK_SECONDS", defaultLimits.wallClockSeconds),
+    requestTimeoutSeconds: seconds("EDGE_REQUEST_TIMEOUT_SECONDS", defaultLimits.requestTimeoutSeconds),
+  };
+}
+
 function keysEnv(name, keys) {
   return keys && Object.keys(keys).length > 0 ? { [name]: JSON.stringify(keys) } : {};
 }
 
 /** One JSON object per line: a function's own JSON lines are merged, plain text is wrapped. */
-function lineWriter(stream, name, level) {
+function lineWriter(stream, name, level, worker) {
   let buffer = "";
   return (chunk) => {
     buffer += chunk;
@@ -80,7 +122,7 @@ function lineWriter(stream, name, level) {
       } catch {
         record = { msg: line };
       }
-      stream.write(`${JSON.stringify({ ts: new Date().toISOString(), function: name, level, ...record })}\n`);
+      stream.write(`${JSON.stringify({ ts: new Date().toISOString(), function: name, worker, level, ...record })}\n`);
     }
   };
 }
@@ -93,6 +135,7 @@ function lineWriter(stream, name, level) {
  * there are none, so a test can leave a stack on legacy keys); secrets from
  * `envFile` are added on top, as `supabase secrets set` would.
  * `routes` may add local-only endpoints (path → handler(req, res)).
+ * `limits` are the per-worker limits described at the top of this file.
  */
 export async function startGateway({
   port,
@@ -106,8 +149,12 @@ export async function startGateway({
   logDir,
   logger = { info() {}, warn() {}, error() {} },
   routes = {},
+  limits: limitsOption = {},
   bootTimeoutMs = 30_000,
 }) {
+  const limits = { ...defaultLimits, ...limitsOption };
+  const wallClockMs = limits.wallClockSeconds * 1000;
+  const requestTimeoutMs = limits.requestTimeoutSeconds * 1000;
   const config = configToml && fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8")) : {};
   const secrets = envFile && fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile, "utf8")) : {};
   const functionLogDir = path.join(logDir, "functions");
@@ -116,16 +163,29 @@ export async function startGateway({
   const names = fs.readdirSync(functionsDir).filter((n) =>
     !n.startsWith("_") && !n.startsWith(".") && fs.existsSync(path.join(functionsDir, n, "index.ts"))
   );
-  const workers = new Map(); // name -> { child, port, ready: Promise }
+  // name -> { current: the worker new requests go to, workers: every live one, log }
+  const functions = new Map(names.map((name) => [name, {
+    name,
+    current: null,
+    workers: new Set(),
+    log: fs.createWriteStream(path.join(functionLogDir, `${name}.log`), { flags: "a" }),
+  }]));
   let closing = false;
 
-  function boot(name) {
-    const existing = workers.get(name);
-    if (existing && existing.child.exitCode === null && !existing.failed) return existing.ready;
-    const log = fs.createWriteStream(path.join(functionLogDir, `${name}.log`), { flags: "a" });
-    const entry = { child: null, port: 0, failed: false, log, stderrTail: [] };
-    entry.ready = (async () => {
-      entry.port = await freePort();
+  function spawnWorker(fn) {
+    const { name } = fn;
+    const worker = {
+      id: randomUUID(), child: null, port: 0, readyAt: 0, failed: false, retired: false, gone: false,
+      killedFor: null, timers: [], inFlight: new Set(), stderrTail: [],
+    };
+    fn.workers.add(worker);
+    const forget = () => {
+      worker.timers.forEach(clearTimeout);
+      fn.workers.delete(worker);
+      if (fn.current === worker) fn.current = null;
+    };
+    worker.ready = (async () => {
+      worker.port = await freePort();
       const child = spawn(denoBin, [
         "run", "--allow-all", "--no-prompt", "--quiet", `--config=${path.join(repoRoot, "deno.json")}`,
         shim, pathToFileURL(path.join(functionsDir, name, "index.ts")).href,
@@ -140,52 +200,129 @@ export async function startGateway({
           ...keysEnv("SUPABASE_SECRET_KEYS", apiKeys.secret),
           ...keysEnv("SUPABASE_PUBLISHABLE_KEYS", apiKeys.publishable),
           ...secrets,
-          SB_EXECUTION_ID: name,
-          DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${entry.port}`,
+          // hosted: "a UUID of function instance (isolate)"
+          SB_EXECUTION_ID: worker.id,
+          DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${worker.port}`,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
-      entry.child = child;
+      worker.child = child;
       // resolves once stdout and stderr are drained, so a boot error can quote them whole
-      entry.closed = new Promise((resolve) => child.once("close", resolve));
-      child.stdout.setEncoding("utf8").on("data", lineWriter(log, name, "info"));
-      const errWriter = lineWriter(log, name, "error");
+      worker.closed = new Promise((resolve) => child.once("close", resolve));
+      child.stdout.setEncoding("utf8").on("data", lineWriter(fn.log, name, "info", worker.id));
+      const errWriter = lineWriter(fn.log, name, "error", worker.id);
       child.stderr.setEncoding("utf8").on("data", (chunk) => {
-        entry.stderrTail = [...entry.stderrTail, ...chunk.split("\n")].slice(-20);
+        worker.stderrTail = [...worker.stderrTail, ...chunk.split("\n")].slice(-20);
         errWriter(chunk);
       });
       child.on("exit", (code, signal) => {
-        if (!closing) logger.warn("function exited", { function: name, code, signal });
+        worker.gone = true;
+        forget();
+        if (!closing && !worker.killedFor) logger.warn("function exited", { function: name, worker: worker.id, code, signal });
       });
-      await waitForPort(entry.port, child, bootTimeoutMs);
-      logger.info("function ready", { function: name, port: entry.port });
+      if (worker.killedFor) child.kill("SIGKILL");
+      await waitForPort(worker.port, child, bootTimeoutMs);
+      worker.readyAt = Date.now();
+      worker.timers.push(
+        setTimeout(() => retire(fn, worker, "wall clock half"), wallClockMs / 2),
+        setTimeout(() => kill(fn, worker, "wall clock"), wallClockMs),
+      );
+      logger.info("function ready", { function: name, worker: worker.id, port: worker.port });
     })().catch(async (err) => {
-      entry.failed = true;
-      if (entry.closed) await Promise.race([entry.closed, new Promise((r) => setTimeout(r, 1_000))]);
-      logger.error("function failed to boot", { function: name, error: err.message, stderr: entry.stderrTail.join("\n") });
-      throw new Error(`function "${name}" failed to boot: ${err.message}. Last output:\n${entry.stderrTail.join("\n")}`);
+      worker.failed = true;
+      if (worker.child && worker.child.exitCode === null) worker.child.kill("SIGKILL");
+      forget();
+      if (worker.closed) await Promise.race([worker.closed, new Promise((r) => setTimeout(r, 1_000))]);
+      logger.error("function failed to boot", { function: name, worker: worker.id, error: err.message, stderr: worker.stderrTail.join("\n") });
+      throw new Error(`function "${name}" failed to boot: ${err.message}. Last output:\n${worker.stderrTail.join("\n")}`);
     });
-    workers.set(name, entry);
-    return entry.ready;
+    return worker;
   }
 
-  function proxy(req, res, name, rest) {
-    const entry = workers.get(name);
+  /** The worker that takes a new request: the current one, or a fresh one once it has retired. */
+  function acquire(fn) {
+    const worker = fn.current;
+    if (worker && !worker.retired && !worker.gone && !worker.failed && !worker.killedFor) return worker;
+    fn.current = spawnWorker(fn);
+    return fn.current;
+  }
+
+  function retire(fn, worker, reason) {
+    if (worker.retired) return;
+    worker.retired = true;
+    if (fn.current === worker) fn.current = null;
+    if (!closing) logger.info("worker retired", { function: fn.name, worker: worker.id, reason, in_flight: worker.inFlight.size });
+  }
+
+  function kill(fn, worker, reason) {
+    if (worker.gone || worker.killedFor) return;
+    worker.killedFor = reason;
+    retire(fn, worker, reason);
+    logger.warn("worker killed", { function: fn.name, worker: worker.id, reason, in_flight: worker.inFlight.size });
+    // answered before the process dies, so its reset connections are not mistaken for a crash (502)
+    for (const request of [...worker.inFlight]) {
+      request.fail(546, { code: "WORKER_LIMIT", message: `Worker failed to respond due to a resource limit (${reason})` });
+    }
+    worker.child?.kill("SIGKILL");
+  }
+
+  function proxy(req, res, fn, worker, rest) {
+    const request = { failed: false };
+    worker.inFlight.add(request);
     const upstream = http.request({
       host: "127.0.0.1",
-      port: entry.port,
+      port: worker.port,
       method: req.method,
       path: rest,
-      headers: { ...req.headers, host: `127.0.0.1:${entry.port}` },
+      headers: { ...req.headers, host: `127.0.0.1:${worker.port}` },
     }, (up) => {
+      clearTimeout(idle);
+      if (request.failed) return void up.resume();
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
+    request.fail = (status, body) => {
+      if (request.failed) return;
+      request.failed = true;
+      clearTimeout(idle);
+      upstream.destroy();
+      if (!res.headersSent) json(res, status, body);
+      else res.destroy();
+    };
+    const idle = setTimeout(() => {
+      logger.warn("request idle timeout", { function: fn.name, worker: worker.id, path: rest, seconds: limits.requestTimeoutSeconds });
+      request.fail(504, { msg: `request idle timeout: the function did not start its response within ${limits.requestTimeoutSeconds} s` });
+    }, requestTimeoutMs);
     upstream.on("error", (err) => {
-      if (!res.headersSent) json(res, 502, { msg: `function "${name}" is unreachable: ${err.message}` });
+      if (request.failed) return;
+      request.failed = true;
+      clearTimeout(idle);
+      if (!res.headersSent) json(res, 502, { msg: `function "${fn.name}" is unreachable: ${err.message}` });
       else res.destroy(err);
     });
+    res.on("close", () => {
+      clearTimeout(idle);
+      worker.inFlight.delete(request);
+      // the caller went away before the answer was complete: so does the worker's request
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
+  }
+
+  function describeWorker(worker) {
+    const state = worker.killedFor ? "killed" : !worker.readyAt ? "booting" : worker.retired ? "retired" : "active";
+    return { id: worker.id, state, age_ms: worker.readyAt ? Date.now() - worker.readyAt : null, in_flight: worker.inFlight.size };
+  }
+
+  /** POST /_local/kill/<name>, GET /_local/workers/<name>. */
+  function localRoute(req, res, action, name) {
+    const fn = functions.get(name);
+    if (!fn) return json(res, 404, { msg: `Function not found: ${name}` });
+    if (action === "workers") return json(res, 200, { workers: [...fn.workers].map(describeWorker) });
+    if (req.method !== "POST") return json(res, 405, { msg: "use POST" });
+    const killed = [...fn.workers].filter((w) => !w.gone && !w.killedFor);
+    for (const worker of killed) kill(fn, worker, "killed on request (/_local/kill)");
+    return json(res, 200, { killed: killed.map((w) => w.id) });
   }
 
   const server = http.createServer(async (req, res) => {
@@ -195,6 +332,8 @@ export async function startGateway({
     try {
       const route = routes[url.pathname];
       if (route) return await route(req, res);
+      const local = /^\/_local\/(kill|workers)\/([^/]+)$/.exec(url.pathname);
+      if (local) return localRoute(req, res, local[1], decodeURIComponent(local[2]));
       const m = /^\/functions\/v1\/([^/?]+)(\/[^?]*)?$/.exec(url.pathname);
       if (!m) return json(res, 404, { msg: "no route matched: functions are served at /functions/v1/<name>" });
       const name = decodeURIComponent(m[1]);
@@ -212,13 +351,22 @@ export async function startGateway({
           return json(res, 401, { msg: err.message });
         }
       }
-      try {
-        await boot(name);
-      } catch (err) {
-        return json(res, 503, { msg: err.message });
+      const fn = functions.get(name);
+      let worker;
+      // a worker can retire or be killed while a request waits for it to boot;
+      // like the Edge Runtime's main worker, ask the pool again
+      for (let attempt = 0; ; attempt++) {
+        worker = acquire(fn);
+        try {
+          await worker.ready;
+        } catch (err) {
+          return json(res, 503, { msg: err.message });
+        }
+        if (!worker.retired && !worker.gone) break;
+        if (attempt === 2) return json(res, 503, { msg: `function "${name}" has no worker that takes requests` });
       }
       // hosted functions see their own name as the first path segment
-      proxy(req, res, name, `/${name}${m[2] ?? ""}${url.search}`);
+      proxy(req, res, fn, worker, `/${name}${m[2] ?? ""}${url.search}`);
     } catch (err) {
       logger.error("gateway error", { error: String(err?.stack ?? err) });
       if (!res.headersSent) json(res, 500, { msg: "gateway error" });
@@ -231,7 +379,7 @@ export async function startGateway({
     server.listen(port, host, resolve);
   });
   // boot every function now, so the first pg_cron tick finds the dispatcher ready
-  await Promise.allSettled(names.map(boot));
+  await Promise.allSettled([...functions.values()].map((fn) => acquire(fn).ready));
 
   return {
     url: `http://${host}:${server.address().port}`,
@@ -241,9 +389,12 @@ export async function startGateway({
       closing = true;
       await new Promise((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
-      for (const entry of workers.values()) {
-        entry.child?.kill("SIGTERM");
-        entry.log.end();
+      for (const fn of functions.values()) {
+        for (const worker of fn.workers) {
+          worker.timers.forEach(clearTimeout);
+          worker.child?.kill("SIGTERM");
+        }
+        fn.log.end();
       }
     },
   };

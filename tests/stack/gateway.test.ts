@@ -1,6 +1,7 @@
 // The functions gateway checks JWTs like Supabase's relay, routes to a real
 // Deno process per function, hands over the Edge Runtime environment (both
-// kinds of API key) and writes each function's logs as JSON lines.
+// kinds of API key), writes each function's logs as JSON lines, and holds its
+// workers to the hosted per-worker limits (wall clock, request idle timeout).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -176,4 +177,94 @@ describe("the project's functions under each key configuration", () => {
       await gw.stop();
     }
   }, 60_000);
+});
+
+describe("per-worker limits, as the Edge Runtime's supervisor sets them", () => {
+  const slow = (gw: { url: string }, query = "") => fetch(`${gw.url}/functions/v1/slow${query}`);
+  const workerOf = async (res: Response) => {
+    expect(res.status).toBe(200);
+    return (await res.json()).worker as string;
+  };
+  type WorkerInfo = { id: string; state: string; in_flight: number };
+  const workers = async (gw: { url: string }): Promise<WorkerInfo[]> => (await (await fetch(`${gw.url}/_local/workers/slow`)).json()).workers;
+  const killAll = async (gw: { url: string }) => (await fetch(`${gw.url}/_local/kill/slow`, { method: "POST" })).json();
+  const marker = (label: string) => path.join(logDir, `${label}-${Date.now()}`);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  // retires 2 s after it listens, killed at 4 s
+  let short: Awaited<ReturnType<typeof startGateway>>;
+  // a request gets 1 s to start its response
+  let impatient: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    const options = { port: 0, functionsDir: path.join(fixtures, "functions"), configToml: path.join(fixtures, "config.toml"), jwtSecret };
+    [short, impatient] = await Promise.all([
+      startGateway({ ...options, limits: { wallClockSeconds: 4 }, logDir: fs.mkdtempSync(path.join(logDir, "short-")) }),
+      startGateway({ ...options, limits: { requestTimeoutSeconds: 1 }, logDir: fs.mkdtempSync(path.join(logDir, "impatient-")) }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([short?.stop(), impatient?.stop()]);
+  });
+
+  test("at half its wall clock a worker retires: new requests go to a fresh worker while it finishes its waitUntil work", async () => {
+    await killAll(short);
+    const done = marker("retired-finishes");
+    // booted by this request; its waitUntil work ends ~1.5 s before the kill
+    const first = await workerOf(await slow(short, `?marker=${encodeURIComponent(done)}&after=2500`));
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await workerOf(await slow(short))).toBe(first);
+    await waitFor("the first worker to retire", async () => (await workers(short)).find((w) => w.id === first && w.state === "retired") ?? undefined, 5_000, 50);
+    const second = await workerOf(await slow(short));
+    expect(second).not.toBe(first);
+    expect(await workerOf(await slow(short))).toBe(second);
+    expect(fs.existsSync(done)).toBe(false);
+    await waitFor("the retired worker's waitUntil work", async () => (fs.existsSync(done) ? true : undefined), 3_000, 20);
+    expect((await workers(short)).map((w) => w.id)).toContain(first);
+  }, 20_000);
+
+  test("at its full wall clock a worker is killed with its requests and waitUntil work in flight", async () => {
+    await killAll(short);
+    const first = await workerOf(await slow(short));
+    const never = marker("killed-waituntil");
+    const started = Date.now();
+    // would answer ~5 s and write the marker ~5 s after the worker started: past its kill at 4 s
+    const res = await slow(short, `?ms=5000&marker=${encodeURIComponent(never)}&after=5000`);
+    expect(res.status).toBe(546);
+    expect(await res.json()).toMatchObject({ code: "WORKER_LIMIT" });
+    expect(Date.now() - started).toBeLessThan(4_500);
+    await waitFor("the killed worker to be gone", async () => ((await workers(short)).some((w) => w.id === first) ? undefined : true), 3_000, 50);
+    await sleep(Math.max(0, started + 6_000 - Date.now()));
+    expect(fs.existsSync(never)).toBe(false);
+    expect(await workerOf(await slow(short))).not.toBe(first);
+  }, 20_000);
+
+  test("a request with no response after the request limit gets 504; the worker lives on", async () => {
+    const before = await workerOf(await slow(impatient));
+    const started = Date.now();
+    const res = await slow(impatient, "?ms=3000");
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect((await res.json()).msg).toMatch(/request idle timeout: .* within 1 s/);
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(2_500);
+    expect(await workerOf(await slow(impatient, "?ms=500"))).toBe(before);
+  }, 20_000);
+
+  test("POST /_local/kill/<name> kills the function's workers at once", async () => {
+    const first = await workerOf(await slow(gateway));
+    const never = marker("kill-route");
+    const started = Date.now();
+    const pending = slow(gateway, `?ms=10000&marker=${encodeURIComponent(never)}&after=1500`);
+    await waitFor("the request to reach the worker", async () => ((await workers(gateway)).find((w) => w.id === first)?.in_flight === 1 ? true : undefined), 3_000, 20);
+    const killed = await (await fetch(`${gateway.url}/_local/kill/slow`, { method: "POST" })).json();
+    expect(killed).toEqual({ killed: [first] });
+    const res = await pending;
+    expect(res.status).toBe(546);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await workerOf(await slow(gateway))).not.toBe(first);
+    await sleep(Math.max(0, started + 2_500 - Date.now()));
+    expect(fs.existsSync(never)).toBe(false);
+    expect((await fetch(`${gateway.url}/_local/kill/slow`)).status).toBe(405);
+    expect((await fetch(`${gateway.url}/_local/kill/nope`, { method: "POST" })).status).toBe(404);
+  }, 20_000);
 });
