@@ -200,6 +200,9 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
       summary.claimed += claimedThisRound;
       for (const [action, runs] of pending) if (runs.length > 0) handOver(db, worker, action, runs);
       if (claimedThisRound >= config.maxRunsPerRound) continue;
+      // the calls answer at once; what a function refused must be back in
+      // the queue before the plan, or the plan would not see it as due
+      await Promise.allSettled([...calls]);
 
       const [{ next }] = await db.executeSql<{ next: Date | string | null }>(
         "select public.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
