@@ -61,6 +61,10 @@ const debianPackages = [
   ["postgresql-15-pgtap", "/usr/share/postgresql/15/extension/pgtap.control"],
   ["postgresql-15-plpgsql-check", "/usr/share/postgresql/15/extension/plpgsql_check.control"],
   ["libtap-parser-sourcehandler-pgtap-perl", "/usr/bin/pg_prove"],
+  // a transaction pooler for the tests: hosted's Supavisor cannot run here,
+  // PgBouncer in transaction mode pools the same way (a server connection per
+  // transaction, no session state kept)
+  ["pgbouncer", "/usr/sbin/pgbouncer"],
 ];
 
 /** Installs the Debian packages that are missing (apt-get update first, as a fresh machine needs). */

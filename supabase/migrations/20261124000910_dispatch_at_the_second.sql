@@ -644,10 +644,7 @@ begin
   from judged j;
 
   if v_decided is null then
-    return query
-    select a.id, 'not_claimed'::text, 'not claimed by ' || p_worker || ' any more (cancelled, given back or finished)'
-    from unnest(p_run_ids) as a(id);
-    return;
+    v_decided := '[]'::jsonb;
   end if;
 
   with decided as (
@@ -719,11 +716,21 @@ begin
     end if;
   end loop;
 
+  -- a run this worker already started answers started again: a gate call
+  -- whose answer was lost is repeated, and the runs it started must still be
+  -- executed (only this worker, which did not get the answer, can)
   return query
-  select a.id, coalesce(x.outcome, 'not_claimed'),
-    coalesce(x.message, case when x.run_id is null then 'not claimed by ' || p_worker || ' any more (cancelled, given back or finished)' end)
+  select a.id,
+    coalesce(x.outcome, case when again.id is not null then 'started' else 'not_claimed' end),
+    coalesce(x.message, case
+      when again.id is not null then 'already started by ' || p_worker || ' (the gate was asked again)'
+      when x.run_id is null then 'not claimed by ' || p_worker || ' any more (cancelled, given back or finished)' end)
   from unnest(p_run_ids) as a(id)
-  left join jsonb_to_recordset(v_decided) as x(run_id uuid, outcome text, message text) on x.run_id = a.id;
+  left join jsonb_to_recordset(v_decided) as x(run_id uuid, outcome text, message text) on x.run_id = a.id
+  left join lateral (
+    select r.id from public.task_runs r
+    where x.run_id is null and r.id = a.id and r.status = 'running' and r.locked_by = p_worker
+  ) again on true;
 end;
 $$;
 comment on function public.start_runs(uuid[], text, timestamptz) is

@@ -55,6 +55,24 @@ export function parseServiceCredentials(source: Record<string, string | undefine
   );
 }
 
+// SUPABASE_DB_URL is the direct connection. A project that wants fewer
+// connections sets SCHEDULER_DB_URL to its transaction pooler (Supavisor,
+// port 6543): every statement here stands alone (no prepared statements, no
+// session state), which is what transaction pooling needs.
+const DatabaseEnv = z.object({
+  SCHEDULER_DB_URL: z.string().min(1).optional(),
+  SUPABASE_DB_URL: z.string().min(1).optional(),
+})
+  .refine((e) => e.SCHEDULER_DB_URL !== undefined || e.SUPABASE_DB_URL !== undefined, {
+    message: "no database: neither SCHEDULER_DB_URL (e.g. the transaction pooler, port 6543) nor SUPABASE_DB_URL is set",
+  })
+  .transform((e) => (e.SCHEDULER_DB_URL ?? e.SUPABASE_DB_URL) as string);
+
+/** The functions' database URL: SCHEDULER_DB_URL when set (the transaction pooler), else SUPABASE_DB_URL. */
+export function parseDatabaseUrl(source: Record<string, string | undefined>): string {
+  return parseEnv(DatabaseEnv, source);
+}
+
 /** Deno.env as a plain object (called from index.ts only, never at import time of a handler). */
 export function readDenoEnv(): Record<string, string> {
   return (globalThis as unknown as { Deno: { env: { toObject(): Record<string, string> } } }).Deno.env.toObject();

@@ -2,14 +2,13 @@
 import { z } from "zod";
 import { serviceCallHeaders } from "../_shared/auth.ts";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseDatabaseUrl, parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { createHandler, defaultConfig } from "./handler.ts";
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
 const env = parseEnv(PlatformEnv.extend({
-  SUPABASE_DB_URL: z.string().min(1),
   DISPATCHER_SECRET: z.string().min(16, "DISPATCHER_SECRET must be at least 16 characters"),
   DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(defaultConfig.claimBatch),
   DISPATCH_ACTION_BATCH: z.coerce.number().int().min(1).max(1000).default(defaultConfig.actionBatch),
@@ -17,7 +16,7 @@ const env = parseEnv(PlatformEnv.extend({
 const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
-  db: postgresDb(env.SUPABASE_DB_URL),
+  db: postgresDb(parseDatabaseUrl(readDenoEnv())),
   fetch,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -2,7 +2,7 @@
 import { lookup } from "node:dns/promises";
 import { z } from "zod";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseDatabaseUrl, parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
@@ -10,13 +10,12 @@ import { createHandler } from "./handler.ts";
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
 const env = parseEnv(PlatformEnv.extend({
-  SUPABASE_DB_URL: z.string().min(1),
   HTTP_ALLOWED_HOSTS: z.string().optional(),
 }), readDenoEnv());
 const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
-  db: postgresDb(env.SUPABASE_DB_URL),
+  db: postgresDb(parseDatabaseUrl(readDenoEnv())),
   fetch,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

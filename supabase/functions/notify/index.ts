@@ -2,7 +2,7 @@
 import { lookup } from "node:dns/promises";
 import { z } from "zod";
 import { postgresDb } from "../_shared/db.ts";
-import { parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
+import { parseDatabaseUrl, parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
@@ -10,7 +10,6 @@ import { createHandler } from "./handler.ts";
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
 const env = parseEnv(PlatformEnv.extend({
-  SUPABASE_DB_URL: z.string().min(1),
   HTTP_ALLOWED_HOSTS: z.string().optional(),
   EMAIL_API_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
@@ -19,7 +18,7 @@ const env = parseEnv(PlatformEnv.extend({
 const credentials = parseServiceCredentials(readDenoEnv());
 
 Deno.serve(createHandler({
-  db: postgresDb(env.SUPABASE_DB_URL),
+  db: postgresDb(parseDatabaseUrl(readDenoEnv())),
   fetch,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -5,7 +5,7 @@
 -- writes wake the dispatcher, debounced; the platform's limits refuse
 -- timeouts it cannot honour. Clock pinned in 2035.
 begin;
-select plan(45);
+select plan(47);
 
 select tests.remember('u', tests.create_user('u'));
 set local scheduler.now = '2035-01-01 00:00:00+00';
@@ -60,7 +60,11 @@ select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '20
 select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00'), 'started', 'its own worker starts it at its second');
 select is((select status::text || ' ' || start_time || ' ' || lease_expires_at from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')),
   'running 2035-01-01 00:01:00+00 2035-01-01 00:03:30+00', 'started now, leased for its timeout plus the margin');
-select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00'), 'not_claimed', 'a run starts once');
+select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00', 'someone-else'), 'not_claimed', 'a run starts once: no other worker can start it again');
+select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:01+00'), 'started',
+  'its own worker asking again (an answer lost) is told it started, so it still executes it');
+select is((select start_time from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')), '2035-01-01 00:01:00+00',
+  'and the run keeps its first start');
 
 -- overlap is judged at the next run's own second: claimed while the first
 -- runs, started because the first ended before its second
