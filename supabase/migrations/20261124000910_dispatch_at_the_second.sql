@@ -616,7 +616,10 @@ begin
       exists (
         select 1 from public.task_runs o where o.task_id = a.task_id and o.status = 'queued'
       ) as one_waiting,
-      a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip' as too_late,
+      -- lateness is the scheduler's, not a person's: a run someone approved
+      -- late runs when approved
+      a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
+        and not exists (select 1 from public.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
       a.deleted_at is null and (a.is_active or a.triggered_by = 'manual') as allowed
     from asked a
   )

@@ -5,7 +5,7 @@
 -- writes wake the dispatcher, debounced; the platform's limits refuse
 -- timeouts it cannot honour. Clock pinned in 2035.
 begin;
-select plan(47);
+select plan(48);
 
 select tests.remember('u', tests.create_user('u'));
 set local scheduler.now = '2035-01-01 00:00:00+00';
@@ -173,10 +173,17 @@ select is((select next_run_at from public.tasks where id = tests.fx('resumed')),
   'a task resumed after a long pause continues at its next due time, with no catch-up run');
 
 -- approvals expire from the run's due time, not from the claim
-select pg_temp.mk('guarded', null, '{"run_at": "2035-01-01 01:10:00+00", "approval": true}');
+select pg_temp.mk('guarded', null, '{"run_at": "2035-01-01 01:10:00+00", "approval": true, "misfire": "skip"}');
 select pg_temp.claim('2035-01-01 01:09:52+00');
 select is((select expires_at from public.approvals where task_id = tests.fx('guarded')), '2035-01-01 02:10:00+00',
   'a held run''s approval expires approval_ttl after its due time');
+-- approved twenty minutes late, under misfire_policy skip: a person's delay is not a misfire
+select tests.authenticate_as('u');
+select public.decide_approval((select id from public.approvals where task_id = tests.fx('guarded')), true, null, '2035-01-01 01:30:00+00');
+select tests.clear_authentication();
+select pg_temp.claim('2035-01-01 01:30:01+00');
+select is(pg_temp.gate(pg_temp.run_of('guarded', '2035-01-01 01:10:00+00'), '2035-01-01 01:30:01+00'), 'started',
+  'a run approved after misfire_grace still starts when approved');
 
 -- wakes: writes that make work due before anyone looks wake one dispatcher
 set local scheduler.now = '2035-01-01 02:00:00+00';
