@@ -16,6 +16,9 @@ grant execute on all functions in schema cron to postgres with grant option;
 -- cron.job but changes it only through cron.schedule / cron.unschedule
 revoke all on table cron.job from postgres;
 grant select on table cron.job to postgres with grant option;
+-- and may not hang triggers on cron.job_run_details (supabase/postgres,
+-- migration 20260730000000_revoke_trigger_on_cron_tables_from_postgres)
+revoke trigger on table cron.job_run_details from postgres;
 
 create extension if not exists pgtap with schema extensions;
 create extension if not exists plpgsql_check with schema extensions;
