@@ -7,7 +7,8 @@
 // under one concurrency limit for the whole request; and each result goes to
 // the recorder the moment its run ends.
 import type { z } from "zod";
-import { ActionRequest, type ActionResult, type ActionType, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
+import { ActionRequest, type ActionResult, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType } from "../../../shared/enums.ts";
 import { type CallerCheck, requireServiceCaller } from "./auth.ts";
 import { createLimiter, executeRuns, type Limiter } from "./batch.ts";
 import type { Db, DbFactory } from "./db.ts";

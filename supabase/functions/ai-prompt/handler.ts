@@ -4,8 +4,8 @@
 // to a step. Each step's status, result, timing and retries are reported, a
 // failed step stops the run, and token usage and the finish reason are kept.
 // Waiting, the start gate and recording are the shared runner's.
-import { type ActionResult, type AiPromptPayload, type StepResult, templateContext } from "../../../shared/contract.ts";
-import { renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult, AiPromptPayload, StepResult } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 
 export interface AiConfig {

@@ -6,7 +6,8 @@
 // answers 202 and starts each run at its second through the start gate),
 // asks the database when to claim next, and sleeps until then. The newest
 // invocation takes over from an older one. See docs/dispatch.md.
-import type { ActionType, RunToExecute } from "../../../shared/contract.ts";
+import type { RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType } from "../../../shared/enums.ts";
 import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
 import type { Db, DbFactory } from "../_shared/db.ts";
 import { errorResponse, json, requirePost } from "../_shared/http.ts";

@@ -3,8 +3,8 @@
 // redirects, a size limit on what is kept of the response, Standard Webhooks
 // signing (webhook-id is the run's idempotency key, the same for every attempt)
 // and the SSRF guard. Waiting, the gate and recording are the shared runner's.
-import { type ActionResult, templateContext } from "../../../shared/contract.ts";
-import { renderJsonTemplate, renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult } from "../../../shared/contract.ts";
+import { renderJsonTemplate, renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
 import { webhookHeaders } from "./signing.ts";

@@ -4,8 +4,8 @@
 // Discord- or plain-JSON message through the same SSRF guard as http. Email
 // carries the run's idempotency key, the same for every attempt. Waiting, the
 // start gate and recording are the shared runner's.
-import { type ActionResult, type NotifyPayload, templateContext } from "../../../shared/contract.ts";
-import { renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult, NotifyPayload } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import type { Db } from "../_shared/db.ts";
 import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
