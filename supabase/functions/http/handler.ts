@@ -6,7 +6,8 @@
 import type { ActionResult } from "../../../shared/contract.ts";
 import { renderJsonTemplate, renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
-import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
+import { readLimited } from "../_shared/read-limited.ts";
+import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 import { webhookHeaders } from "./signing.ts";
 
 export interface HttpDeps extends RunnerDeps {

@@ -8,7 +8,8 @@ import type { ActionResult, NotifyPayload } from "../../../shared/contract.ts";
 import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import type { Db } from "../_shared/db.ts";
-import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
+import { readLimited } from "../_shared/read-limited.ts";
+import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 
 export interface EmailConfig {
   apiUrl: string;
