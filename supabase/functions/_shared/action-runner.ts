@@ -9,6 +9,7 @@
 import type { z } from "zod";
 import { ActionRequest, type ActionResult, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
 import type { ActionType } from "../../../shared/enums.ts";
+import { failedResult } from "./action-result.ts";
 import { type CallerCheck, requireServiceCaller } from "./auth.ts";
 import { createLimiter, executeRuns, type Limiter } from "./batch.ts";
 import type { Db, DbFactory } from "./db.ts";
@@ -162,7 +163,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     if (!parsed.ok) {
       summary.rejected++;
       if (parsed.run_id === null || seen.has(parsed.run_id)) notRecordable.push(`(run ${JSON.stringify((raw as { run_id?: unknown })?.run_id ?? null).slice(0, 60)}): ${parsed.message}`);
-      else record({ run_id: parsed.run_id, status: "failed", retryable: false, error_message: parsed.message, ended_at: deps.now().toISOString() });
+      else record(failedResult({ run_id: parsed.run_id }, parsed.message, { retryable: false, endedAt: deps.now() }));
       if (parsed.run_id) seen.add(parsed.run_id);
       continue;
     }
