@@ -3,7 +3,12 @@
 // cloud-metadata targets are refused, by literal address and after DNS
 // resolution, and again at every redirect. HTTP_ALLOWED_HOSTS opens chosen
 // hosts (`host` or `host:port`); the local stack opens loopback that way.
+import { lookup } from "node:dns/promises";
+
 export type Resolve = (hostname: string) => Promise<string[]>;
+
+/** The system resolver: every address a name resolves to. */
+export const resolveAll: Resolve = async (hostname) => (await lookup(hostname, { all: true })).map((a) => a.address);
 
 export class BlockedTargetError extends Error {
   constructor(message: string) {
