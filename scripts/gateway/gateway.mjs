@@ -346,7 +346,7 @@ export async function startGateway({
           return json(res, 401, { msg: "Invalid JWT: an sb_secret_/sb_publishable_ key is not a JWT; send it in the apikey header to a function with verify_jwt = false" });
         }
         try {
-          verifyJwt(token, jwtSecret);
+          await verifyJwt(token, jwtSecret);
         } catch (err) {
           return json(res, 401, { msg: err.message });
         }
