@@ -155,7 +155,7 @@ export async function startGateway({
   const limits = { ...defaultLimits, ...limitsOption };
   const wallClockMs = limits.wallClockSeconds * 1000;
   const requestTimeoutMs = limits.requestTimeoutSeconds * 1000;
-  const config = configToml && fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8")) : {};
+  const config = configToml && fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8"), configToml) : {};
   const secrets = envFile && fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile, "utf8")) : {};
   const functionLogDir = path.join(logDir, "functions");
   fs.mkdirSync(functionLogDir, { recursive: true });
