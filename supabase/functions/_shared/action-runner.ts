@@ -10,21 +10,15 @@ import type { z } from "zod";
 import { ActionRequest, type ActionResult, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
 import type { ActionType } from "../../../shared/enums.ts";
 import { failedResult } from "./action-result.ts";
-import { type CallerCheck, requireServiceCaller } from "./auth.ts";
+import { requireServiceCaller } from "./auth.ts";
 import { createLimiter, executeRuns, type Limiter } from "./batch.ts";
-import type { Db, DbFactory } from "./db.ts";
+import type { Db } from "./db.ts";
+import type { FunctionDeps } from "./deps.ts";
 import { errorResponse, json, readJson, requirePost } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import { createRecorder, defaultRetryDelaysMs, logRunIds, type Recorder } from "./recorder.ts";
 
-export interface RunnerDeps {
-  db: DbFactory;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  logger: Logger;
-  auth: Omit<CallerCheck, "nowSeconds">;
-  /** Keeps the worker alive until the work settles: `(p) => EdgeRuntime.waitUntil(p)`. */
-  waitUntil: (work: Promise<unknown>) => void;
+export interface RunnerDeps extends FunctionDeps {
   /** The waits before each new try of a failed start_runs or complete_runs call. */
   retryDelaysMs?: number[];
   /** A run starting later than this from now is not waited for (its lease gives it back). Default 120 s. */

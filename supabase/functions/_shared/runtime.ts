@@ -5,25 +5,15 @@
 // logger named after the function. Only index.ts imports this module; a
 // handler takes all of it as deps and never reads Deno.* itself.
 import type { z } from "zod";
-import type { ServiceCredentials } from "./auth.ts";
-import { type DbFactory, postgresDb } from "./db.ts";
+import { postgresDb } from "./db.ts";
+import type { FunctionDeps } from "./deps.ts";
 import { parseEnv, parseServiceCredentials, type PlatformEnv, readDenoEnv } from "./env.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger } from "./logger.ts";
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
 
-export interface RuntimeDeps {
-  db: DbFactory;
-  fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  waitUntil: (work: Promise<unknown>) => void;
-  logger: Logger;
-  auth: ServiceCredentials;
-}
-
 /** Parses the function's env with `schema` (PlatformEnv extended), then its credentials, and builds the deps every handler takes. */
-export function edgeRuntime<S extends z.ZodType<PlatformEnv>>(name: string, schema: S): { env: z.output<S>; deps: RuntimeDeps } {
+export function edgeRuntime<S extends z.ZodType<PlatformEnv>>(name: string, schema: S): { env: z.output<S>; deps: FunctionDeps } {
   const source = readDenoEnv();
   const env = parseEnv(schema, source);
   const auth = parseServiceCredentials(source);

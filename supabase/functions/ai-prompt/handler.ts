@@ -16,7 +16,6 @@ export interface AiConfig {
 }
 
 export interface AiDeps extends RunnerDeps {
-  fetch: typeof fetch;
   ai: AiConfig;
   concurrency?: number;
 }

@@ -9,10 +9,10 @@
 // from an older one. See docs/dispatch.md.
 import type { RunToExecute } from "../../../shared/contract.ts";
 import type { ActionType } from "../../../shared/enums.ts";
-import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import type { Db, DbFactory } from "../_shared/db.ts";
+import { requireServiceCaller } from "../_shared/auth.ts";
+import type { Db } from "../_shared/db.ts";
+import type { FunctionDeps } from "../_shared/deps.ts";
 import { errorResponse, json, requirePost } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
 import { type ClaimedRow, handOver, type HandOverDeps, toRun } from "./hand-over.ts";
 
 export interface DispatcherConfig {
@@ -38,14 +38,7 @@ export const defaultConfig: DispatcherConfig = {
   reapEveryMs: 10_000,
 };
 
-export interface DispatcherDeps {
-  db: DbFactory;
-  fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  logger: Logger;
-  waitUntil: (work: Promise<unknown>) => void;
-  auth: Omit<CallerCheck, "nowSeconds">;
+export interface DispatcherDeps extends FunctionDeps {
   functionsUrl: string;
   /** Headers that authenticate this function to the action functions (the secret key). */
   serviceHeaders: Record<string, string>;

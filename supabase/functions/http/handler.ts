@@ -12,7 +12,6 @@ import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.
 import { webhookHeaders } from "./signing.ts";
 
 export interface HttpDeps extends RunnerDeps {
-  fetch: typeof fetch;
   resolve: Resolve;
   allowHosts: Set<string>;
   concurrency?: number;

@@ -19,7 +19,6 @@ export interface EmailConfig {
 }
 
 export interface NotifyDeps extends RunnerDeps {
-  fetch: typeof fetch;
   resolve: Resolve;
   allowHosts: Set<string>;
   email: EmailConfig;
