@@ -2,8 +2,8 @@
 // on tasks (private.action_payload_error): both must give the same verdict.
 import { afterAll, expect, test } from "vitest";
 import { connect } from "../tests/helpers/stack.ts";
-import { type ActionType, payloadError } from "./contract.ts";
-import { renderJsonTemplate, renderTemplate, TemplateError } from "./template.ts";
+import { payloadError } from "./contract.ts";
+import type { ActionType } from "./enums.ts";
 
 const sql = connect();
 afterAll(() => sql.end());
@@ -80,13 +80,4 @@ test("the SQL check and the zod schemas agree on every payload of the corpus", a
   // the corpus must exercise both verdicts, or it proves nothing
   expect(rows.filter((r) => r.error === null).length).toBeGreaterThan(10);
   expect(rows.filter((r) => r.error !== null).length).toBeGreaterThan(20);
-});
-
-test("templates fill task, run and input fields, and name a missing one", () => {
-  const ctx = { task: { name: "Backup", tags: ["a"] }, run: { id: "r1", attempt: 2 }, inputs: { n: null } };
-  expect(renderTemplate("{{task.name}} #{{ run.attempt }} {{task.tags}} [{{inputs.n}}]", ctx)).toBe('Backup #2 ["a"] []');
-  expect(renderJsonTemplate({ k: ["{{run.id}}", 3] }, ctx)).toEqual({ k: ["r1", 3] });
-  expect(() => renderTemplate("{{task.owner}}", ctx)).toThrow(TemplateError);
-  expect(() => renderTemplate("{{run.id.deeper}}", ctx)).toThrow(/\{\{run\.id\.deeper\}\}/);
-  expect(renderTemplate("no {{ placeholders here", ctx)).toBe("no {{ placeholders here");
 });

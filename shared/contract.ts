@@ -5,9 +5,7 @@
 // are enforced in SQL on insert (private.action_payload_error); the test in
 // contract.test.ts runs one corpus through both and requires the same verdict.
 import { z } from "zod";
-import { ActionType, RunStatus, StepStatus } from "./domain.ts";
-
-export { ActionType, RunStatus };
+import { ActionType, NotificationPriority, NotificationType, RunStatus, StepStatus } from "./enums.ts";
 
 const httpUrl = z.string().max(2048).refine((s) => {
   try {
@@ -48,8 +46,8 @@ const WebNotify = z.strictObject({
   title: z.string().min(1).max(255),
   message: z.string().max(10_000).default(""),
   user_id: z.uuid().optional(),
-  priority: z.enum(["low", "normal", "high", "urgent"]).default("normal"),
-  type: z.enum(["alert", "approval", "status", "error", "info"]).default("info"),
+  priority: NotificationPriority.default("normal"),
+  type: NotificationType.default("info"),
 });
 const EmailNotify = z.strictObject({
   channel: z.literal("email"),
@@ -149,7 +147,7 @@ export type StepResult = z.infer<typeof StepResult>;
 
 export const ActionResult = z.object({
   run_id: z.uuid(),
-  status: z.enum(["completed", "failed"]),
+  status: RunStatus.extract(["completed", "failed"]),
   retryable: z.boolean(),
   output: z.unknown().optional(),
   log: z.string().optional(),
@@ -160,12 +158,3 @@ export const ActionResult = z.object({
   steps: z.array(StepResult).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
-
-/** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
-export function templateContext(run: RunToExecute): Record<string, unknown> {
-  return {
-    task: { id: run.task.id, name: run.task.name, owner_id: run.task.owner_id, timezone: run.task.timezone, tags: run.task.tags, metadata: run.task.metadata },
-    run: { id: run.run_id, attempt: run.attempt, scheduled_time: run.scheduled_time, triggered_by: run.triggered_by },
-    inputs: run.inputs ?? {},
-  };
-}

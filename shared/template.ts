@@ -1,7 +1,10 @@
 // `{{task.name}}`-style templates over a run's and a task's fields. No code
 // runs: a placeholder is a dotted path into the context, and a path that
 // leads nowhere is an error naming it, so a typo fails the run visibly
-// instead of sending an empty field.
+// instead of sending an empty field. templateContext says which fields a
+// run offers.
+import type { RunToExecute } from "./contract.ts";
+
 export class TemplateError extends Error {
   constructor(message: string) {
     super(message);
@@ -39,4 +42,13 @@ export function renderJsonTemplate(value: unknown, context: Record<string, unkno
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJsonTemplate(v, context)]));
   }
   return value;
+}
+
+/** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
+export function templateContext(run: RunToExecute): Record<string, unknown> {
+  return {
+    task: { id: run.task.id, name: run.task.name, owner_id: run.task.owner_id, timezone: run.task.timezone, tags: run.task.tags, metadata: run.task.metadata },
+    run: { id: run.run_id, attempt: run.attempt, scheduled_time: run.scheduled_time, triggered_by: run.triggered_by },
+    inputs: run.inputs ?? {},
+  };
 }

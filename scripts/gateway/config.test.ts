@@ -47,3 +47,7 @@ test("the per-worker limits come from the environment, defaulting to hosted's Fr
   expect(() => limitsFromEnv({ EDGE_WALL_CLOCK_SECONDS: "0" })).toThrow(/EDGE_WALL_CLOCK_SECONDS must be a positive number of seconds, not "0"/);
   expect(() => limitsFromEnv({ EDGE_REQUEST_TIMEOUT_SECONDS: "soon" })).toThrow(/EDGE_REQUEST_TIMEOUT_SECONDS/);
 });
+
+test("a config.toml that is not TOML fails naming the file, line and column", () => {
+  expect(() => parseToml('[functions.http]\nverify_jwt = fals\n', "supabase/config.toml")).toThrow(/^supabase\/config\.toml:2:\d+: Invalid TOML document/);
+});

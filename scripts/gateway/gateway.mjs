@@ -155,7 +155,7 @@ export async function startGateway({
   const limits = { ...defaultLimits, ...limitsOption };
   const wallClockMs = limits.wallClockSeconds * 1000;
   const requestTimeoutMs = limits.requestTimeoutSeconds * 1000;
-  const config = configToml && fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8")) : {};
+  const config = configToml && fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8"), configToml) : {};
   const secrets = envFile && fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile, "utf8")) : {};
   const functionLogDir = path.join(logDir, "functions");
   fs.mkdirSync(functionLogDir, { recursive: true });
@@ -346,7 +346,7 @@ export async function startGateway({
           return json(res, 401, { msg: "Invalid JWT: an sb_secret_/sb_publishable_ key is not a JWT; send it in the apikey header to a function with verify_jwt = false" });
         }
         try {
-          verifyJwt(token, jwtSecret);
+          await verifyJwt(token, jwtSecret);
         } catch (err) {
           return json(res, 401, { msg: err.message });
         }

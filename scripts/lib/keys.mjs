@@ -6,8 +6,8 @@ import { signJwt } from "./jwt.mjs";
 // anon / service_role JWTs signed with it.
 export const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
 const exp = 1983812996;
-export const anonKey = signJwt({ iss: "supabase-demo", role: "anon", exp }, jwtSecret);
-export const serviceRoleKey = signJwt({ iss: "supabase-demo", role: "service_role", exp }, jwtSecret);
+export const anonKey = await signJwt({ iss: "supabase-demo", role: "anon", exp }, jwtSecret);
+export const serviceRoleKey = await signJwt({ iss: "supabase-demo", role: "service_role", exp }, jwtSecret);
 
 // The new keys, in the hosted shape (a prefix, then an opaque string; not
 // JWTs). The values say they are local so that one pasted into a hosted

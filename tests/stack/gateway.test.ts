@@ -52,14 +52,14 @@ describe("JWT verification", () => {
   });
 
   test("a token signed with another secret is 401", async () => {
-    const forged = signJwt({ role: "service_role", exp: 1983812996 }, "not-the-project-secret-but-long-enough");
+    const forged = await signJwt({ role: "service_role", exp: 1983812996 }, "not-the-project-secret-but-long-enough");
     const res = await call("whoami", forged);
     expect(res.status).toBe(401);
     expect((await res.json()).msg).toMatch(/signature/);
   });
 
   test("an expired token is 401", async () => {
-    const expired = signJwt({ role: "service_role", exp: Math.floor(Date.now() / 1000) - 10 }, jwtSecret);
+    const expired = await signJwt({ role: "service_role", exp: Math.floor(Date.now() / 1000) - 10 }, jwtSecret);
     const res = await call("whoami", expired);
     expect(res.status).toBe(401);
     expect((await res.json()).msg).toMatch(/expired/);

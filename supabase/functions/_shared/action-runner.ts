@@ -7,22 +7,18 @@
 // under one concurrency limit for the whole request; and each result goes to
 // the recorder the moment its run ends.
 import type { z } from "zod";
-import { ActionRequest, type ActionResult, type ActionType, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
-import { type CallerCheck, requireServiceCaller } from "./auth.ts";
+import { ActionRequest, type ActionResult, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType } from "../../../shared/enums.ts";
+import { failedResult } from "./action-result.ts";
+import { requireServiceCaller } from "./auth.ts";
 import { createLimiter, executeRuns, type Limiter } from "./batch.ts";
-import type { Db, DbFactory } from "./db.ts";
+import type { Db } from "./db.ts";
+import type { FunctionDeps } from "./deps.ts";
 import { errorResponse, json, readJson, requirePost } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import { createRecorder, defaultRetryDelaysMs, logRunIds, type Recorder } from "./recorder.ts";
 
-export interface RunnerDeps {
-  db: DbFactory;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  logger: Logger;
-  auth: Omit<CallerCheck, "nowSeconds">;
-  /** Keeps the worker alive until the work settles: `(p) => EdgeRuntime.waitUntil(p)`. */
-  waitUntil: (work: Promise<unknown>) => void;
+export interface RunnerDeps extends FunctionDeps {
   /** The waits before each new try of a failed start_runs or complete_runs call. */
   retryDelaysMs?: number[];
   /** A run starting later than this from now is not waited for (its lease gives it back). Default 120 s. */
@@ -161,7 +157,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     if (!parsed.ok) {
       summary.rejected++;
       if (parsed.run_id === null || seen.has(parsed.run_id)) notRecordable.push(`(run ${JSON.stringify((raw as { run_id?: unknown })?.run_id ?? null).slice(0, 60)}): ${parsed.message}`);
-      else record({ run_id: parsed.run_id, status: "failed", retryable: false, error_message: parsed.message, ended_at: deps.now().toISOString() });
+      else record(failedResult({ run_id: parsed.run_id }, parsed.message, { retryable: false, endedAt: deps.now() }));
       if (parsed.run_id) seen.add(parsed.run_id);
       continue;
     }

@@ -49,7 +49,7 @@ describe("requireServiceCaller", () => {
     expect(await refusal(bearer(anonKey), both)).toMatch(/the anon key is for clients.*legacy service_role key/);
     expect(await refusal({ apikey: anonKey }, both)).toMatch(/the anon key/);
     // supabase-js with a publishable key and a signed-in user sends both
-    const user = signJwt({ role: "authenticated", sub: "u1", exp: now + 60 }, jwtSecret);
+    const user = await signJwt({ role: "authenticated", sub: "u1", exp: now + 60 }, jwtSecret);
     expect(await refusal({ apikey: publishableKey, ...bearer(user) }, both)).toMatch(/publishable key/);
     expect(await refusal(bearer(user), both)).toMatch(/a user's JWT/);
     expect(await refusal({}, both)).toMatch(/^no credentials: expected/);
@@ -63,12 +63,12 @@ describe("requireServiceCaller", () => {
   });
 
   test("another service_role JWT needs a valid signature, so the JWT secret; the configured key is accepted as is", async () => {
-    const forged = signJwt({ role: "service_role", exp: now + 60 }, "another-projects-secret-of-32-characters!");
+    const forged = await signJwt({ role: "service_role", exp: now + 60 }, "another-projects-secret-of-32-characters!");
     expect(await refusal(bearer(forged), both)).toMatch(/service_role JWT is not accepted/);
-    const expired = signJwt({ role: "service_role", exp: now - 1 }, jwtSecret);
+    const expired = await signJwt({ role: "service_role", exp: now - 1 }, jwtSecret);
     expect(await refusal(bearer(expired), both)).toMatch(/service_role JWT is not accepted/);
     // another validly signed service_role JWT of this project
-    const minted = signJwt({ role: "service_role", exp: now + 60 }, jwtSecret);
+    const minted = await signJwt({ role: "service_role", exp: now + 60 }, jwtSecret);
     expect(await requireServiceCaller(request(bearer(minted)), { ...both, nowSeconds: now })).toBe("service_role");
     // the configured key even past its exp (a test clock in 2033): it is what the platform gave
     expect(await requireServiceCaller(request(bearer(serviceRoleKey)), { ...both, nowSeconds: 2_000_000_000 })).toBe("service_role");

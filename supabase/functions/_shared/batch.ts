@@ -2,6 +2,7 @@
 // hides the others, and a run whose executor throws becomes a failed
 // ActionResult that names the run.
 import type { ActionResult, RunToExecute } from "../../../shared/contract.ts";
+import { crashResult } from "./action-result.ts";
 
 /** Runs `work` when one of `limit` lanes is free, in arrival order. One limiter is shared by every group of a request. */
 export type Limiter = <R>(work: () => Promise<R>) => Promise<R>;
@@ -21,17 +22,6 @@ export function createLimiter(limit: number): Limiter {
       if (next) next();
       else active--;
     }
-  };
-}
-
-/** The result of a run whose executor threw: retryable, since nothing says the action did not happen. */
-export function crashResult(run: Pick<RunToExecute, "run_id">, reason: unknown, now: () => Date): ActionResult {
-  return {
-    run_id: run.run_id,
-    status: "failed",
-    retryable: true,
-    error_message: `the action crashed: ${reason instanceof Error ? reason.message : String(reason)}`,
-    ended_at: now().toISOString(),
   };
 }
 

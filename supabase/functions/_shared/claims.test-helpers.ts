@@ -1,11 +1,12 @@
 // Claimed runs for the action functions' tests, made the way production makes
 // them: tasks inserted for real users, then public.claim_due_runs called on
 // the service connection exactly as the dispatcher calls it, each row turned
-// into the RunToExecute the dispatcher sends. Clocks are pinned far in the
-// future (each file its own year), so the live stack's dispatcher, on the real
-// clock, never sees these tasks.
+// into the RunToExecute the dispatcher sends (by its own toRun). Clocks are
+// pinned far in the future (each file its own year), so the live stack's
+// dispatcher, on the real clock, never sees these tasks.
 import type postgres from "postgres";
 import type { RunToExecute } from "../../../shared/contract.ts";
+import { type ClaimedRow, toRun } from "../dispatcher/hand-over.ts";
 
 type Sql = postgres.Sql;
 
@@ -35,41 +36,13 @@ export async function createTask(sql: Sql, f: TaskFields): Promise<string> {
   return id;
 }
 
-interface ClaimedRow {
-  run_id: string;
-  task_id: string;
-  attempt: number;
-  scheduled_time: Date;
-  triggered_by: string;
-  timeout_seconds: number;
-  action_type: RunToExecute["action_type"];
-  action_payload: unknown;
-  inputs: Record<string, unknown> | null;
-  task: RunToExecute["task"];
-  steps: RunToExecute["steps"] | null;
-  idempotency_key: string | null;
-}
-
 /** Claims what is due by `now` (+ lookahead) as `worker`, and returns the runs of `taskIds` as the dispatcher would send them. */
 export async function claimRuns(sql: Sql, opts: { now: Date; worker: string; taskIds: string[]; lookaheadSeconds?: number; limit?: number }): Promise<RunToExecute[]> {
   const rows = await sql.unsafe<ClaimedRow[]>(
     "select * from public.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
     [opts.limit ?? 500, opts.now.toISOString(), opts.lookaheadSeconds ?? 0, opts.worker],
   );
-  return rows.filter((r) => opts.taskIds.includes(r.task_id)).map((r) => ({
-    run_id: r.run_id,
-    task_id: r.task_id,
-    attempt: r.attempt,
-    scheduled_time: new Date(r.scheduled_time).toISOString(),
-    triggered_by: r.triggered_by,
-    timeout_seconds: r.timeout_seconds,
-    action_type: r.action_type,
-    payload: r.action_payload,
-    inputs: r.inputs ?? {},
-    task: r.task,
-    steps: r.steps ?? [],
-    ...(r.idempotency_key ? { idempotency_key: r.idempotency_key } : {}),
-  }));
+  return rows.filter((r) => opts.taskIds.includes(r.task_id)).map((r) => toRun(r, opts.now));
 }
 
 /** A clock that moves only when told to; sleeps resolve when it reaches their end. */

@@ -14,9 +14,12 @@ export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, 
   return parsed.data;
 }
 
+/** What the platform sets for every function (hosted, and locally the functions gateway). */
 export const PlatformEnv = z.object({
   SUPABASE_URL: z.url(),
+  SUPABASE_DB_URL: z.string().min(1),
 });
+export type PlatformEnv = z.infer<typeof PlatformEnv>;
 
 // Hosted sets SUPABASE_SECRET_KEYS to a JSON object of key name → key,
 // {"default":"sb_secret_…"}. Messages never echo the text: it holds secrets.

@@ -1,5 +1,6 @@
 // Builders for action requests in the functions' tests.
-import type { ActionType, RunToExecute } from "../../../shared/contract.ts";
+import type { RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType } from "../../../shared/enums.ts";
 import { parseRun, type ValidRun } from "./action-runner.ts";
 
 let counter = 0;

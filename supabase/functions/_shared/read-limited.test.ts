@@ -1,7 +1,7 @@
 // readLimited keeps at most the limit whichever way the body arrives: with a
 // declared length (read in one go) or streamed without one.
 import { expect, test } from "vitest";
-import { readLimited } from "./ssrf.ts";
+import { readLimited } from "./read-limited.ts";
 
 const streamed = (parts: string[]) =>
   new Response(new ReadableStream({

@@ -3,7 +3,13 @@
 // cloud-metadata targets are refused, by literal address and after DNS
 // resolution, and again at every redirect. HTTP_ALLOWED_HOSTS opens chosen
 // hosts (`host` or `host:port`); the local stack opens loopback that way.
+import { lookup } from "node:dns/promises";
+import ipaddr from "ipaddr.js";
+
 export type Resolve = (hostname: string) => Promise<string[]>;
+
+/** The system resolver: every address a name resolves to. */
+export const resolveAll: Resolve = async (hostname) => (await lookup(hostname, { all: true })).map((a) => a.address);
 
 export class BlockedTargetError extends Error {
   constructor(message: string) {
@@ -14,71 +20,50 @@ export class BlockedTargetError extends Error {
 
 const metadataHosts = new Set(["metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"]);
 
-function ipv4ToInt(ip: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
-}
-
-const v4Blocks: [string, number, string][] = [
-  ["0.0.0.0", 8, "unspecified"], ["10.0.0.0", 8, "private"], ["100.64.0.0", 10, "carrier-grade NAT"],
-  ["127.0.0.0", 8, "loopback"], ["169.254.0.0", 16, "link-local (cloud metadata)"], ["172.16.0.0", 12, "private"],
-  ["192.0.0.0", 24, "IETF protocol assignments"], ["192.0.2.0", 24, "documentation"], ["192.168.0.0", 16, "private"],
-  ["198.18.0.0", 15, "benchmarking"], ["198.51.100.0", 24, "documentation"], ["203.0.113.0", 24, "documentation"],
-  ["224.0.0.0", 4, "multicast"], ["240.0.0.0", 4, "reserved"],
+// Each range with the word a refusal uses for it; ipaddr.js parses the
+// addresses and matches the ranges.
+const v4Blocks: [string, string][] = [
+  ["0.0.0.0/8", "unspecified"], ["10.0.0.0/8", "private"], ["100.64.0.0/10", "carrier-grade NAT"],
+  ["127.0.0.0/8", "loopback"], ["169.254.0.0/16", "link-local (cloud metadata)"], ["172.16.0.0/12", "private"],
+  ["192.0.0.0/24", "IETF protocol assignments"], ["192.0.2.0/24", "documentation"], ["192.168.0.0/16", "private"],
+  ["198.18.0.0/15", "benchmarking"], ["198.51.100.0/24", "documentation"], ["203.0.113.0/24", "documentation"],
+  ["224.0.0.0/4", "multicast"], ["240.0.0.0/4", "reserved"],
 ];
 
-function classifyV4(ip: string): string | null {
-  const n = ipv4ToInt(ip);
-  if (n === null) return null;
-  for (const [base, bits, label] of v4Blocks) {
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((n & mask) >>> 0) === ((ipv4ToInt(base)! & mask) >>> 0)) return label;
-  }
-  return null;
+/** A range whose addresses carry an IPv4 address in their last 32 bits, and are judged by it. */
+const carriesIpv4 = Symbol("carries an IPv4 address");
+
+const v6Blocks: [string, string | typeof carriesIpv4][] = [
+  ["::/128", "unspecified"], ["::1/128", "loopback"],
+  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96)
+  ["::ffff:0:0/96", carriesIpv4], ["::/96", carriesIpv4], ["64:ff9b::/96", carriesIpv4],
+  ["fc00::/7", "unique local"], ["fe80::/10", "link-local"], ["ff00::/8", "multicast"], ["2001:db8::/32", "documentation"],
+];
+
+const v4Ranges = v4Blocks.map(([cidr, label]) => [ipaddr.IPv4.parseCIDR(cidr), label] as const);
+const v6Ranges = v6Blocks.map(([cidr, label]) => [ipaddr.IPv6.parseCIDR(cidr), label] as const);
+
+/** An IPv4 address in four decimal parts, or an IPv6 address (brackets and a zone allowed); else null. */
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address);
+  const bare = address.replace(/^\[|\]$/g, "");
+  return bare.includes(":") && ipaddr.IPv6.isValid(bare) ? ipaddr.IPv6.parse(bare) : null;
 }
 
-function expandV6(ip: string): number[] | null {
-  let addr = ip.toLowerCase().replace(/^\[|\]$/g, "").split("%")[0];
-  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
-  if (v4tail) {
-    const n = ipv4ToInt(v4tail[1]);
-    if (n === null) return null;
-    addr = addr.slice(0, -v4tail[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+function classify(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
+  if (address.kind() === "ipv4") {
+    const v4 = address as ipaddr.IPv4;
+    return v4Ranges.find(([range]) => v4.match(range))?.[1] ?? null;
   }
-  const halves = addr.split("::");
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(":") : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  const groups = [...head, ...Array(fill).fill("0"), ...tail];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
-  return groups.map((g) => parseInt(g, 16));
-}
-
-function classifyV6(ip: string): string | null {
-  const g = expandV6(ip);
-  if (!g) return null;
-  if (g.every((x) => x === 0)) return "unspecified";
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "loopback";
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) carry an IPv4 address
-  const embedded = `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return classifyV4(embedded) ?? null;
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyV4(embedded) ?? null;
-  if ((g[0] & 0xfe00) === 0xfc00) return "unique local";
-  if ((g[0] & 0xffc0) === 0xfe80) return "link-local";
-  if ((g[0] & 0xff00) === 0xff00) return "multicast";
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return "documentation";
-  return null;
+  const v6 = address as ipaddr.IPv6;
+  const label = v6Ranges.find(([range]) => v6.match(range))?.[1] ?? null;
+  return label === carriesIpv4 ? classify(ipaddr.fromByteArray(v6.toByteArray().slice(12))) : label;
 }
 
 /** Why an address may not be called, or null when it is a public unicast address. */
 export function blockedReason(address: string): string | null {
-  if (ipv4ToInt(address) !== null) return classifyV4(address);
-  if (address.includes(":")) return classifyV6(address) ?? (expandV6(address) ? null : "not an IP address");
-  return "not an IP address";
+  const parsed = parseAddress(address);
+  return parsed ? classify(parsed) : "not an IP address";
 }
 
 export function parseAllowList(raw: string | undefined): Set<string> {
@@ -86,7 +71,7 @@ export function parseAllowList(raw: string | undefined): Set<string> {
 }
 
 function isIpLiteral(host: string): boolean {
-  return ipv4ToInt(host) !== null || host.startsWith("[") || host.includes(":");
+  return ipaddr.IPv4.isValidFourPartDecimal(host) || host.startsWith("[") || host.includes(":");
 }
 
 /** Throws BlockedTargetError unless the URL may be called. */
@@ -135,43 +120,4 @@ export async function guardedFetch(
       current = { ...current, method: "GET", body: undefined };
     }
   }
-}
-
-const utf8 = new TextDecoder();
-
-/** Reads at most `limit` bytes of a body; says whether it was cut. */
-export async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
-  if (!response.body) return { text: "", truncated: false, bytes: 0 };
-  // a declared length within the limit is read in one go: HTTP framing stops
-  // the body at that length, and the stream reader costs far more per small body
-  const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) {
-    const all = new Uint8Array(await response.arrayBuffer());
-    if (all.length <= limit) return { text: utf8.decode(all), truncated: false, bytes: all.length };
-    return { text: utf8.decode(all.subarray(0, limit)), truncated: true, bytes: limit };
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.length > limit) {
-      chunks.push(value.slice(0, limit - size));
-      size = limit;
-      truncated = true;
-      await reader.cancel();
-      break;
-    }
-    chunks.push(value);
-    size += value.length;
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  return { text: utf8.decode(all), truncated, bytes: size };
 }

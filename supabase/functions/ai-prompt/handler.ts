@@ -4,8 +4,9 @@
 // to a step. Each step's status, result, timing and retries are reported, a
 // failed step stops the run, and token usage and the finish reason are kept.
 // Waiting, the start gate and recording are the shared runner's.
-import { type ActionResult, type AiPromptPayload, type StepResult, templateContext } from "../../../shared/contract.ts";
-import { renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult, AiPromptPayload, StepResult } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
+import { completedResult, failedResult, RunFailure } from "../_shared/action-result.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 
 export interface AiConfig {
@@ -15,7 +16,6 @@ export interface AiConfig {
 }
 
 export interface AiDeps extends RunnerDeps {
-  fetch: typeof fetch;
   ai: AiConfig;
   concurrency?: number;
 }
@@ -27,12 +27,6 @@ export type AiPromptRun = ValidRun<"ai-prompt">;
 type Message = { role: "system" | "user" | "assistant"; content: string };
 interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
 interface Completion { content: string; finish_reason: string | null; usage: Usage; model: string }
-
-class CompletionError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
-    super(message);
-  }
-}
 
 async function complete(messages: Message[], payload: AiPromptPayload, timeoutMs: number, deps: AiIo): Promise<Completion> {
   let res: Response;
@@ -49,20 +43,20 @@ async function complete(messages: Message[], payload: AiPromptPayload, timeoutMs
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new CompletionError(`the model API could not be reached: ${err instanceof Error ? err.message : String(err)}`, true);
+    throw new RunFailure(`the model API could not be reached: ${err instanceof Error ? err.message : String(err)}`, true);
   }
   const text = await res.text();
   if (!res.ok) {
-    throw new CompletionError(`the model API answered ${res.status}: ${text.slice(0, 300)}`, res.status === 408 || res.status === 429 || res.status >= 500);
+    throw new RunFailure(`the model API answered ${res.status}: ${text.slice(0, 300)}`, res.status === 408 || res.status === 429 || res.status >= 500);
   }
   let body: { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: Partial<Usage>; model?: string };
   try {
     body = JSON.parse(text);
   } catch {
-    throw new CompletionError("the model API answered with something that is not JSON", true);
+    throw new RunFailure("the model API answered with something that is not JSON", true);
   }
   const choice = body.choices?.[0];
-  if (typeof choice?.message?.content !== "string") throw new CompletionError("the model API answered without choices[0].message.content", false);
+  if (typeof choice?.message?.content !== "string") throw new RunFailure("the model API answered without choices[0].message.content", false);
   return {
     content: choice.message.content,
     finish_reason: choice.finish_reason ?? null,
@@ -79,7 +73,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo): Promise<
   const now = () => deps.now().toISOString();
   const payload = run.payload;
   if (!payload.prompt && run.steps.length === 0) {
-    return { run_id: run.run_id, status: "failed", retryable: false, ended_at: now(), error_message: "nothing to ask: set action_payload.prompt or add task_steps" };
+    return failedResult(run, "nothing to ask: set action_payload.prompt or add task_steps", { retryable: false, endedAt: now() });
   }
   const startedAt = now();
   const ctx = templateContext(run);
@@ -96,13 +90,13 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo): Promise<
     if (run.steps.length === 0) {
       const c = await complete([...system, { role: "user", content: renderTemplate(payload.prompt!, ctx) }], payload, deadline - deps.now().getTime(), deps);
       addUsage(c.usage);
-      return { run_id: run.run_id, status: "completed", retryable: false, started_at: startedAt, ended_at: now(),
+      return completedResult(run, { startedAt, endedAt: now(),
         output: { content: c.content, finish_reason: c.finish_reason, usage, model: c.model },
-        log_summary: { finish_reason: c.finish_reason, usage } };
+        log_summary: { finish_reason: c.finish_reason, usage } });
     }
   } catch (err) {
-    if (err instanceof TemplateError) return { run_id: run.run_id, status: "failed", retryable: false, started_at: startedAt, ended_at: now(), error_message: err.message };
-    if (err instanceof CompletionError) return { run_id: run.run_id, status: "failed", retryable: err.retryable, started_at: startedAt, ended_at: now(), error_message: err.message };
+    if (err instanceof TemplateError) return failedResult(run, err.message, { retryable: false, startedAt, endedAt: now() });
+    if (err instanceof RunFailure) return failedResult(run, err.message, { retryable: err.retryable, startedAt, endedAt: now() });
     throw err;
   }
 
@@ -124,8 +118,8 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo): Promise<
     } catch (err) {
       results.push({ id: step.id, status: "failed", started_at: stepStarted, ended_at: now(), retry_count: 0, error_message: (err as Error).message });
       steps.slice(i + 1).forEach((s) => results.push({ id: s.id, status: "skipped", retry_count: 0 }));
-      return { run_id: run.run_id, status: "failed", retryable: false, started_at: startedAt, ended_at: now(), steps: results,
-        error_message: `step ${step.step_order} (${step.step_name}): ${(err as Error).message}`, output: { usage } };
+      return failedResult(run, `step ${step.step_order} (${step.step_name}): ${(err as Error).message}`, {
+        retryable: false, startedAt, endedAt: now(), steps: results, output: { usage } });
     }
     const contextData = Object.keys(step.context_data ?? {}).length ? `\n\nContext:\n${JSON.stringify(step.context_data)}` : "";
     messages.push({ role: "user", content: instructions + contextData });
@@ -140,24 +134,23 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo): Promise<
         history.push({ step: step.step_name, instructions, output: last.content });
         break;
       } catch (err) {
-        const e = err instanceof CompletionError ? err : new CompletionError(String(err), true);
+        const e = err instanceof RunFailure ? err : new RunFailure(String(err), true);
         if (e.retryable && retries < payload.step_max_retries && deps.now().getTime() < deadline) {
           retries++;
           continue;
         }
         results.push({ id: step.id, status: "failed", started_at: stepStarted, ended_at: now(), retry_count: retries, error_message: e.message });
         steps.slice(i + 1).forEach((s) => results.push({ id: s.id, status: "skipped", retry_count: 0 }));
-        return { run_id: run.run_id, status: "failed", retryable: e.retryable, started_at: startedAt, ended_at: now(), steps: results,
-          error_message: `step ${step.step_order} (${step.step_name}) failed: ${e.message}`, output: { usage },
-          log_summary: { failed_step: step.step_order, usage } };
+        return failedResult(run, `step ${step.step_order} (${step.step_name}) failed: ${e.message}`, {
+          retryable: e.retryable, startedAt, endedAt: now(), steps: results, output: { usage }, log_summary: { failed_step: step.step_order, usage } });
       }
     }
   }
-  return {
-    run_id: run.run_id, status: "completed", retryable: false, started_at: startedAt, ended_at: now(), steps: results,
+  return completedResult(run, {
+    startedAt, endedAt: now(), steps: results,
     output: { content: last!.content, finish_reason: last!.finish_reason, usage, model: last!.model, steps: history },
     log_summary: { finish_reason: last!.finish_reason, usage, steps: results.length },
-  };
+  });
 }
 
 export function createHandler(deps: AiDeps) {

@@ -2,15 +2,18 @@
 // makes work due before the dispatcher would look (private.request_dispatch).
 // It answers at once and works in EdgeRuntime.waitUntil. One invocation
 // looks for due work for up to dispatch_loop_seconds: it claims what is due
-// within the lookahead, hands each action's runs to its function (which
-// answers 202 and starts each run at its second through the start gate),
-// asks the database when to claim next, and sleeps until then. The newest
-// invocation takes over from an older one. See docs/dispatch.md.
-import type { ActionType, RunToExecute } from "../../../shared/contract.ts";
-import { type CallerCheck, requireServiceCaller } from "../_shared/auth.ts";
-import type { Db, DbFactory } from "../_shared/db.ts";
+// within the lookahead, hands each action's runs to its function in batches
+// (hand-over.ts: the function answers 202 and starts each run at its second
+// through the start gate; a refused batch is given back), asks the database
+// when to claim next, and sleeps until then. The newest invocation takes over
+// from an older one. See docs/dispatch.md.
+import type { RunToExecute } from "../../../shared/contract.ts";
+import type { ActionType } from "../../../shared/enums.ts";
+import { requireServiceCaller } from "../_shared/auth.ts";
+import type { Db } from "../_shared/db.ts";
+import type { FunctionDeps } from "../_shared/deps.ts";
 import { errorResponse, json, requirePost } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
+import { type ClaimedRow, handOver, type HandOverDeps, toRun } from "./hand-over.ts";
 
 export interface DispatcherConfig {
   /** Runs per claim_due_runs call. */
@@ -35,14 +38,7 @@ export const defaultConfig: DispatcherConfig = {
   reapEveryMs: 10_000,
 };
 
-export interface DispatcherDeps {
-  db: DbFactory;
-  fetch: typeof fetch;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  logger: Logger;
-  waitUntil: (work: Promise<unknown>) => void;
-  auth: Omit<CallerCheck, "nowSeconds">;
+export interface DispatcherDeps extends FunctionDeps {
   functionsUrl: string;
   /** Headers that authenticate this function to the action functions (the secret key). */
   serviceHeaders: Record<string, string>;
@@ -51,21 +47,6 @@ export interface DispatcherDeps {
   /** The isolate's memory in bytes (V8 heap + external buffers), sampled for the tick's log line. */
   memory?: () => number;
   config?: Partial<DispatcherConfig>;
-}
-
-interface ClaimedRow {
-  run_id: string;
-  task_id: string;
-  attempt: number;
-  scheduled_time: Date | string;
-  triggered_by: string;
-  timeout_seconds: number;
-  action_type: ActionType;
-  action_payload: unknown;
-  inputs: Record<string, unknown> | null;
-  task: RunToExecute["task"];
-  steps: RunToExecute["steps"];
-  idempotency_key: string;
 }
 
 export interface TickSummary {
@@ -84,27 +65,6 @@ export interface TickSummary {
   /** Highest memory sampled after each claim and each call, in MB, when deps.memory is given. */
   peakMemoryMb?: number;
   errors: string[];
-}
-
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
-
-function toRun(row: ClaimedRow, now: Date): RunToExecute {
-  const scheduled = iso(row.scheduled_time);
-  return {
-    run_id: row.run_id,
-    task_id: row.task_id,
-    attempt: row.attempt,
-    scheduled_time: scheduled,
-    triggered_by: row.triggered_by,
-    timeout_seconds: row.timeout_seconds,
-    action_type: row.action_type,
-    payload: row.action_payload,
-    inputs: row.inputs ?? {},
-    task: row.task,
-    steps: row.steps ?? [],
-    idempotency_key: row.idempotency_key,
-    ...(Date.parse(scheduled) > now.getTime() ? { start_at: scheduled } : {}),
-  };
 }
 
 const message = (err: unknown) => err instanceof Error ? err.message : String(err);
@@ -126,38 +86,22 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
   const db = deps.db();
   const calls = new Set<Promise<void>>();
 
+  const handOverDeps: HandOverDeps = {
+    db, fetch: deps.fetch, now: deps.now, functionsUrl: deps.functionsUrl, serviceHeaders: deps.serviceHeaders,
+    callTimeoutMs: config.actionCallTimeoutMs,
+  };
+
   // one worker token per round: a run given back and claimed again belongs to
   // the new round, so an action still holding the old claim cannot start it
-  const handOver = (db: Db, worker: string, action: ActionType, runs: RunToExecute[]) => {
+  const send = (worker: string, action: ActionType, runs: RunToExecute[]) => {
     summary.batches++;
-    const call = (async () => {
-      let refused: string | null = null;
-      try {
-        const res = await deps.fetch(`${deps.functionsUrl}/${action}`, {
-          method: "POST",
-          headers: { ...deps.serviceHeaders, "content-type": "application/json" },
-          body: JSON.stringify({ worker, runs }),
-          signal: AbortSignal.timeout(config.actionCallTimeoutMs),
-        });
-        const text = await res.text();
-        if (res.status !== 202 && res.status !== 200) refused = `the ${action} function answered ${res.status}: ${text.slice(0, 300)}`;
-      } catch (err) {
-        refused = `could not call the ${action} function: ${message(err)}`;
-      }
+    const call = handOver(handOverDeps, worker, action, runs).then((result) => {
       sampleMemory();
-      if (refused === null) {
-        summary.handed += runs.length;
-        return;
-      }
-      noteError(`${runs.length} ${action} runs given back`, refused);
-      // safe whatever the function did: only runs still claimed by this
-      // round are given back, and a run can start only through the gate
-      const [{ given_back }] = await db.executeSql<{ given_back: number }>(
-        "select public.release_runs($1::uuid[], $2, $3::timestamptz) as given_back",
-        [runs.map((r) => r.run_id), worker, deps.now().toISOString()],
-      );
-      summary.givenBack += given_back;
-    })().catch((err) => noteError(`giving back ${action} runs`, err));
+      summary.handed += result.handed;
+      summary.givenBack += result.givenBack;
+      if (result.refused !== null) noteError(`${runs.length} ${action} runs given back`, result.refused);
+      if (result.giveBackError !== undefined) noteError(`giving back ${action} runs`, result.giveBackError);
+    });
     calls.add(call);
     call.finally(() => calls.delete(call));
   };
@@ -191,14 +135,14 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
           const list = pending.get(row.action_type) ?? [];
           list.push(toRun(row, claimAt));
           pending.set(row.action_type, list);
-          if (list.length >= config.actionBatch) handOver(db, worker, row.action_type, list.splice(0));
+          if (list.length >= config.actionBatch) send(worker, row.action_type, list.splice(0));
         }
         // a short claim took all it could: what another session held is
         // retried shortly (plan_next_look says when)
         if (rows.length < config.claimBatch || claimedThisRound >= config.maxRunsPerRound) break;
       }
       summary.claimed += claimedThisRound;
-      for (const [action, runs] of pending) if (runs.length > 0) handOver(db, worker, action, runs);
+      for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs);
       if (claimedThisRound >= config.maxRunsPerRound) continue;
       // the calls answer at once; what a function refused must be back in
       // the queue before the plan, or the plan would not see it as due
@@ -212,7 +156,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         summary.ended = deps.now() >= until ? "deadline" : await stillLooker(db, invocation) ? "idle" : "taken over";
         break;
       }
-      const wait = Date.parse(iso(next)) - deps.now().getTime();
+      const wait = new Date(next).getTime() - deps.now().getTime();
       if (wait > 0) await deps.sleep(wait);
     }
     await Promise.allSettled([...calls]);

@@ -3,14 +3,15 @@
 // redirects, a size limit on what is kept of the response, Standard Webhooks
 // signing (webhook-id is the run's idempotency key, the same for every attempt)
 // and the SSRF guard. Waiting, the gate and recording are the shared runner's.
-import { type ActionResult, templateContext } from "../../../shared/contract.ts";
-import { renderJsonTemplate, renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult } from "../../../shared/contract.ts";
+import { renderJsonTemplate, renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
+import { completedResult, failedResult } from "../_shared/action-result.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
-import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
+import { readLimited } from "../_shared/read-limited.ts";
+import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 import { webhookHeaders } from "./signing.ts";
 
 export interface HttpDeps extends RunnerDeps {
-  fetch: typeof fetch;
   resolve: Resolve;
   allowHosts: Set<string>;
   concurrency?: number;
@@ -21,13 +22,6 @@ export type HttpIo = Pick<HttpDeps, "fetch" | "now" | "resolve" | "allowHosts">;
 export type HttpRun = ValidRun<"http">;
 
 const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
-
-function failed(run: HttpRun, message: string, retryable: boolean, startedAt: Date | undefined, now: () => Date, output?: unknown): ActionResult {
-  return {
-    run_id: run.run_id, status: "failed", retryable, error_message: message, output,
-    started_at: startedAt?.toISOString(), ended_at: now().toISOString(),
-  };
-}
 
 export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<ActionResult> {
   const payload = run.payload;
@@ -41,7 +35,7 @@ export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<Action
       body = typeof payload.body === "string" ? renderTemplate(payload.body, ctx) : JSON.stringify(renderJsonTemplate(payload.body, ctx));
     }
   } catch (err) {
-    if (err instanceof TemplateError) return failed(run, err.message, false, startedAt, deps.now);
+    if (err instanceof TemplateError) return failedResult(run, err.message, { retryable: false, startedAt, endedAt: deps.now() });
     throw err;
   }
   const headers: Record<string, string> = { "user-agent": "supabase-task-scheduler/1", ...payload.headers };
@@ -74,14 +68,15 @@ export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<Action
     };
     const endedAt = deps.now();
     const summary = { status: response.status, duration_ms: endedAt.getTime() - startedAt.getTime(), url: finalUrl };
-    if (response.ok) {
-      return { run_id: run.run_id, status: "completed", retryable: false, output, log_summary: summary, started_at: startedAt.toISOString(), ended_at: endedAt.toISOString() };
-    }
-    return { ...failed(run, `${payload.method} ${finalUrl} answered ${response.status}`, retryableStatus(response.status), startedAt, deps.now, output), log_summary: summary };
+    if (response.ok) return completedResult(run, { startedAt, endedAt, output, log_summary: summary });
+    return failedResult(run, `${payload.method} ${finalUrl} answered ${response.status}`, {
+      retryable: retryableStatus(response.status), startedAt, endedAt, output, log_summary: summary,
+    });
   } catch (err) {
-    if (err instanceof BlockedTargetError) return failed(run, err.message, false, startedAt, deps.now);
-    if (controller.signal.aborted) return failed(run, `timed out after ${run.timeout_seconds} s (timeout_seconds)`, true, startedAt, deps.now);
-    return failed(run, `request failed: ${err instanceof Error ? err.message : String(err)}`, true, startedAt, deps.now);
+    const endedAt = deps.now();
+    if (err instanceof BlockedTargetError) return failedResult(run, err.message, { retryable: false, startedAt, endedAt });
+    if (controller.signal.aborted) return failedResult(run, `timed out after ${run.timeout_seconds} s (timeout_seconds)`, { retryable: true, startedAt, endedAt });
+    return failedResult(run, `request failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, startedAt, endedAt });
   } finally {
     clearTimeout(timer);
   }

@@ -4,11 +4,13 @@
 // Discord- or plain-JSON message through the same SSRF guard as http. Email
 // carries the run's idempotency key, the same for every attempt. Waiting, the
 // start gate and recording are the shared runner's.
-import { type ActionResult, type NotifyPayload, templateContext } from "../../../shared/contract.ts";
-import { renderTemplate, TemplateError } from "../../../shared/template.ts";
+import type { ActionResult, NotifyPayload } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
+import { completedResult, failedResult, RunFailure } from "../_shared/action-result.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import type { Db } from "../_shared/db.ts";
-import { BlockedTargetError, guardedFetch, readLimited, type Resolve } from "../_shared/ssrf.ts";
+import { readLimited } from "../_shared/read-limited.ts";
+import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 
 export interface EmailConfig {
   apiUrl: string;
@@ -17,7 +19,6 @@ export interface EmailConfig {
 }
 
 export interface NotifyDeps extends RunnerDeps {
-  fetch: typeof fetch;
   resolve: Resolve;
   allowHosts: Set<string>;
   email: EmailConfig;
@@ -42,12 +43,12 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
         [payload.user_id ?? run.task.owner_id, renderTemplate(payload.title, ctx), renderTemplate(payload.message, ctx),
           payload.type, payload.priority, run.task_id, run.run_id, JSON.stringify({ triggered_by: run.triggered_by })],
       );
-      if (!row) throw new ConfigError(`user_id ${payload.user_id} is neither the task's owner nor someone it is shared with`);
+      if (!row) throw new RunFailure(`user_id ${payload.user_id} is neither the task's owner nor someone it is shared with`, false);
       return { channel: "web", notification_id: row.id };
     }
     case "email": {
       if (!deps.email.apiKey || !deps.email.from) {
-        throw new ConfigError("the email channel needs the secrets EMAIL_API_KEY and EMAIL_FROM");
+        throw new RunFailure("the email channel needs the secrets EMAIL_API_KEY and EMAIL_FROM", false);
       }
       const res = await deps.fetch(`${deps.email.apiUrl.replace(/\/$/, "")}/emails`, {
         method: "POST",
@@ -58,7 +59,7 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
         }),
       });
       const body = await res.text();
-      if (!res.ok) throw new DeliveryError(`the email API answered ${res.status}: ${body.slice(0, 300)}`, res.status === 429 || res.status >= 500);
+      if (!res.ok) throw new RunFailure(`the email API answered ${res.status}: ${body.slice(0, 300)}`, res.status === 429 || res.status >= 500);
       return { channel: "email", status: res.status, response: body.slice(0, 2000) };
     }
     case "webhook": {
@@ -73,32 +74,23 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
       }, { maxRedirects: 2, allow: deps.allowHosts, resolve: deps.resolve });
       const { text: answer } = await readLimited(response, 2000);
       if (!response.ok) {
-        throw new DeliveryError(`the webhook answered ${response.status}: ${answer.slice(0, 300)}`, response.status === 429 || response.status >= 500);
+        throw new RunFailure(`the webhook answered ${response.status}: ${answer.slice(0, 300)}`, response.status === 429 || response.status >= 500);
       }
       return { channel: "webhook", status: response.status, response: answer };
     }
   }
 }
 
-class ConfigError extends Error {}
-class DeliveryError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
-    super(message);
-  }
-}
-
 export async function executeNotifyRun(run: NotifyRun, db: Db, deps: NotifyIo): Promise<ActionResult> {
-  const fail = (message: string, retryable: boolean, startedAt?: Date): ActionResult => ({
-    run_id: run.run_id, status: "failed", retryable, error_message: message, started_at: startedAt?.toISOString(), ended_at: deps.now().toISOString(),
-  });
   const startedAt = deps.now();
   try {
     const output = await deliver(run, run.payload, db, deps);
-    return { run_id: run.run_id, status: "completed", retryable: false, output, started_at: startedAt.toISOString(), ended_at: deps.now().toISOString() };
+    return completedResult(run, { startedAt, endedAt: deps.now(), output });
   } catch (err) {
-    if (err instanceof TemplateError || err instanceof BlockedTargetError || err instanceof ConfigError) return fail(err.message, false, startedAt);
-    if (err instanceof DeliveryError) return fail(err.message, err.retryable, startedAt);
-    return fail(`delivery failed: ${err instanceof Error ? err.message : String(err)}`, true, startedAt);
+    const endedAt = deps.now();
+    if (err instanceof TemplateError || err instanceof BlockedTargetError) return failedResult(run, err.message, { retryable: false, startedAt, endedAt });
+    if (err instanceof RunFailure) return failedResult(run, err.message, { retryable: err.retryable, startedAt, endedAt });
+    return failedResult(run, `delivery failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, startedAt, endedAt });
   }
 }
 

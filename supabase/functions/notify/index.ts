@@ -1,31 +1,20 @@
 // Wires env and dependencies; the logic is in handler.ts.
-import { lookup } from "node:dns/promises";
 import { z } from "zod";
-import { postgresDb } from "../_shared/db.ts";
-import { parseDatabaseUrl, parseEnv, parseServiceCredentials, PlatformEnv, readDenoEnv } from "../_shared/env.ts";
-import { createLogger } from "../_shared/logger.ts";
-import { parseAllowList } from "../_shared/ssrf.ts";
+import { PlatformEnv } from "../_shared/env.ts";
+import { edgeRuntime } from "../_shared/runtime.ts";
+import { parseAllowList, resolveAll } from "../_shared/ssrf.ts";
 import { createHandler } from "./handler.ts";
 
-declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void };
-
-const env = parseEnv(PlatformEnv.extend({
+const { env, deps } = edgeRuntime("notify", PlatformEnv.extend({
   HTTP_ALLOWED_HOSTS: z.string().optional(),
   EMAIL_API_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
   EMAIL_FROM: z.string().optional(),
-}), readDenoEnv());
-const credentials = parseServiceCredentials(readDenoEnv());
+}));
 
 Deno.serve(createHandler({
-  db: postgresDb(parseDatabaseUrl(readDenoEnv())),
-  fetch,
-  now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  waitUntil: (p) => EdgeRuntime.waitUntil(p),
-  resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
-  logger: createLogger({ function: "notify" }),
-  auth: credentials,
+  ...deps,
+  resolve: resolveAll,
   allowHosts: parseAllowList(env.HTTP_ALLOWED_HOSTS),
   email: { apiUrl: env.EMAIL_API_URL, apiKey: env.EMAIL_API_KEY, from: env.EMAIL_FROM },
 }));

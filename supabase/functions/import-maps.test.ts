@@ -1,0 +1,53 @@
+// `supabase functions deploy` bundles each function with its own deno.json,
+// while deno check, the gateway and vitest resolve through the root deno.json
+// and package.json. So each function's deno.json must map every bare
+// specifier its code imports, to the npm: version package.json pins, and the
+// root deno.json must map the same.
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "vitest";
+
+const functionsDir = path.resolve(import.meta.dirname);
+const repoRoot = path.resolve(functionsDir, "../..");
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"));
+const pkg = readJson(path.join(repoRoot, "package.json"));
+const pinned: Record<string, string> = { ...pkg.dependencies, ...pkg.devDependencies };
+const rootImports: Record<string, string> = readJson(path.join(repoRoot, "deno.json")).imports;
+
+/** Every bare specifier the module graph from `entry` imports, following relative imports. */
+function bareImports(entry: string): Set<string> {
+  const bare = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, "utf8");
+    for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"/g)) {
+      if (spec.startsWith(".")) visit(path.resolve(path.dirname(file), spec));
+      else if (!spec.startsWith("node:") && !spec.startsWith("npm:")) bare.add(spec);
+    }
+  };
+  visit(entry);
+  return bare;
+}
+
+const functions = fs.readdirSync(functionsDir)
+  .filter((name) => !name.startsWith("_") && fs.existsSync(path.join(functionsDir, name, "index.ts")));
+
+test("there are functions to check", () => {
+  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "http", "notify"]);
+});
+
+for (const name of functions) {
+  test(`${name}/deno.json maps every package its code imports, at the version package.json pins`, () => {
+    const imports: Record<string, string> = readJson(path.join(functionsDir, name, "deno.json")).imports;
+    const used = [...bareImports(path.join(functionsDir, name, "index.ts"))].sort();
+    expect(used.length).toBeGreaterThan(0);
+    for (const spec of used) {
+      const expected = `npm:${spec}@${pinned[spec]}`;
+      expect(pinned[spec], `${spec} is not in package.json`).toBeDefined();
+      expect(imports[spec], `${name}/deno.json: ${spec}`).toBe(expected);
+      expect(rootImports[spec], `deno.json: ${spec}`).toBe(expected);
+    }
+  });
+}
