@@ -46,9 +46,9 @@ test("the needle claims exactly the due 1%, in a transaction it rolls back", asy
   await seedNeedle({ dbUrl: stack.dbUrl, adminDbUrl: stack.adminDbUrl, ownerId, tasks: 2000, runs: 5000 });
   const seeded = postgres(stack.dbUrl, { max: 1 });
   const [counts] = await seeded`
-    select (select count(*)::int from public.tasks where owner_id = ${ownerId}) as tasks,
-      (select count(*)::int from public.tasks where owner_id = ${ownerId} and next_run_at <= '2100-01-01') as due,
-      (select count(*)::int from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}) as runs`;
+    select (select count(*)::int from scheduler.tasks where owner_id = ${ownerId}) as tasks,
+      (select count(*)::int from scheduler.tasks where owner_id = ${ownerId} and next_run_at <= '2100-01-01') as due,
+      (select count(*)::int from scheduler.task_runs r join scheduler.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}) as runs`;
   await seeded.end();
   expect(counts).toEqual({ tasks: 2000, due: 20, runs: 5000 });
   const first = await measureClaim({ dbUrl: stack.dbUrl, limit: 1000, repetitions: 2 });
@@ -61,6 +61,6 @@ test("the needle claims exactly the due 1%, in a transaction it rolls back", asy
   const ranking = plans.plans.find((p) => /with candidates as/.test(p));
   expect(ranking).toMatch(/Index Scan using tasks_due_idx on tasks/);
   const sql = postgres(stack.dbUrl, { max: 1 });
-  await sql`delete from public.tasks where owner_id = ${ownerId}`;
+  await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
   await sql.end();
 }, 120_000);

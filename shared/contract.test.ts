@@ -1,5 +1,5 @@
 // One corpus of payloads through the zod schemas and through the SQL check
-// on tasks (private.action_payload_error): both must give the same verdict.
+// on tasks (scheduler_internal.action_payload_error): both must give the same verdict.
 import { afterAll, expect, test } from "vitest";
 import { connect } from "../tests/helpers/stack.ts";
 import { payloadError } from "./contract.ts";
@@ -68,7 +68,7 @@ const corpus: [ActionType, unknown][] = [
 
 test("the SQL check and the zod schemas agree on every payload of the corpus", async () => {
   const rows = await sql`
-    select private.action_payload_error(a, p::jsonb) as error
+    select scheduler_internal.action_payload_error(a, p::jsonb) as error
     from unnest(${corpus.map(([a]) => a)}::text[], ${corpus.map(([, p]) => JSON.stringify(p))}::text[]) with ordinality as t(a, p, n)
     order by n`;
   const disagreements = corpus.flatMap(([action, payload], i) => {

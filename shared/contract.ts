@@ -2,7 +2,7 @@
 // functions: each action's payload schema, the request an action receives
 // (ActionRequest, each of its runs a RunToExecute) and what it records per
 // run through complete_runs (ActionResult). The same payload rules
-// are enforced in SQL on insert (private.action_payload_error); the test in
+// are enforced in SQL on insert (scheduler_internal.action_payload_error); the test in
 // contract.test.ts runs one corpus through both and requires the same verdict.
 import { z } from "zod";
 import { ActionType, NotificationPriority, NotificationType, RunStatus, StepStatus } from "./enums.ts";

@@ -38,15 +38,15 @@ describe("enum types", () => {
     ["profile_status", PROFILE_STATUSES],
   ];
   for (const [type, list] of enumTypes) {
-    test(`public.${type} equals its frozen list, in order`, async () => {
-      const [{ values }] = await sql.unsafe(`select enum_range(null::public.${type})::text[] as values`);
+    test(`scheduler.${type} equals its frozen list, in order`, async () => {
+      const [{ values }] = await sql.unsafe(`select enum_range(null::scheduler.${type})::text[] as values`);
       expect(values).toEqual([...list]);
     });
   }
 
   test("priorities compare in the database as the list orders them", async () => {
     const [{ sorted }] = await sql`
-      select array_agg(p::text order by p::public.task_priority desc) as sorted
+      select array_agg(p::text order by p::scheduler.task_priority desc) as sorted
       from unnest(${[...TASK_PRIORITIES]}::text[]) p`;
     expect(sorted).toEqual([...TASK_PRIORITIES].reverse());
   });
@@ -70,7 +70,7 @@ describe("check constraints", () => {
     test(`${table}.${constraint} allows exactly its frozen list`, async () => {
       const rows = await sql`
         select pg_get_constraintdef(oid) as def from pg_constraint
-        where conname = ${constraint} and conrelid = ${`public.${table}`}::regclass`;
+        where conname = ${constraint} and conrelid = ${`scheduler.${table}`}::regclass`;
       expect(rows, `constraint ${constraint} is missing`).toHaveLength(1);
       const allowed = [...rows[0].def.matchAll(/'([^']+)'::text/g)].map((m) => m[1]);
       expect(allowed.sort()).toEqual([...list].sort());
@@ -80,7 +80,7 @@ describe("check constraints", () => {
   test("an unknown action_type is refused with a message naming exactly the allowed values", async () => {
     const err = await sql
       .begin(async (tx) => {
-        await tx`insert into public.tasks (name, type, action_type) values ('zod mirror probe', 'manual', 'ftp')`;
+        await tx`insert into scheduler.tasks (name, type, action_type) values ('zod mirror probe', 'manual', 'ftp')`;
       })
       .then(() => undefined, (e: { code?: string; message: string }) => e);
     expect(err?.code).toBe("22023");
@@ -127,7 +127,7 @@ describe("the lists themselves", () => {
 
   test("the zod enum refuses what the database refuses", async () => {
     expect(RunStatus.safeParse("succeeded").success).toBe(false);
-    const err = await sql`select 'succeeded'::public.run_status`.then(() => undefined, (e: { code?: string }) => e);
+    const err = await sql`select 'succeeded'::scheduler.run_status`.then(() => undefined, (e: { code?: string }) => e);
     expect(err?.code).toBe("22P02");
   });
 });

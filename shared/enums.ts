@@ -10,7 +10,7 @@ import { z } from "zod";
 // ── runs ──────────────────────────────────────────────────────────────────
 
 /**
- * `public.run_status`, in the enum's order. Seed 000's states plus queued,
+ * `scheduler.run_status`, in the enum's order. Seed 000's states plus queued,
  * awaiting_approval and claimed (handed to its action function, waiting for
  * its second: nothing has been sent; docs/dispatch.md).
  */
@@ -57,7 +57,7 @@ export const MISFIRE_POLICIES = Object.freeze(["skip", "run_once"] as const);
 export const MisfirePolicy = z.enum(MISFIRE_POLICIES);
 export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
 
-/** `public.task_priority`, in the enum's (and the claim's) order: low < medium < high < critical. */
+/** `scheduler.task_priority`, in the enum's (and the claim's) order: low < medium < high < critical. */
 export const TASK_PRIORITIES = Object.freeze(["low", "medium", "high", "critical"] as const);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 export type TaskPriority = z.infer<typeof TaskPriority>;
@@ -74,12 +74,12 @@ export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 // ── people and notifications ──────────────────────────────────────────────
 
-/** `public.profile_role`, in the enum's order. */
+/** `scheduler.profile_role`, in the enum's order. */
 export const PROFILE_ROLES = Object.freeze(["admin", "user", "viewer"] as const);
 export const ProfileRole = z.enum(PROFILE_ROLES);
 export type ProfileRole = z.infer<typeof ProfileRole>;
 
-/** `public.profile_status`, in the enum's order. */
+/** `scheduler.profile_status`, in the enum's order. */
 export const PROFILE_STATUSES = Object.freeze(["active", "inactive", "suspended"] as const);
 export const ProfileStatus = z.enum(PROFILE_STATUSES);
 export type ProfileStatus = z.infer<typeof ProfileStatus>;

@@ -8,13 +8,13 @@
 --     retries (2 attempts), so failures show up too;
 --   * "Failure alert": a notify task that runs when "Flaky endpoint" fails
 --     (a failure-edge dependency) and writes a web notification;
---   * "Say hello": a manual notify task, for `select public.run_task_now(...)`.
+--   * "Say hello": a manual notify task, for `select scheduler.run_task_now(...)`.
 
 insert into auth.users (id, email, raw_user_meta_data, role, aud, email_confirmed_at)
 values ('00000000-0000-4000-a000-00000000d3e0', 'demo@example.com', '{"name": "Demo"}', 'authenticated', 'authenticated', now())
 on conflict (id) do nothing;
 
-insert into public.tasks (id, name, description, action_type, schedule_cron, action_payload, owner_id, created_by, tags)
+insert into scheduler.tasks (id, name, description, action_type, schedule_cron, action_payload, owner_id, created_by, tags)
 values
   ('00000000-0000-4000-a000-0000000000a1', 'Ping the echo endpoint', 'An http ping every minute against the local echo endpoint.',
    'http', '* * * * *',
@@ -25,18 +25,18 @@ values
    '{"url": "http://127.0.0.1:54321/_local/echo?status=500", "method": "POST", "body": "{}"}',
    '00000000-0000-4000-a000-00000000d3e0', '00000000-0000-4000-a000-00000000d3e0', '{demo}')
 on conflict (id) do nothing;
-update public.tasks set max_attempts = 2, retry_backoff_seconds = 5 where id = '00000000-0000-4000-a000-0000000000a2';
+update scheduler.tasks set max_attempts = 2, retry_backoff_seconds = 5 where id = '00000000-0000-4000-a000-0000000000a2';
 
-insert into public.tasks (id, name, description, type, action_type, action_payload, owner_id, created_by, tags)
+insert into scheduler.tasks (id, name, description, type, action_type, action_payload, owner_id, created_by, tags)
 values
   ('00000000-0000-4000-a000-0000000000a3', 'Failure alert', 'Runs when "Flaky endpoint" fails for good.', 'manual', 'notify',
    '{"channel": "web", "title": "{{task.name}}: the flaky endpoint failed", "message": "Prerequisite run {{inputs.prerequisite_run_id}}", "priority": "high", "type": "alert"}',
    '00000000-0000-4000-a000-00000000d3e0', '00000000-0000-4000-a000-00000000d3e0', '{demo}'),
-  ('00000000-0000-4000-a000-0000000000a4', 'Say hello', 'Run me with select public.run_task_now(...).', 'manual', 'notify',
+  ('00000000-0000-4000-a000-0000000000a4', 'Say hello', 'Run me with select scheduler.run_task_now(...).', 'manual', 'notify',
    '{"channel": "web", "title": "Hello from {{task.name}}", "message": "Run {{run.id}}, triggered by {{run.triggered_by}}"}',
    '00000000-0000-4000-a000-00000000d3e0', '00000000-0000-4000-a000-00000000d3e0', '{demo}')
 on conflict (id) do nothing;
 
-insert into public.task_dependencies (task_id, depends_on_task_id, dependency_type)
+insert into scheduler.task_dependencies (task_id, depends_on_task_id, dependency_type)
 values ('00000000-0000-4000-a000-0000000000a3', '00000000-0000-4000-a000-0000000000a2', 'failure')
 on conflict do nothing;

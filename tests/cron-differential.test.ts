@@ -1,4 +1,4 @@
-// public.next_cron_time agrees with croner (5-or-6-part mode, OR rule for
+// scheduler.next_cron_time agrees with croner (5-or-6-part mode, OR rule for
 // day-of-month / day-of-week, Vixie DST rules) on random expressions,
 // timezones and instants, evaluated by the live database. The PRNG is seeded:
 // a failure prints its seed and the first disagreements, so it reproduces.
@@ -97,7 +97,7 @@ function cases(seed: number, n: number): Case[] {
 
 async function evaluate(batch: Case[]): Promise<(string | null)[]> {
   const rows = await sql`
-    select public.next_cron_time(e, z, a) as next
+    select scheduler.next_cron_time(e, z, a) as next
     from unnest(${batch.map((c) => c.expr)}::text[], ${batch.map((c) => c.tz)}::text[], ${batch.map((c) => c.after.toISOString())}::timestamptz[])
       with ordinality as t(e, z, a, n)
     order by n`;
@@ -128,14 +128,14 @@ describe("next_cron_time agrees with croner", () => {
       "* * * *", "1 2 3 4 5 6 7", "@fortnightly", "", "a * * * *", "5/10 * * * *", "1,,2 * * * *"];
     for (const expr of bad) {
       expect(() => new Cron(expr, { mode: "5-or-6-parts" }), `croner accepts ${expr}`).toThrow();
-      await expect(sql`select public.validate_cron_expression(${expr})`, `sql accepts ${expr}`).rejects.toMatchObject({ code: "22023" });
+      await expect(sql`select scheduler.validate_cron_expression(${expr})`, `sql accepts ${expr}`).rejects.toMatchObject({ code: "22023" });
     }
   });
 
   test("deliberate differences: croner's L, W, # and year field are refused in SQL", async () => {
     for (const expr of ["0 0 L * *", "0 0 15W * *", "0 0 * * 5#2", "0 0 * * FRI#L", "0 0 0 1 1 * 2030"]) {
       expect(() => new Cron(expr)).not.toThrow();
-      await expect(sql`select public.validate_cron_expression(${expr})`).rejects.toMatchObject({ code: "22023" });
+      await expect(sql`select scheduler.validate_cron_expression(${expr})`).rejects.toMatchObject({ code: "22023" });
     }
   });
 });

@@ -8,24 +8,24 @@ import postgres from "postgres";
 export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 }) {
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   try {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
     await sql`
-      insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
+      insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id)
       select 'drain ' || g, 'notify', '{"channel": "web", "title": "noop"}', '2099-12-31'::timestamptz, ${ownerId}
       from generate_series(1, ${n}) g`;
-    await sql`vacuum analyze public.tasks`;
+    await sql`vacuum analyze scheduler.tasks`;
     const started = performance.now();
     await Promise.all(Array.from({ length: workers }, async (_, w) => {
       const conn = postgres(dbUrl, { max: 1, onnotice: () => {} });
       try {
         for (;;) {
           // the clock is pinned in 2100: the bench stack's own dispatcher (real clock) never sees these tasks
-          const rows = await conn`select run_id from public.claim_due_runs(${batch}, '2100-01-01'::timestamptz, interval '0', ${`drain-${w}`}, null)`;
+          const rows = await conn`select run_id from scheduler.claim_due_runs(${batch}, '2100-01-01'::timestamptz, interval '0', ${`drain-${w}`}, null)`;
           if (rows.length === 0) break;
           // the start gate, as an action function passes every run through it
-          const started = await conn`select run_id from public.start_runs(${rows.map((r) => r.run_id)}::uuid[], ${`drain-${w}`}, '2100-01-01'::timestamptz) where outcome = 'started'`;
+          const started = await conn`select run_id from scheduler.start_runs(${rows.map((r) => r.run_id)}::uuid[], ${`drain-${w}`}, '2100-01-01'::timestamptz) where outcome = 'started'`;
           const results = started.map((r) => ({ run_id: r.run_id, status: "completed", retryable: false }));
-          await conn`select count(*) from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01'::timestamptz, ${`drain-${w}`})`;
+          await conn`select count(*) from scheduler.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01'::timestamptz, ${`drain-${w}`})`;
         }
       } finally {
         await conn.end();
@@ -34,13 +34,13 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
     const seconds = (performance.now() - started) / 1000;
     const [check] = await sql`
       select count(*)::int as runs, count(distinct r.task_id)::int as tasks, count(*) filter (where r.status = 'completed')::int as completed
-      from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
+      from scheduler.task_runs r join scheduler.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
     if (check.runs !== n || check.tasks !== n || check.completed !== n) {
       throw new Error(`ours: expected ${n} runs, each task once and completed; got ${JSON.stringify(check)}`);
     }
     return { seconds, perSecond: n / seconds };
   } finally {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`.catch(() => {});
     await sql.end();
   }
 }

@@ -41,19 +41,19 @@ export async function echoCeiling(url, n) {
 export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
     const tasks = await sql`
-      insert into public.tasks (name, action_type, action_payload, run_at, owner_id, max_attempts)
+      insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id, max_attempts)
       select 'fanout ' || g, 'http', ${sql.json({ url, method: "POST", body: { run: "{{run.id}}" } })}, now() - interval '1 hour', ${ownerId}, 1
       from generate_series(1, ${n}) g
       returning id`;
     const taskIds = uuidArray(tasks);
     const started = performance.now();
-    await sql`select private.invoke_dispatcher('bench')`;
+    await sql`select scheduler_internal.invoke_dispatcher('bench')`;
     for (;;) {
       const [{ done, failed }] = await sql`
         select count(*) filter (where r.status in ('completed', 'failed'))::int as done, count(*) filter (where r.status = 'failed')::int as failed
-        from public.task_runs r where r.task_id = any (${taskIds}::uuid[])`;
+        from scheduler.task_runs r where r.task_id = any (${taskIds}::uuid[])`;
       if (done >= n) {
         const seconds = (performance.now() - started) / 1000;
         if (failed > 0) throw new Error(`ours: ${failed} of ${n} http runs failed`);
@@ -63,7 +63,7 @@ export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`.catch(() => {});
     await sql.end();
   }
 }

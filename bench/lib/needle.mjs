@@ -13,31 +13,31 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
   try {
     // truncate (the bench's own database only): deleting the previous size's
     // million runs one by one through their foreign keys takes minutes
-    if (truncate) await sql`truncate public.task_runs, public.tasks cascade`;
-    else await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    if (truncate) await sql`truncate scheduler.task_runs, scheduler.tasks cascade`;
+    else await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
     const due = Math.max(1, Math.floor(tasks / 100));
     await sql.begin(async (tx) => {
       if (adminDbUrl) await tx`set local session_replication_role = replica`;
       for (let done = 0; done < tasks; done += 100_000) {
         await tx`
-          insert into public.tasks (name, type, action_type, action_payload, run_at, next_run_at, owner_id, created_by)
+          insert into scheduler.tasks (name, type, action_type, action_payload, run_at, next_run_at, owner_id, created_by)
           select 'needle ' || g, 'scheduled', 'notify', '{"channel": "web", "title": "noop"}', d.at, d.at, ${ownerId}, ${ownerId}
           from generate_series(${done + 1}::int, ${Math.min(tasks, done + 100_000)}::int) g,
             lateral (select case when g <= ${due}::int then '2099-12-31'::timestamptz else '2101-01-01'::timestamptz end as at) d`;
       }
       for (let done = 0; done < runs; done += 1_000_000) {
         await tx`
-          insert into public.task_runs (task_id, scheduled_time, start_time, end_time, status, attempt, triggered_by)
+          insert into scheduler.task_runs (task_id, scheduled_time, start_time, end_time, status, attempt, triggered_by)
           select t.id, '2001-01-01'::timestamptz + g * interval '1 second',
             '2001-01-01'::timestamptz + g * interval '1 second', '2001-01-01'::timestamptz + g * interval '1 second' + interval '1 second',
             'completed', 1, 'schedule'
           from generate_series(${done + 1}::int, ${Math.min(runs, done + 1_000_000)}::int) g
-          join (select id, (row_number() over ()) - 1 as k from public.tasks where owner_id = ${ownerId} limit 10000) t
+          join (select id, (row_number() over ()) - 1 as k from scheduler.tasks where owner_id = ${ownerId} limit 10000) t
             on t.k = g % least(10000, ${tasks}::int)`;
       }
     });
-    await sql`vacuum analyze public.tasks`;
-    await sql`vacuum analyze public.task_runs`;
+    await sql`vacuum analyze scheduler.tasks`;
+    await sql`vacuum analyze scheduler.task_runs`;
     return { due };
   } finally {
     await sql.end();
@@ -63,7 +63,7 @@ async function claimOnce(sql, limit) {
   await rolledBack(sql, async (tx) => {
     const started = performance.now();
     // pinned in 2100, like the drain, so the live dispatcher cannot take the due tasks first
-    const rows = await tx`select run_id from public.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
+    const rows = await tx`select run_id from scheduler.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
     ms = performance.now() - started;
     claimed = rows.length;
   });
@@ -101,7 +101,7 @@ export async function hotPathPlans({ adminDbUrl, limit = 1000 }) {
       await tx`set local auto_explain.log_min_duration = 0`;
       await tx`set local auto_explain.log_nested_statements = on`;
       await tx`set local client_min_messages = log`;
-      await tx`select count(*) from public.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
+      await tx`select count(*) from scheduler.claim_due_runs(${limit}::int, '2100-01-01'::timestamptz, interval '0', 'needle', null)`;
     });
     const hot = plans.filter((p) => !/^duration: [\d.]+ ms\s+plan:\s+Query Text: select count\(\*\) from public\.claim_due_runs/.test(p));
     return { plans: hot, seqScans: hot.filter((p) => /Seq Scan on (tasks|task_runs)\b/.test(p)) };

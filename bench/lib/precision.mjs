@@ -60,11 +60,11 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   const admin = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`;
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
     // the next minute boundary at least 10 s away, so the tick before it claims the lot
     const minute = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
     const tasks = await sql`
-      insert into public.tasks (name, action_type, action_payload, run_at, owner_id, timeout_seconds)
+      insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id, timeout_seconds)
       select 'precision ' || g, 'http', ${sql.json({ url: `${apiUrl}/_local/echo`, method: "POST", body: { run: "{{run.id}}" } })},
         ${minute}::timestamptz + ((g - 1) * 60.0 / ${n}) * interval '1 second', ${ownerId}, 30
       from generate_series(1, ${n}) g
@@ -77,7 +77,7 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
     const deadline = minute.getTime() + 150_000;
     for (;;) {
       const [{ done }] = await sql`
-        select count(*)::int as done from public.task_runs r
+        select count(*)::int as done from scheduler.task_runs r
         where r.task_id = any (${taskIds}::uuid[]) and r.status in ('completed', 'failed')`;
       if (done >= n) break;
       if (Date.now() > deadline) throw new Error(`precision: only ${done} of ${n} runs finished by ${new Date(deadline).toISOString()}`);
@@ -89,7 +89,7 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
     const [{ calls: callsAfter }] = await admin`select coalesce(sum(calls), 0)::bigint as calls from extensions.pg_stat_statements`;
     const rows = await sql`
       select extract(epoch from (r.start_time - r.scheduled_time)) * 1000 as late_ms, r.status::text as status
-      from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
+      from scheduler.task_runs r join scheduler.tasks t on t.id = r.task_id where t.owner_id = ${ownerId}`;
     const failed = rows.filter((r) => r.status !== "completed").length;
     const lateness = rows.map((r) => Number(r.late_ms)).sort((a, b) => a - b);
     const invocations = countInvocations(path.join(logDir, "gateway.log"), since, until);
@@ -108,7 +108,7 @@ export async function tickPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, ownerId
       dispatcherIsolatePeakMb: dispatcherIsolatePeakMb(logDir, since, until + 5_000),
     };
   } finally {
-    await sql`delete from public.tasks where owner_id = ${ownerId}`.catch(() => {});
+    await sql`delete from scheduler.tasks where owner_id = ${ownerId}`.catch(() => {});
     await sql.end();
     await admin.end();
   }

@@ -1,10 +1,10 @@
 -- cron expressions in sql: a parser with errors that say which field and which
--- token is wrong, and public.next_cron_time(), which evaluates an expression in
+-- token is wrong, and scheduler.next_cron_time(), which evaluates an expression in
 -- an iana timezone. the dialect and the dst rules follow croner (vixie cron),
 -- so the database and the typescript side agree; docs/cron.md has the details
 -- and tests/cron-differential.test.ts holds the two to it.
 
-create type private.cron_spec as (
+create type scheduler_internal.cron_spec as (
   seconds integer[],
   minutes integer[],
   hours integer[],
@@ -15,9 +15,9 @@ create type private.cron_spec as (
   dow_star boolean,
   fixed_time boolean
 );
-comment on type private.cron_spec is 'A parsed cron expression: allowed values per field, whether day-of-month / day-of-week are unrestricted (*), and whether it is a fixed-time job (single second, minute and hour: DST rules differ).';
+comment on type scheduler_internal.cron_spec is 'A parsed cron expression: allowed values per field, whether day-of-month / day-of-week are unrestricted (*), and whether it is a fixed-time job (single second, minute and hour: DST rules differ).';
 
-create or replace function private.cron_fail(p_expression text, p_field text, p_message text) returns void
+create or replace function scheduler_internal.cron_fail(p_expression text, p_field text, p_message text) returns void
 language plpgsql immutable
 set search_path = ''
 as $$
@@ -27,7 +27,7 @@ begin
 end;
 $$;
 
-create or replace function private.cron_parse_field(
+create or replace function scheduler_internal.cron_parse_field(
   p_expression text, p_field_name text, p_text text, p_min integer, p_max integer
 ) returns integer[]
 language plpgsql immutable
@@ -44,30 +44,30 @@ declare
   v_top integer := case when p_field_name = 'day-of-week' then 7 else p_max end;
 begin
   if p_text ~ '[^0-9*,/-]' then
-    perform private.cron_fail(p_expression, p_field_name,
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
       format('unsupported character "%s" in "%s" (L, W and # are not supported)', substring(p_text from '[^0-9*,/-]'), p_text));
   end if;
   foreach v_part in array string_to_array(p_text, ',') loop
     if v_part = '' then
-      perform private.cron_fail(p_expression, p_field_name, format('empty list item in "%s"', p_text));
+      perform scheduler_internal.cron_fail(p_expression, p_field_name, format('empty list item in "%s"', p_text));
     end if;
     v_step := 1;
     v_base := v_part;
     if position('/' in v_part) > 0 then
       v_m := regexp_match(v_part, '^([^/]*)/([^/]*)$');
       if v_m is null or v_m[2] !~ '^[0-9]+$' then
-        perform private.cron_fail(p_expression, p_field_name, format('illegal step "%s"', v_part));
+        perform scheduler_internal.cron_fail(p_expression, p_field_name, format('illegal step "%s"', v_part));
       end if;
       v_base := v_m[1];
       v_step := v_m[2]::integer;
       if v_step = 0 then
-        perform private.cron_fail(p_expression, p_field_name, format('step 0 in "%s"', v_part));
+        perform scheduler_internal.cron_fail(p_expression, p_field_name, format('step 0 in "%s"', v_part));
       end if;
       if v_step > p_max - p_min + 1 then
-        perform private.cron_fail(p_expression, p_field_name, format('step %s in "%s" is larger than the field (%s values)', v_step, v_part, p_max - p_min + 1));
+        perform scheduler_internal.cron_fail(p_expression, p_field_name, format('step %s in "%s" is larger than the field (%s values)', v_step, v_part, p_max - p_min + 1));
       end if;
       if v_base !~ '^(\*|[0-9]+-[0-9]+)$' then
-        perform private.cron_fail(p_expression, p_field_name,
+        perform scheduler_internal.cron_fail(p_expression, p_field_name,
           format('step "%s" needs * or a range before the slash (e.g. */%s or 0-30/%s)', v_part, v_step, v_step));
       end if;
     end if;
@@ -79,16 +79,16 @@ begin
       v_lo := split_part(v_base, '-', 1)::integer;
       v_hi := split_part(v_base, '-', 2)::integer;
       if v_lo > v_hi then
-        perform private.cron_fail(p_expression, p_field_name, format('range "%s" runs backwards', v_base));
+        perform scheduler_internal.cron_fail(p_expression, p_field_name, format('range "%s" runs backwards', v_base));
       end if;
     elsif v_base ~ '^[0-9]+$' then
       v_lo := v_base::integer;
       v_hi := v_lo;
     else
-      perform private.cron_fail(p_expression, p_field_name, format('cannot read "%s"', v_part));
+      perform scheduler_internal.cron_fail(p_expression, p_field_name, format('cannot read "%s"', v_part));
     end if;
     if v_lo < p_min or v_hi > v_top then
-      perform private.cron_fail(p_expression, p_field_name,
+      perform scheduler_internal.cron_fail(p_expression, p_field_name,
         format('value %s out of range %s-%s', case when v_lo < p_min then v_lo else v_hi end, p_min, v_top));
     end if;
     v_values := v_values || array(select g from generate_series(v_lo, v_hi, v_step) g);
@@ -100,14 +100,14 @@ begin
 end;
 $$;
 
-create or replace function private.cron_parse(p_expression text) returns private.cron_spec
+create or replace function scheduler_internal.cron_parse(p_expression text) returns scheduler_internal.cron_spec
 language plpgsql immutable
 set search_path = ''
 as $$
 declare
   v_text text := btrim(coalesce(p_expression, ''));
   v_fields text[];
-  v_spec private.cron_spec;
+  v_spec scheduler_internal.cron_spec;
   v_name text;
   v_i integer;
   v_months constant text[] := array['jan','feb','mar','apr','may','jun','jul','aug','sep','oct','nov','dec'];
@@ -157,31 +157,31 @@ begin
     end loop;
   end if;
 
-  v_spec.seconds := private.cron_parse_field(p_expression, 'second', v_fields[1], 0, 59);
-  v_spec.minutes := private.cron_parse_field(p_expression, 'minute', v_fields[2], 0, 59);
-  v_spec.hours := private.cron_parse_field(p_expression, 'hour', v_fields[3], 0, 23);
-  v_spec.days := private.cron_parse_field(p_expression, 'day-of-month', v_fields[4], 1, 31);
-  v_spec.months := private.cron_parse_field(p_expression, 'month', v_fields[5], 1, 12);
-  v_spec.dows := private.cron_parse_field(p_expression, 'day-of-week', v_fields[6], 0, 6);
+  v_spec.seconds := scheduler_internal.cron_parse_field(p_expression, 'second', v_fields[1], 0, 59);
+  v_spec.minutes := scheduler_internal.cron_parse_field(p_expression, 'minute', v_fields[2], 0, 59);
+  v_spec.hours := scheduler_internal.cron_parse_field(p_expression, 'hour', v_fields[3], 0, 23);
+  v_spec.days := scheduler_internal.cron_parse_field(p_expression, 'day-of-month', v_fields[4], 1, 31);
+  v_spec.months := scheduler_internal.cron_parse_field(p_expression, 'month', v_fields[5], 1, 12);
+  v_spec.dows := scheduler_internal.cron_parse_field(p_expression, 'day-of-week', v_fields[6], 0, 6);
   v_spec.dom_star := v_fields[4] = '*';
   v_spec.dow_star := v_fields[6] = '*';
   v_spec.fixed_time := v_fields[1] ~ v_single and v_fields[2] ~ v_single and v_fields[3] ~ v_single;
   return v_spec;
 end;
 $$;
-comment on function private.cron_parse(text) is 'Parses a cron expression into a cron_spec, raising 22023 with the field and token at fault.';
+comment on function scheduler_internal.cron_parse(text) is 'Parses a cron expression into a cron_spec, raising 22023 with the field and token at fault.';
 
-create or replace function public.validate_cron_expression(expression text) returns void
+create or replace function scheduler.validate_cron_expression(expression text) returns void
 language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  perform private.cron_parse(expression);
+  perform scheduler_internal.cron_parse(expression);
 end;
 $$;
-comment on function public.validate_cron_expression(text) is 'Raises 22023 with a message naming the field and token when the cron expression does not parse; returns nothing when it does.';
+comment on function scheduler.validate_cron_expression(text) is 'Raises 22023 with a message naming the field and token when the cron expression does not parse; returns nothing when it does.';
 
-create or replace function private.assert_valid_timezone(p_tz text) returns void
+create or replace function scheduler_internal.assert_valid_timezone(p_tz text) returns void
 language plpgsql stable
 set search_path = ''
 as $$
@@ -197,11 +197,11 @@ exception
       using errcode = '22023';
 end;
 $$;
-comment on function private.assert_valid_timezone(text) is 'Raises 22023 with a clear message unless p_tz is a timezone PostgreSQL knows.';
-grant execute on function private.assert_valid_timezone(text) to authenticated, service_role;
+comment on function scheduler_internal.assert_valid_timezone(text) is 'Raises 22023 with a clear message unless p_tz is a timezone PostgreSQL knows.';
+grant execute on function scheduler_internal.assert_valid_timezone(text) to authenticated, service_role;
 
 -- the utc offset of an instant in a timezone
-create or replace function private.tz_offset(p_at timestamptz, p_tz text) returns interval
+create or replace function scheduler_internal.tz_offset(p_at timestamptz, p_tz text) returns interval
 language sql stable
 set search_path = ''
 as $$
@@ -209,19 +209,19 @@ as $$
 $$;
 
 -- the first instant after p_lo with the offset p_hi has (p_lo and p_hi straddle one transition)
-create or replace function private.tz_transition(p_lo timestamptz, p_hi timestamptz, p_tz text) returns timestamptz
+create or replace function scheduler_internal.tz_transition(p_lo timestamptz, p_hi timestamptz, p_tz text) returns timestamptz
 language plpgsql stable
 set search_path = ''
 as $$
 declare
   v_lo timestamptz := p_lo;
   v_hi timestamptz := p_hi;
-  v_off interval := private.tz_offset(p_lo, p_tz);
+  v_off interval := scheduler_internal.tz_offset(p_lo, p_tz);
   v_mid timestamptz;
 begin
   while v_hi - v_lo > interval '1 second' loop
     v_mid := v_lo + make_interval(secs => floor(extract(epoch from (v_hi - v_lo)) / 2));
-    if private.tz_offset(v_mid, p_tz) = v_off then
+    if scheduler_internal.tz_offset(v_mid, p_tz) = v_off then
       v_lo := v_mid;
     else
       v_hi := v_mid;
@@ -232,7 +232,7 @@ end;
 $$;
 
 -- what a wall-clock time is in a timezone: one instant, two (fall back), or none (spring forward)
-create or replace function private.tz_resolve(
+create or replace function scheduler_internal.tz_resolve(
   p_local timestamp, p_tz text, out kind text, out earlier timestamptz, out later timestamptz
 )
 language plpgsql stable
@@ -240,8 +240,8 @@ set search_path = ''
 as $$
 declare
   v_guess timestamptz := p_local at time zone p_tz;
-  v_a timestamptz := (p_local - private.tz_offset(v_guess - interval '3 hours', p_tz)) at time zone 'UTC';
-  v_b timestamptz := (p_local - private.tz_offset(v_guess + interval '3 hours', p_tz)) at time zone 'UTC';
+  v_a timestamptz := (p_local - scheduler_internal.tz_offset(v_guess - interval '3 hours', p_tz)) at time zone 'UTC';
+  v_b timestamptz := (p_local - scheduler_internal.tz_offset(v_guess + interval '3 hours', p_tz)) at time zone 'UTC';
   v_a_ok boolean := (v_a at time zone p_tz) = p_local;
   v_b_ok boolean := (v_b at time zone p_tz) = p_local;
 begin
@@ -262,7 +262,7 @@ end;
 $$;
 
 -- the first wall-clock time after p_after that matches, or null within 50 years
-create or replace function private.cron_next_local(p_spec private.cron_spec, p_after timestamp) returns timestamp
+create or replace function scheduler_internal.cron_next_local(p_spec scheduler_internal.cron_spec, p_after timestamp) returns timestamp
 language plpgsql stable
 set search_path = ''
 as $$
@@ -323,8 +323,8 @@ $$;
 -- fixed-time jobs run once on a repeated time (its first occurrence) and run at
 -- the end of a gap on the same day; interval jobs run on both occurrences of a
 -- repeated time and skip times inside a gap
-create or replace function private.cron_walk(
-  p_spec private.cron_spec, p_tz text, p_start timestamp, p_reference timestamptz
+create or replace function scheduler_internal.cron_walk(
+  p_spec scheduler_internal.cron_spec, p_tz text, p_start timestamp, p_reference timestamptz
 ) returns timestamptz
 language plpgsql stable
 set search_path = ''
@@ -336,19 +336,19 @@ declare
   v_i integer := 0;
 begin
   loop
-    v_local := private.cron_next_local(p_spec, v_local);
+    v_local := scheduler_internal.cron_next_local(p_spec, v_local);
     if v_local is null or v_i > 10000 then
       return null;
     end if;
     v_i := v_i + 1;
-    select * into v_r from private.tz_resolve(v_local, p_tz);
+    select * into v_r from scheduler_internal.tz_resolve(v_local, p_tz);
     if v_r.kind = 'single' then
       if v_r.earlier > p_reference then return v_r.earlier; end if;
     elsif v_r.kind = 'ambiguous' then
       if v_r.earlier > p_reference then return v_r.earlier; end if;
       if not p_spec.fixed_time and v_r.later > p_reference then return v_r.later; end if;
     elsif p_spec.fixed_time then
-      v_at := private.tz_transition(v_r.earlier, v_r.later, p_tz);
+      v_at := scheduler_internal.tz_transition(v_r.earlier, v_r.later, p_tz);
       if (v_at at time zone p_tz)::date = v_local::date and v_at > p_reference then
         return v_at;
       end if;
@@ -357,12 +357,12 @@ begin
 end;
 $$;
 
-create or replace function public.next_cron_time(expression text, tz text, after timestamptz) returns timestamptz
+create or replace function scheduler.next_cron_time(expression text, tz text, after timestamptz) returns timestamptz
 language plpgsql stable
 set search_path = ''
 as $$
 declare
-  v_spec private.cron_spec;
+  v_spec scheduler_internal.cron_spec;
   v_result timestamptz;
   v_local timestamp;
   v_r record;
@@ -372,19 +372,19 @@ begin
   if expression is null or tz is null or after is null then
     return null;
   end if;
-  v_spec := private.cron_parse(expression);
-  perform private.assert_valid_timezone(tz);
+  v_spec := scheduler_internal.cron_parse(expression);
+  perform scheduler_internal.assert_valid_timezone(tz);
   v_local := date_trunc('second', after at time zone tz);
-  v_result := private.cron_walk(v_spec, tz, v_local, after);
+  v_result := scheduler_internal.cron_walk(v_spec, tz, v_local, after);
 
   -- an interval job whose reference lies on the first pass of a repeated
   -- (fall-back) range still has the second pass ahead of it
   if not v_spec.fixed_time then
-    select * into v_r from private.tz_resolve(v_local, tz);
+    select * into v_r from scheduler_internal.tz_resolve(v_local, tz);
     if v_r.kind = 'ambiguous' and date_trunc('second', after) < v_r.later then
-      v_transition := private.tz_transition(date_trunc('second', after), date_trunc('second', after) + interval '1 day', tz);
+      v_transition := scheduler_internal.tz_transition(date_trunc('second', after), date_trunc('second', after) + interval '1 day', tz);
       if v_result is null or v_result >= v_transition then
-        v_second_pass := private.cron_walk(v_spec, tz, (v_transition at time zone tz) - interval '1 second', v_transition - interval '1 microsecond');
+        v_second_pass := scheduler_internal.cron_walk(v_spec, tz, (v_transition at time zone tz) - interval '1 second', v_transition - interval '1 microsecond');
         if v_second_pass is not null and (v_result is null or v_second_pass < v_result) then
           v_result := v_second_pass;
         end if;
@@ -394,7 +394,7 @@ begin
   return v_result;
 end;
 $$;
-comment on function public.next_cron_time(text, text, timestamptz) is 'The first instant strictly after `after` matching the cron expression in IANA timezone tz (5 or 6 fields, names, ranges, steps, lists, macros; DOM/DOW combine with OR). Agrees with croner; see docs/cron.md.';
+comment on function scheduler.next_cron_time(text, text, timestamptz) is 'The first instant strictly after `after` matching the cron expression in IANA timezone tz (5 or 6 fields, names, ranges, steps, lists, macros; DOM/DOW combine with OR). Agrees with croner; see docs/cron.md.';
 
-revoke execute on function public.next_cron_time(text, text, timestamptz), public.validate_cron_expression(text) from public, anon;
-grant execute on function public.next_cron_time(text, text, timestamptz), public.validate_cron_expression(text) to authenticated, service_role;
+revoke execute on function scheduler.next_cron_time(text, text, timestamptz), scheduler.validate_cron_expression(text) from public, anon;
+grant execute on function scheduler.next_cron_time(text, text, timestamptz), scheduler.validate_cron_expression(text) to authenticated, service_role;

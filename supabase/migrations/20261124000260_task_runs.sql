@@ -2,13 +2,13 @@
 -- row per attempt, with inputs, output, log summary, the lease of the worker
 -- executing it (seed 001's locked_at / locked_by) and its duration.
 
-create table public.task_runs (
+create table scheduler.task_runs (
   id uuid primary key default gen_random_uuid(),
-  task_id uuid not null references public.tasks (id) on delete cascade,
+  task_id uuid not null references scheduler.tasks (id) on delete cascade,
   scheduled_time timestamptz not null,
   start_time timestamptz,
   end_time timestamptz,
-  status public.run_status not null default 'queued',
+  status scheduler.run_status not null default 'queued',
   attempt integer not null default 1 check (attempt >= 1),
   log text,
   log_summary jsonb,
@@ -30,36 +30,36 @@ create table public.task_runs (
   ),
   constraint task_runs_end_after_start check (end_time is null or start_time is null or end_time >= start_time)
 );
-comment on table public.task_runs is 'Run history: one row per attempt. Retries are new rows with attempt + 1.';
-comment on column public.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
-comment on column public.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
-comment on column public.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
-comment on column public.task_runs.locked_by is 'The dispatcher invocation holding the lease (seed 001 locked_by).';
-comment on column public.task_runs.lease_expires_at is 'A running run past this instant is taken back and retried or failed.';
+comment on table scheduler.task_runs is 'Run history: one row per attempt. Retries are new rows with attempt + 1.';
+comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
+comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+comment on column scheduler.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
+comment on column scheduler.task_runs.locked_by is 'The dispatcher invocation holding the lease (seed 001 locked_by).';
+comment on column scheduler.task_runs.lease_expires_at is 'A running run past this instant is taken back and retried or failed.';
 
-create index task_runs_task_id_idx on public.task_runs (task_id, scheduled_time desc);
-create index task_runs_status_idx on public.task_runs (status) where status in ('queued', 'awaiting_approval', 'running');
-create index task_runs_start_time_idx on public.task_runs (start_time desc);
-create index task_runs_queued_idx on public.task_runs (scheduled_time) where status = 'queued';
-create index task_runs_lease_idx on public.task_runs (lease_expires_at) where status = 'running';
-create index task_runs_created_at_idx on public.task_runs (created_at);
+create index task_runs_task_id_idx on scheduler.task_runs (task_id, scheduled_time desc);
+create index task_runs_status_idx on scheduler.task_runs (status) where status in ('queued', 'awaiting_approval', 'running');
+create index task_runs_start_time_idx on scheduler.task_runs (start_time desc);
+create index task_runs_queued_idx on scheduler.task_runs (scheduled_time) where status = 'queued';
+create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status = 'running';
+create index task_runs_created_at_idx on scheduler.task_runs (created_at);
 
-create trigger _100_set_updated_at before update on public.task_runs
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.task_runs
+for each row execute function scheduler_internal.tg__set_updated_at();
 
-alter table public.task_runs enable row level security;
-revoke all on public.task_runs from anon;
+alter table scheduler.task_runs enable row level security;
+revoke all on scheduler.task_runs from anon;
 
-create policy "Runs are visible to those who can see the task" on public.task_runs
+create policy "Runs are visible to those who can see the task" on scheduler.task_runs
   for select to authenticated
-  using (private.can_view_task(task_id));
-create policy "Runs can be queued by editors of the task" on public.task_runs
+  using (scheduler_internal.can_view_task(task_id));
+create policy "Runs can be queued by editors of the task" on scheduler.task_runs
   for insert to authenticated
-  with check (private.can_edit_task(task_id) and status = 'queued');
-create policy "Runs can be changed by editors of the task" on public.task_runs
+  with check (scheduler_internal.can_edit_task(task_id) and status = 'queued');
+create policy "Runs can be changed by editors of the task" on scheduler.task_runs
   for update to authenticated
-  using (private.can_edit_task(task_id))
-  with check (private.can_edit_task(task_id));
-create policy "Runs can be deleted by editors of the task" on public.task_runs
+  using (scheduler_internal.can_edit_task(task_id))
+  with check (scheduler_internal.can_edit_task(task_id));
+create policy "Runs can be deleted by editors of the task" on scheduler.task_runs
   for delete to authenticated
-  using (private.can_edit_task(task_id));
+  using (scheduler_internal.can_edit_task(task_id));

@@ -1,10 +1,10 @@
 -- approvals (seed 004): a human decision a run waits for. One decision only:
 -- never both approved and rejected.
 
-create table public.approvals (
+create table scheduler.approvals (
   id uuid primary key default gen_random_uuid(),
-  task_id uuid not null references public.tasks (id) on delete cascade,
-  run_id uuid references public.task_runs (id) on delete cascade,
+  task_id uuid not null references scheduler.tasks (id) on delete cascade,
+  run_id uuid references scheduler.task_runs (id) on delete cascade,
   action_type text not null,
   details jsonb not null default '{}'::jsonb,
   status text not null default 'pending',
@@ -25,20 +25,20 @@ create table public.approvals (
     or (status in ('pending', 'expired') and approved_at is null and rejected_at is null)
   )
 );
-comment on table public.approvals is 'A run held for a human decision (tasks.requires_approval). requested_by is a user id or ''system''.';
+comment on table scheduler.approvals is 'A run held for a human decision (tasks.requires_approval). requested_by is a user id or ''system''.';
 
-create index approvals_task_id_idx on public.approvals (task_id);
-create index approvals_run_id_idx on public.approvals (run_id);
-create index approvals_status_idx on public.approvals (status);
-create index approvals_expires_at_idx on public.approvals (expires_at) where status = 'pending';
-create index approvals_approved_by_idx on public.approvals (approved_by, status);
-create index approvals_rejected_by_idx on public.approvals (rejected_by);
-create index approvals_status_requested_idx on public.approvals (status, requested_by);
+create index approvals_task_id_idx on scheduler.approvals (task_id);
+create index approvals_run_id_idx on scheduler.approvals (run_id);
+create index approvals_status_idx on scheduler.approvals (status);
+create index approvals_expires_at_idx on scheduler.approvals (expires_at) where status = 'pending';
+create index approvals_approved_by_idx on scheduler.approvals (approved_by, status);
+create index approvals_rejected_by_idx on scheduler.approvals (rejected_by);
+create index approvals_status_requested_idx on scheduler.approvals (status, requested_by);
 
-create trigger _100_set_updated_at before update on public.approvals
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.approvals
+for each row execute function scheduler_internal.tg__set_updated_at();
 
-create or replace function private.tg_approvals__validate() returns trigger
+create or replace function scheduler_internal.tg_approvals__validate() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -50,17 +50,17 @@ begin
   return new;
 end;
 $$;
-create trigger _010_validate before insert or update on public.approvals
-for each row execute function private.tg_approvals__validate();
+create trigger _010_validate before insert or update on scheduler.approvals
+for each row execute function scheduler_internal.tg_approvals__validate();
 
-alter table public.approvals enable row level security;
-revoke all on public.approvals from anon;
+alter table scheduler.approvals enable row level security;
+revoke all on scheduler.approvals from anon;
 
-create policy "Approvals are visible to those who can see the task" on public.approvals
-  for select to authenticated using (private.can_view_task(task_id));
-create policy "Approvals can be requested by editors of the task" on public.approvals
-  for insert to authenticated with check (private.can_edit_task(task_id));
-create policy "Approvals can be decided by editors of the task" on public.approvals
-  for update to authenticated using (private.can_edit_task(task_id)) with check (private.can_edit_task(task_id));
-create policy "Approvals can be deleted by editors of the task" on public.approvals
-  for delete to authenticated using (private.can_edit_task(task_id));
+create policy "Approvals are visible to those who can see the task" on scheduler.approvals
+  for select to authenticated using (scheduler_internal.can_view_task(task_id));
+create policy "Approvals can be requested by editors of the task" on scheduler.approvals
+  for insert to authenticated with check (scheduler_internal.can_edit_task(task_id));
+create policy "Approvals can be decided by editors of the task" on scheduler.approvals
+  for update to authenticated using (scheduler_internal.can_edit_task(task_id)) with check (scheduler_internal.can_edit_task(task_id));
+create policy "Approvals can be deleted by editors of the task" on scheduler.approvals
+  for delete to authenticated using (scheduler_internal.can_edit_task(task_id));

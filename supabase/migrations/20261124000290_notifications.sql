@@ -2,7 +2,7 @@
 -- itself (Realtime pushes it); email and webhook deliveries are recorded here
 -- too. Recipients read them and mark them read; only the system writes them.
 
-create table public.notifications (
+create table scheduler.notifications (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
   title text not null,
@@ -15,8 +15,8 @@ create table public.notifications (
   sent_at timestamptz default now(),
   scheduled_for timestamptz,
   channel text not null default 'web',
-  task_id uuid references public.tasks (id) on delete cascade,
-  run_id uuid references public.task_runs (id) on delete set null,
+  task_id uuid references scheduler.tasks (id) on delete cascade,
+  run_id uuid references scheduler.task_runs (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint chk_notification_type check (type in ('alert', 'approval', 'status', 'error', 'info')),
@@ -24,31 +24,31 @@ create table public.notifications (
   constraint chk_notification_status check (status in ('unread', 'read', 'archived')),
   constraint chk_notification_channel check (channel in ('web', 'email', 'push', 'sms', 'webhook'))
 );
-comment on table public.notifications is 'Messages to a user (seed 004). Written by the engine and the notify action; recipients may only change status and read_at.';
+comment on table scheduler.notifications is 'Messages to a user (seed 004). Written by the engine and the notify action; recipients may only change status and read_at.';
 
-create index notifications_user_id_idx on public.notifications (user_id, created_at desc);
-create index notifications_unread_idx on public.notifications (user_id) where status = 'unread';
-create index notifications_task_id_idx on public.notifications (task_id);
-create index notifications_run_id_idx on public.notifications (run_id);
+create index notifications_user_id_idx on scheduler.notifications (user_id, created_at desc);
+create index notifications_unread_idx on scheduler.notifications (user_id) where status = 'unread';
+create index notifications_task_id_idx on scheduler.notifications (task_id);
+create index notifications_run_id_idx on scheduler.notifications (run_id);
 
-create trigger _100_set_updated_at before update on public.notifications
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.notifications
+for each row execute function scheduler_internal.tg__set_updated_at();
 
-alter table public.notifications enable row level security;
-revoke all on public.notifications from anon;
-revoke insert, update, delete on public.notifications from authenticated;
+alter table scheduler.notifications enable row level security;
+revoke all on scheduler.notifications from anon;
+revoke insert, update, delete on scheduler.notifications from authenticated;
 -- marking read is the only write a recipient makes
-grant update (status, read_at) on public.notifications to authenticated;
+grant update (status, read_at) on scheduler.notifications to authenticated;
 
-create policy "Notifications are visible to their recipient" on public.notifications
+create policy "Notifications are visible to their recipient" on scheduler.notifications
   for select to authenticated using (user_id = (select auth.uid()));
-create policy "Notifications can be marked read by their recipient" on public.notifications
+create policy "Notifications can be marked read by their recipient" on scheduler.notifications
   for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_publication where pubname = 'supabase_realtime') then
-    alter publication supabase_realtime add table public.notifications;
+    alter publication supabase_realtime add table scheduler.notifications;
   end if;
 end
 $$;

@@ -1,6 +1,6 @@
 -- user_preferences (seed 000; seed 004's users.preferences merged here).
 
-create table public.user_preferences (
+create table scheduler.user_preferences (
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
   preference_key text not null check (length(preference_key) between 1 and 100),
   preference_value jsonb not null,
@@ -8,19 +8,19 @@ create table public.user_preferences (
   updated_at timestamptz not null default now(),
   primary key (user_id, preference_key)
 );
-comment on table public.user_preferences is 'Per-user settings, e.g. default_view = "gantt" (seed 000).';
+comment on table scheduler.user_preferences is 'Per-user settings, e.g. default_view = "gantt" (seed 000).';
 
-create trigger _100_set_updated_at before update on public.user_preferences
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.user_preferences
+for each row execute function scheduler_internal.tg__set_updated_at();
 
-alter table public.user_preferences enable row level security;
-revoke all on public.user_preferences from anon;
+alter table scheduler.user_preferences enable row level security;
+revoke all on scheduler.user_preferences from anon;
 
-create policy "Preferences are visible to their user" on public.user_preferences
+create policy "Preferences are visible to their user" on scheduler.user_preferences
   for select to authenticated using (user_id = (select auth.uid()));
-create policy "Preferences can be set by their user" on public.user_preferences
+create policy "Preferences can be set by their user" on scheduler.user_preferences
   for insert to authenticated with check (user_id = (select auth.uid()));
-create policy "Preferences can be changed by their user" on public.user_preferences
+create policy "Preferences can be changed by their user" on scheduler.user_preferences
   for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
-create policy "Preferences can be removed by their user" on public.user_preferences
+create policy "Preferences can be removed by their user" on scheduler.user_preferences
   for delete to authenticated using (user_id = (select auth.uid()));

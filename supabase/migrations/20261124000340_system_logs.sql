@@ -2,33 +2,33 @@
 -- Written by service work only, read by admins. The seed's monthly
 -- partitioning is left for later: prune-run-history trims it instead.
 
-create table public.system_logs (
+create table scheduler.system_logs (
   id uuid primary key default gen_random_uuid(),
   created_at timestamptz not null default now(),
   level text not null,
   module text,
   message text not null,
   user_id uuid references auth.users (id) on delete set null,
-  task_id uuid references public.tasks (id) on delete set null,
-  run_id uuid references public.task_runs (id) on delete set null,
+  task_id uuid references scheduler.tasks (id) on delete set null,
+  run_id uuid references scheduler.task_runs (id) on delete set null,
   request_id text,
   ip_address inet,
   user_agent text,
   metadata jsonb not null default '{}'::jsonb,
   constraint chk_log_level check (level in ('debug', 'info', 'warning', 'error', 'critical'))
 );
-comment on table public.system_logs is 'Operational log (seed 004; its timestamp column is created_at here).';
-create index system_logs_created_at_idx on public.system_logs (created_at desc);
-create index system_logs_level_idx on public.system_logs (level);
-create index system_logs_module_level_idx on public.system_logs (module, level);
-create index system_logs_user_created_idx on public.system_logs (user_id, created_at desc);
-create index system_logs_task_id_idx on public.system_logs (task_id);
-create index system_logs_run_id_idx on public.system_logs (run_id);
-create index system_logs_fulltext_idx on public.system_logs using gin (to_tsvector('english', message));
+comment on table scheduler.system_logs is 'Operational log (seed 004; its timestamp column is created_at here).';
+create index system_logs_created_at_idx on scheduler.system_logs (created_at desc);
+create index system_logs_level_idx on scheduler.system_logs (level);
+create index system_logs_module_level_idx on scheduler.system_logs (module, level);
+create index system_logs_user_created_idx on scheduler.system_logs (user_id, created_at desc);
+create index system_logs_task_id_idx on scheduler.system_logs (task_id);
+create index system_logs_run_id_idx on scheduler.system_logs (run_id);
+create index system_logs_fulltext_idx on scheduler.system_logs using gin (to_tsvector('english', message));
 
-alter table public.system_logs enable row level security;
-revoke all on public.system_logs from anon;
-revoke insert, update, delete on public.system_logs from authenticated;
+alter table scheduler.system_logs enable row level security;
+revoke all on scheduler.system_logs from anon;
+revoke insert, update, delete on scheduler.system_logs from authenticated;
 
-create policy "System logs are visible to admins" on public.system_logs
-  for select to authenticated using ((select private.is_admin()));
+create policy "System logs are visible to admins" on scheduler.system_logs
+  for select to authenticated using ((select scheduler_internal.is_admin()));

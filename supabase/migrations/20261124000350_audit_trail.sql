@@ -2,7 +2,7 @@
 -- tasks, dependencies, permissions, approvals and profiles. Written only by
 -- triggers; users read their own entries, admins read all.
 
-create table public.audit_trail (
+create table scheduler.audit_trail (
   id uuid primary key default gen_random_uuid(),
   user_id uuid references auth.users (id) on delete set null,
   actor text not null,
@@ -15,21 +15,21 @@ create table public.audit_trail (
   user_agent text,
   created_at timestamptz not null default now()
 );
-comment on table public.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals and profiles: changed columns only. actor is the user id, or ''system'' for service work.';
-create index audit_trail_user_id_idx on public.audit_trail (user_id, created_at desc);
-create index audit_trail_entity_idx on public.audit_trail (entity_type, entity_id);
-create index audit_trail_created_at_idx on public.audit_trail (created_at desc);
+comment on table scheduler.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals and profiles: changed columns only. actor is the user id, or ''system'' for service work.';
+create index audit_trail_user_id_idx on scheduler.audit_trail (user_id, created_at desc);
+create index audit_trail_entity_idx on scheduler.audit_trail (entity_type, entity_id);
+create index audit_trail_created_at_idx on scheduler.audit_trail (created_at desc);
 
-alter table public.audit_trail enable row level security;
-revoke all on public.audit_trail from anon;
-revoke insert, update, delete, truncate on public.audit_trail from authenticated, service_role;
+alter table scheduler.audit_trail enable row level security;
+revoke all on scheduler.audit_trail from anon;
+revoke insert, update, delete, truncate on scheduler.audit_trail from authenticated, service_role;
 
-create policy "Audit entries are visible to their actor and to admins" on public.audit_trail
+create policy "Audit entries are visible to their actor and to admins" on scheduler.audit_trail
   for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.is_admin()));
+  using (user_id = (select auth.uid()) or (select scheduler_internal.is_admin()));
 
 -- tg_argv[0]: the column that identifies the entity
-create or replace function private.tg__audit() returns trigger
+create or replace function scheduler_internal.tg__audit() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -60,7 +60,7 @@ begin
     v_new_changed := null;
   end if;
 
-  insert into public.audit_trail (user_id, actor, action, entity_type, entity_id, old_values, new_values, ip_address, user_agent)
+  insert into scheduler.audit_trail (user_id, actor, action, entity_type, entity_id, old_values, new_values, ip_address, user_agent)
   values (
     v_uid,
     coalesce(v_uid::text, 'system'),
@@ -75,25 +75,25 @@ begin
   return null;
 end;
 $$;
-comment on function private.tg__audit() is 'Records inserts, updates (changed columns only) and deletes in audit_trail.';
-revoke execute on function private.tg__audit() from public, anon, authenticated;
+comment on function scheduler_internal.tg__audit() is 'Records inserts, updates (changed columns only) and deletes in audit_trail.';
+revoke execute on function scheduler_internal.tg__audit() from public, anon, authenticated;
 
 -- the engine advances next_run_at and last_run_at on every claim and
 -- completion; that bookkeeping is not an audited change, so updates are
 -- audited only when a column a person sets is written
-create trigger _900_audit after insert or delete on public.tasks
-for each row execute function private.tg__audit('id');
+create trigger _900_audit after insert or delete on scheduler.tasks
+for each row execute function scheduler_internal.tg__audit('id');
 create trigger _901_audit_update after update of
   name, description, type, schedule_cron, schedule_interval, run_at, timezone, is_active, action_type, action_payload,
   priority, tags, metadata, acceptance_criteria, constraints, max_attempts, retry_backoff_seconds, retry_backoff_max_seconds,
   timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at
-on public.tasks
-for each row execute function private.tg__audit('id');
-create trigger _900_audit after insert or update or delete on public.task_dependencies
-for each row execute function private.tg__audit('task_id');
-create trigger _900_audit after insert or update or delete on public.task_permissions
-for each row execute function private.tg__audit('task_id');
-create trigger _900_audit after insert or update or delete on public.approvals
-for each row execute function private.tg__audit('id');
-create trigger _900_audit after insert or update or delete on public.profiles
-for each row execute function private.tg__audit('id');
+on scheduler.tasks
+for each row execute function scheduler_internal.tg__audit('id');
+create trigger _900_audit after insert or update or delete on scheduler.task_dependencies
+for each row execute function scheduler_internal.tg__audit('task_id');
+create trigger _900_audit after insert or update or delete on scheduler.task_permissions
+for each row execute function scheduler_internal.tg__audit('task_id');
+create trigger _900_audit after insert or update or delete on scheduler.approvals
+for each row execute function scheduler_internal.tg__audit('id');
+create trigger _900_audit after insert or update or delete on scheduler.profiles
+for each row execute function scheduler_internal.tg__audit('id');

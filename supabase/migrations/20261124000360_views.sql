@@ -1,7 +1,7 @@
 -- views from seeds 001 and 004, all security_invoker so they show each user
 -- only what the underlying policies let them see.
 
-create view public.task_summary with (security_invoker = true) as
+create view scheduler.task_summary with (security_invoker = true) as
 select
   t.id,
   t.name,
@@ -27,25 +27,25 @@ select
     when t.next_run_at <= now() + interval '1 day' then 'due_soon'
     else 'on_track'
   end as urgency_status
-from public.tasks t
+from scheduler.tasks t
 left join lateral (
-  select r.status from public.task_runs r
+  select r.status from scheduler.task_runs r
   where r.task_id = t.id order by r.scheduled_time desc, r.attempt desc limit 1
 ) last_run on true
 left join lateral (
   select count(*) as runs_total, count(*) filter (where r.status = 'failed') as runs_failed
-  from public.task_runs r where r.task_id = t.id
+  from scheduler.task_runs r where r.task_id = t.id
 ) stats on true
 left join lateral (
-  select count(*) as pending from public.approvals a where a.task_id = t.id and a.status = 'pending'
+  select count(*) as pending from scheduler.approvals a where a.task_id = t.id and a.status = 'pending'
 ) appr on true
 left join lateral (
-  select count(*) as artifact_count from public.artifacts a where a.task_id = t.id
+  select count(*) as artifact_count from scheduler.artifacts a where a.task_id = t.id
 ) art on true
 where t.deleted_at is null;
-comment on view public.task_summary is 'One row per task: last run status, run counts, pending approvals, artifacts, criteria and urgency (seed 004 task_summary, seed 001 task_progress).';
+comment on view scheduler.task_summary is 'One row per task: last run status, run counts, pending approvals, artifacts, criteria and urgency (seed 004 task_summary, seed 001 task_progress).';
 
-create view public.active_tasks with (security_invoker = true) as
+create view scheduler.active_tasks with (security_invoker = true) as
 select
   t.id as task_id,
   t.name,
@@ -59,30 +59,30 @@ select
   r.locked_by,
   r.lease_expires_at,
   (r.status = 'running' and r.lease_expires_at > now()) as is_actively_locked
-from public.task_runs r
-join public.tasks t on t.id = r.task_id
-left join public.projects p on p.id = t.project_id
+from scheduler.task_runs r
+join scheduler.tasks t on t.id = r.task_id
+left join scheduler.projects p on p.id = t.project_id
 where r.status in ('queued', 'awaiting_approval', 'running')
 order by r.locked_at desc nulls last;
-comment on view public.active_tasks is 'Runs in flight or waiting, with their lease (seed 001 active_tasks).';
+comment on view scheduler.active_tasks is 'Runs in flight or waiting, with their lease (seed 001 active_tasks).';
 
-create view public.recent_events with (security_invoker = true) as
+create view scheduler.recent_events with (security_invoker = true) as
 select e.*, p.name as project_name, t.name as task_name
-from public.events e
-left join public.projects p on p.id = e.project_id
-left join public.tasks t on t.id = e.task_id
+from scheduler.events e
+left join scheduler.projects p on p.id = e.project_id
+left join scheduler.tasks t on t.id = e.task_id
 order by e.created_at desc;
-comment on view public.recent_events is 'Events with project and task names, newest first (seed 001).';
+comment on view scheduler.recent_events is 'Events with project and task names, newest first (seed 001).';
 
-create view public.daily_activity with (security_invoker = true) as
+create view scheduler.daily_activity with (security_invoker = true) as
 select
   date_trunc('day', r.scheduled_time)::date as activity_date,
   'run'::text as source,
   r.status::text as level,
   count(*) as event_count,
   string_agg(distinct t.action_type, ', ') as modules_affected
-from public.task_runs r
-join public.tasks t on t.id = r.task_id
+from scheduler.task_runs r
+join scheduler.tasks t on t.id = r.task_id
 where r.scheduled_time >= current_date - interval '30 days'
 group by 1, 3
 union all
@@ -92,9 +92,9 @@ select
   l.level,
   count(*),
   string_agg(distinct l.module, ', ')
-from public.system_logs l
+from scheduler.system_logs l
 where l.created_at >= current_date - interval '30 days'
 group by 1, 3;
-comment on view public.daily_activity is 'Runs per status and logs per level, per day, over the last 30 days (seed 004).';
+comment on view scheduler.daily_activity is 'Runs per status and logs per level, per day, over the last 30 days (seed 004).';
 
-revoke all on public.task_summary, public.active_tasks, public.recent_events, public.daily_activity from anon;
+revoke all on scheduler.task_summary, scheduler.active_tasks, scheduler.recent_events, scheduler.daily_activity from anon;

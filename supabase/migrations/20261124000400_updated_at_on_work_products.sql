@@ -4,13 +4,13 @@
 -- mutable table. the logs stay without one: events and audit_trail are
 -- immutable, and system_logs is written by service work only.
 
-alter table public.artifacts add column updated_at timestamptz not null default now();
-alter table public.checkpoints add column updated_at timestamptz not null default now();
-alter table public.decisions add column updated_at timestamptz not null default now();
+alter table scheduler.artifacts add column updated_at timestamptz not null default now();
+alter table scheduler.checkpoints add column updated_at timestamptz not null default now();
+alter table scheduler.decisions add column updated_at timestamptz not null default now();
 
-create trigger _100_set_updated_at before update on public.artifacts
-for each row execute function private.tg__set_updated_at();
-create trigger _100_set_updated_at before update on public.checkpoints
-for each row execute function private.tg__set_updated_at();
-create trigger _100_set_updated_at before update on public.decisions
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.artifacts
+for each row execute function scheduler_internal.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.checkpoints
+for each row execute function scheduler_internal.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler.decisions
+for each row execute function scheduler_internal.tg__set_updated_at();

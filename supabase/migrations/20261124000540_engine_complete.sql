@@ -2,7 +2,7 @@
 -- with exponential backoff and jitter, alerts owners on final failure, makes
 -- dependents run, and takes back runs whose lease expired.
 
-create or replace function private.retry_delay(
+create or replace function scheduler_internal.retry_delay(
   p_run_id uuid, p_attempt integer, p_base_seconds integer, p_max_seconds integer
 ) returns interval
 language sql immutable
@@ -15,9 +15,9 @@ as $$
     * (1 + 0.2 * ((('x' || substr(md5(p_run_id::text), 1, 8))::bit(32)::bigint & 1023) / 1023.0))
   )
 $$;
-comment on function private.retry_delay(uuid, integer, integer, integer) is 'Backoff before the next attempt: exponential, capped, with deterministic jitter of up to 20%.';
+comment on function scheduler_internal.retry_delay(uuid, integer, integer, integer) is 'Backoff before the next attempt: exponential, capped, with deterministic jitter of up to 20%.';
 
-create or replace function public.complete_runs(p_results jsonb, p_now timestamptz default now())
+create or replace function scheduler.complete_runs(p_results jsonb, p_now timestamptz default now())
 returns table (run_id uuid, outcome text, retry_run_id uuid)
 language plpgsql
 set search_path = ''
@@ -43,8 +43,8 @@ begin
     )
   ),
   finished as (
-    update public.task_runs r
-    set status = x.status::public.run_status,
+    update scheduler.task_runs r
+    set status = x.status::scheduler.run_status,
         start_time = coalesce(x.started_at, r.start_time, r.locked_at),
         end_time = greatest(coalesce(x.ended_at, p_now), coalesce(x.started_at, r.start_time, r.locked_at, p_now)),
         output = x.output,
@@ -59,17 +59,17 @@ begin
   judged as (
     select f.*, t.owner_id, t.name as task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds,
       (f.status = 'failed' and f.retryable and f.attempt < t.max_attempts and t.deleted_at is null) as will_retry
-    from finished f join public.tasks t on t.id = f.task_id
+    from finished f join scheduler.tasks t on t.id = f.task_id
   ),
   retries as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-    select j.task_id, p_now + private.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+    select j.task_id, p_now + scheduler_internal.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
       'queued', j.attempt + 1, 'retry', j.inputs
     from judged j where j.will_retry
     returning id, task_id, attempt
   ),
   alerts as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select j.owner_id, 'Task failed: ' || j.task_name,
       coalesce(j.error_message, 'failed') || ' (attempt ' || j.attempt || ' of ' || j.max_attempts || ')',
       'error', 'high', 'web', j.task_id, j.id,
@@ -78,14 +78,14 @@ begin
     returning id
   ),
   touched as (
-    update public.tasks t
+    update scheduler.tasks t
     set last_run_at = greatest(t.last_run_at, x.last_end)
     from (select j.task_id, max(j.end_time) as last_end from judged j group by j.task_id) x
     where t.id = x.task_id
     returning t.id
   ),
   step_results as (
-    update public.task_steps s
+    update scheduler.task_steps s
     set status = coalesce(st.status, s.status),
         execution_result = coalesce(st.result, '{}'::jsonb),
         execution_started_at = st.started_at,
@@ -103,20 +103,20 @@ begin
   -- dependents without a schedule of their own run when their prerequisites are
   -- satisfied; scheduled dependents simply become eligible at their next due time
   dependents as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-    select distinct d.task_id, p_now, 'queued'::public.run_status, 1, 'dependency',
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+    select distinct d.task_id, p_now, 'queued'::scheduler.run_status, 1, 'dependency',
       jsonb_build_object('prerequisite_run_id', j.id, 'prerequisite_task_id', j.task_id)
     from judged j
-    join public.task_dependencies d on d.depends_on_task_id = j.task_id
-    join public.tasks t on t.id = d.task_id
+    join scheduler.task_dependencies d on d.depends_on_task_id = j.task_id
+    join scheduler.tasks t on t.id = d.task_id
     where not j.will_retry
       and t.type <> 'scheduled' and t.is_active and t.deleted_at is null
       and (d.dependency_type = 'always' or (d.dependency_type = 'success') = (j.status = 'completed'))
       -- the other prerequisites (this statement cannot see the run it just finished)
       and not exists (
-        select 1 from public.task_dependencies o
+        select 1 from scheduler.task_dependencies o
         where o.task_id = d.task_id and o.depends_on_task_id <> j.task_id
-          and not private.edge_satisfied(o.depends_on_task_id, o.dependency_type)
+          and not scheduler_internal.edge_satisfied(o.depends_on_task_id, o.dependency_type)
       )
     returning id
   )
@@ -132,12 +132,12 @@ begin
   left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1;
 end;
 $$;
-comment on function public.complete_runs(jsonb, timestamptz) is
+comment on function scheduler.complete_runs(jsonb, timestamptz) is
   'service_role: records a batch of ActionResults (shared/contract.ts) in one statement: status, output, log, steps; retries with backoff; final-failure notifications; dependents.';
-revoke execute on function public.complete_runs(jsonb, timestamptz) from public, anon, authenticated;
-grant execute on function public.complete_runs(jsonb, timestamptz) to service_role;
+revoke execute on function scheduler.complete_runs(jsonb, timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.complete_runs(jsonb, timestamptz) to service_role;
 
-create or replace function public.reap_expired_leases(p_now timestamptz default now())
+create or replace function scheduler.reap_expired_leases(p_now timestamptz default now())
 returns table (run_id uuid, outcome text, retry_run_id uuid)
 language plpgsql
 set search_path = ''
@@ -152,7 +152,7 @@ begin
   ))
   into v_results
   from (
-    select id, lease_expires_at, locked_by from public.task_runs
+    select id, lease_expires_at, locked_by from scheduler.task_runs
     where status = 'running' and lease_expires_at < p_now
     order by lease_expires_at
     limit 1000
@@ -161,9 +161,9 @@ begin
   if v_results is null then
     return;
   end if;
-  return query select * from public.complete_runs(v_results, p_now);
+  return query select * from scheduler.complete_runs(v_results, p_now);
 end;
 $$;
-comment on function public.reap_expired_leases(timestamptz) is 'service_role: fails running runs whose lease expired (the dispatcher died) and retries them per policy. No run stays running forever.';
-revoke execute on function public.reap_expired_leases(timestamptz) from public, anon, authenticated;
-grant execute on function public.reap_expired_leases(timestamptz) to service_role;
+comment on function scheduler.reap_expired_leases(timestamptz) is 'service_role: fails running runs whose lease expired (the dispatcher died) and retries them per policy. No run stays running forever.';
+revoke execute on function scheduler.reap_expired_leases(timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.reap_expired_leases(timestamptz) to service_role;

@@ -9,7 +9,7 @@
 --  * due tasks are locked `for no key update` (all the claim changes is
 --    next_run_at), so inserting a run for a task being claimed (run now,
 --    events: their foreign key takes key share) does not wait for the claim.
-create or replace function public.claim_due_runs(
+create or replace function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
   p_lookahead interval default interval '0',
@@ -34,28 +34,28 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_grace interval := coalesce((private.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce(p_lease, (private.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce(p_lease, (scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
-  update private.dispatcher_heartbeat set last_tick_at = p_now;
+  update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   -- owners of due http tasks get their signing secret before the envelope reads it
-  insert into private.signing_secrets (user_id)
-  select distinct t.owner_id from public.tasks t
+  insert into scheduler_internal.signing_secrets (user_id)
+  select distinct t.owner_id from scheduler.tasks t
   where t.is_active and t.deleted_at is null and t.next_run_at <= p_now + p_lookahead and t.action_type = 'http'
   on conflict (user_id) do nothing;
 
   return query
   with due as (
     select t.*
-    from public.tasks t
+    from scheduler.tasks t
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + p_lookahead
-      and private.dependencies_satisfied(t.id)
+      and scheduler_internal.dependencies_satisfied(t.id)
     order by t.priority desc, t.next_run_at
     limit p_limit
     for no key update of t skip locked
@@ -65,12 +65,12 @@ begin
       d.*,
       d.next_run_at < p_now - v_grace as missed,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status = 'running'
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status = 'running'
       ) as running_now,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
       ) as waiting_now,
-      private.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
         case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following
     from due d
   ),
@@ -85,19 +85,19 @@ begin
         when p.requires_approval then 'awaiting_approval'
         when p.running_now and p.overlap_policy = 'queue' then 'queued'
         else 'running'
-      end::public.run_status as run_state,
+      end::scheduler.run_status as run_state,
       case when p.missed then p_now else p.next_run_at end as due_at
     from planned p
   ),
   advanced as (
-    update public.tasks t
+    update scheduler.tasks t
     set next_run_at = d.following
     from decided d
     where t.id = d.id
     returning t.id
   ),
   created as (
-    insert into public.task_runs (
+    insert into scheduler.task_runs (
       task_id, scheduled_time, status, attempt, triggered_by,
       start_time, end_time, error_message, locked_at, locked_by, lease_expires_at
     )
@@ -117,14 +117,14 @@ begin
     returning *
   ),
   approvals as (
-    insert into public.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
+    insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
     select c.task_id, c.id, d.action_type, jsonb_build_object('scheduled_time', c.scheduled_time, 'task_name', d.name), 'system', p_now + d.approval_ttl
     from created c join decided d on d.id = c.task_id
     where c.status = 'awaiting_approval'
     returning id, task_id, run_id
   ),
   approval_notices as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select d.owner_id, 'Approval needed: ' || d.name,
       'A run of "' || d.name || '" is waiting for your approval.', 'approval', 'high', 'web', a.task_id, a.run_id,
       jsonb_build_object('approval_id', a.id)
@@ -133,8 +133,8 @@ begin
   ),
   waiting as (
     select r.id
-    from public.task_runs r
-    join public.tasks t on t.id = r.task_id
+    from scheduler.task_runs r
+    join scheduler.tasks t on t.id = r.task_id
     where r.status = 'queued'
       and r.scheduled_time <= p_now + p_lookahead
       and t.deleted_at is null
@@ -142,7 +142,7 @@ begin
       -- the head of its queue (concurrent claimers skip a locked head and do
       -- not take the one behind it, which they still see queued behind it)
       and (t.overlap_policy = 'allow' or not exists (
-        select 1 from public.task_runs o
+        select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
           and (o.status = 'running'
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
@@ -152,10 +152,10 @@ begin
     for update of r skip locked
   ),
   taken as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'running', locked_at = p_now, locked_by = p_worker,
         lease_expires_at = greatest(r.scheduled_time, p_now) + make_interval(secs => t.timeout_seconds) + v_margin
-    from waiting w, public.tasks t
+    from waiting w, scheduler.tasks t
     where r.id = w.id and t.id = r.task_id
     returning r.*
   ),
@@ -167,20 +167,20 @@ begin
   select
     r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
     t.action_type, t.action_payload, t.timeout_seconds, r.inputs,
-    private.run_envelope(r, t),
+    scheduler_internal.run_envelope(r, t),
     coalesce((
       select jsonb_agg(jsonb_build_object(
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
         'include_previous_context', s.include_previous_context, 'context_data', s.context_data
       ) order by s.step_order)
-      from public.task_steps s where s.task_id = t.id
+      from scheduler.task_steps s where s.task_id = t.id
     ), '[]'::jsonb)
   from running r
-  join public.tasks t on t.id = r.task_id
+  join scheduler.tasks t on t.id = r.task_id
   order by t.priority desc, r.scheduled_time;
 end;
 $$;
-comment on function public.claim_due_runs(integer, timestamptz, interval, text, interval) is
+comment on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) is
   'service_role: turns due tasks into runs (dependencies, overlap, misfire, approval rules applied) and claims queued runs due within p_lookahead, with a lease; returns what the dispatcher executes. Safe under concurrency (SKIP LOCKED).';
-revoke execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
-grant execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
+revoke execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
+grant execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;

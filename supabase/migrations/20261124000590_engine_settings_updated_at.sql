@@ -1,4 +1,4 @@
--- private.settings has updated_at; keep it with the shared trigger like every
+-- scheduler_internal.settings has updated_at; keep it with the shared trigger like every
 -- other mutable table.
-create trigger _100_set_updated_at before update on private.settings
-for each row execute function private.tg__set_updated_at();
+create trigger _100_set_updated_at before update on scheduler_internal.settings
+for each row execute function scheduler_internal.tg__set_updated_at();

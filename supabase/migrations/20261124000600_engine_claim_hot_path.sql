@@ -17,39 +17,39 @@
 -- The rules themselves (dependencies, overlap, misfire, approvals) are
 -- unchanged from 20261124000570.
 
-create or replace function private.tg_tasks__ensure_signing_secret() returns trigger
+create or replace function scheduler_internal.tg_tasks__ensure_signing_secret() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 begin
   if tg_level = 'STATEMENT' then
-    insert into private.signing_secrets (user_id)
+    insert into scheduler_internal.signing_secrets (user_id)
     select distinct n.owner_id from new_tasks n where n.action_type = 'http' and n.owner_id is not null
     on conflict (user_id) do nothing;
   elsif new.owner_id is not null then
-    insert into private.signing_secrets (user_id) values (new.owner_id) on conflict (user_id) do nothing;
+    insert into scheduler_internal.signing_secrets (user_id) values (new.owner_id) on conflict (user_id) do nothing;
   end if;
   return null;
 end;
 $$;
-comment on function private.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http task a webhook signing secret (private.signing_secrets) if they have none.';
-revoke execute on function private.tg_tasks__ensure_signing_secret() from public, anon, authenticated;
+comment on function scheduler_internal.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http task a webhook signing secret (scheduler_internal.signing_secrets) if they have none.';
+revoke execute on function scheduler_internal.tg_tasks__ensure_signing_secret() from public, anon, authenticated;
 
 -- statement level on insert, so a bulk insert costs one insert of its owners
-create trigger _900_ensure_signing_secret after insert on public.tasks
+create trigger _900_ensure_signing_secret after insert on scheduler.tasks
 referencing new table as new_tasks
-for each statement execute function private.tg_tasks__ensure_signing_secret();
+for each statement execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 -- transition tables cannot go with a column list, so changes are per row
-create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on public.tasks
+create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on scheduler.tasks
 for each row when (new.action_type = 'http')
-execute function private.tg_tasks__ensure_signing_secret();
+execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
-insert into private.signing_secrets (user_id)
-select distinct t.owner_id from public.tasks t where t.action_type = 'http' and t.owner_id is not null
+insert into scheduler_internal.signing_secrets (user_id)
+select distinct t.owner_id from scheduler.tasks t where t.action_type = 'http' and t.owner_id is not null
 on conflict (user_id) do nothing;
 
-create or replace function public.claim_due_runs(
+create or replace function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
   p_lookahead interval default interval '0',
@@ -76,13 +76,13 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-  v_grace interval := coalesce((private.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce(p_lease, (private.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce(p_lease, (scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
-  update private.dispatcher_heartbeat set last_tick_at = p_now;
+  update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
   -- the best due tasks by id alone, a few times the batch: a bounded top-N
@@ -90,14 +90,14 @@ begin
   -- sort of every due row (wide ones, spilling to disk with 100,000 due)
   with candidates as (
     select c.id
-    from public.tasks c
+    from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
       and c.next_run_at <= p_now + p_lookahead
       -- the function only for tasks that have prerequisites: one hashed
       -- lookup per due task instead of a function call per due task
-      and (not exists (select 1 from public.task_dependencies x where x.task_id = c.id)
-           or private.dependencies_satisfied(c.id))
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
+           or scheduler_internal.dependencies_satisfied(c.id))
     order by c.priority desc, c.next_run_at
     limit p_limit * 4
   ),
@@ -108,7 +108,7 @@ begin
   due as (
     select t.*
     from candidates c
-    join public.tasks t on t.id = c.id
+    join scheduler.tasks t on t.id = c.id
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + p_lookahead
@@ -121,12 +121,12 @@ begin
       d.*,
       d.next_run_at < p_now - v_grace as missed,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status = 'running'
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status = 'running'
       ) as running_now,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
       ) as waiting_now,
-      private.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
         case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following
     from due d
   ),
@@ -141,19 +141,19 @@ begin
         when p.requires_approval then 'awaiting_approval'
         when p.running_now and p.overlap_policy = 'queue' then 'queued'
         else 'running'
-      end::public.run_status as run_state,
+      end::scheduler.run_status as run_state,
       case when p.missed then p_now else p.next_run_at end as due_at
     from planned p
   ),
   advanced as (
-    update public.tasks t
+    update scheduler.tasks t
     set next_run_at = d.following
     from decided d
     where t.id = d.id
     returning t.id
   ),
   created as (
-    insert into public.task_runs (
+    insert into scheduler.task_runs (
       task_id, scheduled_time, status, attempt, triggered_by,
       start_time, end_time, error_message, locked_at, locked_by, lease_expires_at
     )
@@ -173,14 +173,14 @@ begin
     returning *
   ),
   approvals as (
-    insert into public.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
+    insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
     select c.task_id, c.id, d.action_type, jsonb_build_object('scheduled_time', c.scheduled_time, 'task_name', d.name), 'system', p_now + d.approval_ttl
     from created c join decided d on d.id = c.task_id
     where c.status = 'awaiting_approval'
     returning id, task_id, run_id
   ),
   approval_notices as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select d.owner_id, 'Approval needed: ' || d.name,
       'A run of "' || d.name || '" is waiting for your approval.', 'approval', 'high', 'web', a.task_id, a.run_id,
       jsonb_build_object('approval_id', a.id)
@@ -189,8 +189,8 @@ begin
   ),
   waiting as (
     select r.id
-    from public.task_runs r
-    join public.tasks t on t.id = r.task_id
+    from scheduler.task_runs r
+    join scheduler.tasks t on t.id = r.task_id
     where r.status = 'queued'
       and r.scheduled_time <= p_now + p_lookahead
       and t.deleted_at is null
@@ -198,7 +198,7 @@ begin
       -- the head of its queue (concurrent claimers skip a locked head and do
       -- not take the one behind it, which they still see queued behind it)
       and (t.overlap_policy = 'allow' or not exists (
-        select 1 from public.task_runs o
+        select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
           and (o.status = 'running'
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
@@ -208,10 +208,10 @@ begin
     for update of r skip locked
   ),
   taken as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'running', locked_at = p_now, locked_by = p_worker,
         lease_expires_at = greatest(r.scheduled_time, p_now) + make_interval(secs => t.timeout_seconds) + v_margin
-    from waiting w, public.tasks t
+    from waiting w, scheduler.tasks t
     where r.id = w.id and t.id = r.task_id
     returning r.*
   ),
@@ -232,20 +232,20 @@ begin
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
         'include_previous_context', s.include_previous_context, 'context_data', s.context_data
       ) order by s.step_order)
-      from public.task_steps s where s.task_id = t.id
+      from scheduler.task_steps s where s.task_id = t.id
     ), '[]'::jsonb)
   from running r
-  join public.tasks t on t.id = r.task_id
-  left join private.signing_secrets sec on sec.user_id = t.owner_id and t.action_type = 'http'
+  join scheduler.tasks t on t.id = r.task_id
+  left join scheduler_internal.signing_secrets sec on sec.user_id = t.owner_id and t.action_type = 'http'
   order by t.priority desc, r.scheduled_time;
 end;
 $$;
-comment on function public.claim_due_runs(integer, timestamptz, interval, text, interval) is
+comment on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) is
   'service_role: turns due tasks into runs (dependencies, overlap, misfire, approval rules applied) and claims queued runs due within p_lookahead, with a lease; returns what the dispatcher executes. Safe under concurrency (SKIP LOCKED).';
-revoke execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
-grant execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
+revoke execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
+grant execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
 
-drop function private.run_envelope(public.task_runs, public.tasks);
+drop function scheduler_internal.run_envelope(scheduler.task_runs, scheduler.tasks);
 
-alter function public.complete_runs(jsonb, timestamptz) set jit = off;
-alter function public.reap_expired_leases(timestamptz) set jit = off;
+alter function scheduler.complete_runs(jsonb, timestamptz) set jit = off;
+alter function scheduler.reap_expired_leases(timestamptz) set jit = off;

@@ -6,6 +6,6 @@
 -- sequential scan of task_runs per due task (3.5 s claims in the fan-out
 -- benchmark). Status stays the leading column, so lookups by status alone
 -- (the seed's index) are served as before, and only open runs are indexed.
-drop index public.task_runs_status_idx;
-create index task_runs_status_idx on public.task_runs (status, task_id)
+drop index scheduler.task_runs_status_idx;
+create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'running');

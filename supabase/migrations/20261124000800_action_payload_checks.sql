@@ -3,7 +3,7 @@
 -- corpus through both and requires the same verdict), so a bad payload is
 -- refused when it is written, not when it first runs.
 
-create or replace function private.json_type_error(p_payload jsonb, p_key text, p_type text) returns text
+create or replace function scheduler_internal.json_type_error(p_payload jsonb, p_key text, p_type text) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -11,7 +11,7 @@ as $$
     then p_key || ': must be a ' || p_type end
 $$;
 
-create or replace function private.unknown_keys_error(p_payload jsonb, p_allowed text[]) returns text
+create or replace function scheduler_internal.unknown_keys_error(p_payload jsonb, p_allowed text[]) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -21,7 +21,7 @@ as $$
   having count(*) > 0
 $$;
 
-create or replace function private.int_range_error(p_payload jsonb, p_key text, p_min numeric, p_max numeric) returns text
+create or replace function scheduler_internal.int_range_error(p_payload jsonb, p_key text, p_min numeric, p_max numeric) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -34,7 +34,7 @@ as $$
   end
 $$;
 
-create or replace function private.string_length_error(p_payload jsonb, p_key text, p_min integer, p_max integer, p_required boolean) returns text
+create or replace function scheduler_internal.string_length_error(p_payload jsonb, p_key text, p_min integer, p_max integer, p_required boolean) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -46,7 +46,7 @@ as $$
   end
 $$;
 
-create or replace function private.http_url_error(p_payload jsonb, p_key text, p_required boolean) returns text
+create or replace function scheduler_internal.http_url_error(p_payload jsonb, p_key text, p_required boolean) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -59,7 +59,7 @@ as $$
   end
 $$;
 
-create or replace function private.enum_error(p_payload jsonb, p_key text, p_allowed text[], p_required boolean) returns text
+create or replace function scheduler_internal.enum_error(p_payload jsonb, p_key text, p_allowed text[], p_required boolean) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -70,7 +70,7 @@ as $$
   end
 $$;
 
-create or replace function private.action_payload_error(p_action text, p_payload jsonb) returns text
+create or replace function scheduler_internal.action_payload_error(p_action text, p_payload jsonb) returns text
 language plpgsql immutable
 set search_path = ''
 as $$
@@ -83,29 +83,29 @@ begin
   end if;
   if p_action = 'http' then
     v_errors := array[
-      private.unknown_keys_error(p_payload, array['url', 'method', 'headers', 'body', 'max_redirects', 'max_response_bytes']),
-      private.http_url_error(p_payload, 'url', true),
-      private.enum_error(p_payload, 'method', array['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], false),
-      private.json_type_error(p_payload, 'headers', 'object'),
+      scheduler_internal.unknown_keys_error(p_payload, array['url', 'method', 'headers', 'body', 'max_redirects', 'max_response_bytes']),
+      scheduler_internal.http_url_error(p_payload, 'url', true),
+      scheduler_internal.enum_error(p_payload, 'method', array['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], false),
+      scheduler_internal.json_type_error(p_payload, 'headers', 'object'),
       case when jsonb_typeof(p_payload -> 'headers') = 'object' and exists (
         select 1 from jsonb_each(p_payload -> 'headers') h
         where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
       ) then 'headers: names must be valid header names and values strings' end,
       case when p_payload ? 'body' and jsonb_typeof(p_payload -> 'body') not in ('string', 'object', 'array')
         then 'body: must be a string, an object or an array' end,
-      private.int_range_error(p_payload, 'max_redirects', 0, 10),
-      private.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
+      scheduler_internal.int_range_error(p_payload, 'max_redirects', 0, 10),
+      scheduler_internal.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
     ];
   elsif p_action = 'ai-prompt' then
     v_errors := array[
-      private.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries']),
-      private.string_length_error(p_payload, 'prompt', 1, 100000, false),
-      private.string_length_error(p_payload, 'system', 0, 100000, false),
-      private.string_length_error(p_payload, 'model', 1, 200, false),
+      scheduler_internal.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries']),
+      scheduler_internal.string_length_error(p_payload, 'prompt', 1, 100000, false),
+      scheduler_internal.string_length_error(p_payload, 'system', 0, 100000, false),
+      scheduler_internal.string_length_error(p_payload, 'model', 1, 200, false),
       case when p_payload ? 'temperature' and (jsonb_typeof(p_payload -> 'temperature') <> 'number'
         or (p_payload ->> 'temperature')::numeric not between 0 and 2) then 'temperature: must be a number between 0 and 2' end,
-      private.int_range_error(p_payload, 'max_tokens', 1, 200000),
-      private.int_range_error(p_payload, 'step_max_retries', 0, 5)
+      scheduler_internal.int_range_error(p_payload, 'max_tokens', 1, 200000),
+      scheduler_internal.int_range_error(p_payload, 'step_max_retries', 0, 5)
     ];
   elsif p_action = 'notify' then
     if v_channel is null or jsonb_typeof(p_payload -> 'channel') <> 'string' or v_channel not in ('web', 'email', 'webhook') then
@@ -113,29 +113,29 @@ begin
     end if;
     v_errors := case v_channel
       when 'web' then array[
-        private.unknown_keys_error(p_payload, array['channel', 'title', 'message', 'user_id', 'priority', 'type']),
-        private.string_length_error(p_payload, 'title', 1, 255, true),
-        private.string_length_error(p_payload, 'message', 0, 10000, false),
+        scheduler_internal.unknown_keys_error(p_payload, array['channel', 'title', 'message', 'user_id', 'priority', 'type']),
+        scheduler_internal.string_length_error(p_payload, 'title', 1, 255, true),
+        scheduler_internal.string_length_error(p_payload, 'message', 0, 10000, false),
         case when p_payload ? 'user_id' and (jsonb_typeof(p_payload -> 'user_id') <> 'string'
           or (p_payload ->> 'user_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$') then 'user_id: must be a UUID' end,
-        private.enum_error(p_payload, 'priority', array['low', 'normal', 'high', 'urgent'], false),
-        private.enum_error(p_payload, 'type', array['alert', 'approval', 'status', 'error', 'info'], false)
+        scheduler_internal.enum_error(p_payload, 'priority', array['low', 'normal', 'high', 'urgent'], false),
+        scheduler_internal.enum_error(p_payload, 'type', array['alert', 'approval', 'status', 'error', 'info'], false)
       ]
       when 'email' then array[
-        private.unknown_keys_error(p_payload, array['channel', 'to', 'subject', 'message']),
+        scheduler_internal.unknown_keys_error(p_payload, array['channel', 'to', 'subject', 'message']),
         case when jsonb_typeof(p_payload -> 'to') is distinct from 'array' or jsonb_array_length(p_payload -> 'to') not between 1 and 50
           or exists (select 1 from jsonb_array_elements(p_payload -> 'to') e
                      where jsonb_typeof(e) <> 'string' or (e #>> '{}') !~ '^[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$')
           then 'to: must be a list of 1 to 50 email addresses' end,
-        private.string_length_error(p_payload, 'subject', 1, 998, true),
-        private.string_length_error(p_payload, 'message', 0, 100000, true)
+        scheduler_internal.string_length_error(p_payload, 'subject', 1, 998, true),
+        scheduler_internal.string_length_error(p_payload, 'message', 0, 100000, true)
       ]
       else array[
-        private.unknown_keys_error(p_payload, array['channel', 'url', 'format', 'title', 'message']),
-        private.http_url_error(p_payload, 'url', true),
-        private.enum_error(p_payload, 'format', array['slack', 'discord', 'json'], false),
-        private.string_length_error(p_payload, 'title', 0, 255, false),
-        private.string_length_error(p_payload, 'message', 1, 10000, true)
+        scheduler_internal.unknown_keys_error(p_payload, array['channel', 'url', 'format', 'title', 'message']),
+        scheduler_internal.http_url_error(p_payload, 'url', true),
+        scheduler_internal.enum_error(p_payload, 'format', array['slack', 'discord', 'json'], false),
+        scheduler_internal.string_length_error(p_payload, 'title', 0, 255, false),
+        scheduler_internal.string_length_error(p_payload, 'message', 1, 10000, true)
       ]
     end;
   else
@@ -144,10 +144,10 @@ begin
   return nullif(array_to_string(v_errors, '; '), '');
 end;
 $$;
-comment on function private.action_payload_error(text, jsonb) is 'Null when the payload is valid for the action, else a readable message. Mirrors the zod schemas in shared/contract.ts.';
-grant execute on function private.action_payload_error(text, jsonb) to authenticated, service_role;
+comment on function scheduler_internal.action_payload_error(text, jsonb) is 'Null when the payload is valid for the action, else a readable message. Mirrors the zod schemas in shared/contract.ts.';
+grant execute on function scheduler_internal.action_payload_error(text, jsonb) to authenticated, service_role;
 
-create or replace function private.tg_tasks__validate_payload() returns trigger
+create or replace function scheduler_internal.tg_tasks__validate_payload() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -155,7 +155,7 @@ declare
   v_error text;
 begin
   if tg_op = 'INSERT' or new.action_payload is distinct from old.action_payload or new.action_type is distinct from old.action_type then
-    v_error := private.action_payload_error(new.action_type, new.action_payload);
+    v_error := scheduler_internal.action_payload_error(new.action_type, new.action_payload);
     if v_error is not null then
       raise exception 'invalid action_payload for %: %', new.action_type, v_error
         using errcode = '22023', hint = 'see README, "Actions", for each action''s payload';
@@ -164,7 +164,7 @@ begin
   return new;
 end;
 $$;
-comment on function private.tg_tasks__validate_payload() is 'Refuses a task whose action_payload does not match its action''s schema.';
+comment on function scheduler_internal.tg_tasks__validate_payload() is 'Refuses a task whose action_payload does not match its action''s schema.';
 
-create trigger _011_validate_payload before insert or update of action_type, action_payload on public.tasks
-for each row execute function private.tg_tasks__validate_payload();
+create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__validate_payload();

@@ -10,7 +10,7 @@
 -- already there keep their ids. PostgreSQL 18 has uuidv7(); this is the
 -- same layout for 15.
 
-create function private.uuid_v7(p_at timestamptz default clock_timestamp()) returns uuid
+create function scheduler_internal.uuid_v7(p_at timestamptz default clock_timestamp()) returns uuid
 language sql volatile parallel safe
 set search_path = ''
 as $$
@@ -24,12 +24,12 @@ as $$
       52, 1), 53, 1),
     'hex')::uuid
 $$;
-comment on function private.uuid_v7(timestamptz) is 'A time-ordered UUID (version 7, RFC 9562) for p_at (default: the current clock time); the id default of the history tables.';
-revoke execute on function private.uuid_v7(timestamptz) from public, anon;
-grant execute on function private.uuid_v7(timestamptz) to authenticated, service_role;
+comment on function scheduler_internal.uuid_v7(timestamptz) is 'A time-ordered UUID (version 7, RFC 9562) for p_at (default: the current clock time); the id default of the history tables.';
+revoke execute on function scheduler_internal.uuid_v7(timestamptz) from public, anon;
+grant execute on function scheduler_internal.uuid_v7(timestamptz) to authenticated, service_role;
 
-alter table public.task_runs alter column id set default private.uuid_v7();
-alter table public.audit_trail alter column id set default private.uuid_v7();
-alter table public.system_logs alter column id set default private.uuid_v7();
-alter table public.notifications alter column id set default private.uuid_v7();
-alter table public.events alter column id set default private.uuid_v7();
+alter table scheduler.task_runs alter column id set default scheduler_internal.uuid_v7();
+alter table scheduler.audit_trail alter column id set default scheduler_internal.uuid_v7();
+alter table scheduler.system_logs alter column id set default scheduler_internal.uuid_v7();
+alter table scheduler.notifications alter column id set default scheduler_internal.uuid_v7();
+alter table scheduler.events alter column id set default scheduler_internal.uuid_v7();

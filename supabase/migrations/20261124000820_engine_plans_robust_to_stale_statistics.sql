@@ -27,7 +27,7 @@
 -- The rules (dependencies, overlap, misfire, approvals, retries) and results
 -- are those of 20261124000600 and 20261124000540.
 
-create or replace function public.claim_due_runs(
+create or replace function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
   p_lookahead interval default interval '0',
@@ -53,25 +53,25 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-  v_grace interval := coalesce((private.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce(p_lease, (private.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce(p_lease, (scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
-  update private.dispatcher_heartbeat set last_tick_at = p_now;
+  update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
   -- the best due tasks, a few times the batch, in a bounded top-N sort of
   -- narrow rows (locking at this level would sort every due row in full)
   with candidates as (
     select c.ctid as row_address
-    from public.tasks c
+    from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
       and c.next_run_at <= p_now + p_lookahead
-      and (not exists (select 1 from public.task_dependencies x where x.task_id = c.id)
-           or private.dependencies_satisfied(c.id))
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
+           or scheduler_internal.dependencies_satisfied(c.id))
     order by c.priority desc, c.next_run_at
     limit p_limit * 4
   ),
@@ -81,7 +81,7 @@ begin
   due as (
     select t.ctid as row_address, t.*
     from candidates c
-    join public.tasks t on t.ctid = c.row_address
+    join scheduler.tasks t on t.ctid = c.row_address
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + p_lookahead
@@ -94,12 +94,12 @@ begin
       d.*,
       d.next_run_at < p_now - v_grace as missed,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status = 'running'
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status = 'running'
       ) as running_now,
       exists (
-        select 1 from public.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
+        select 1 from scheduler.task_runs r where r.task_id = d.id and r.status in ('queued', 'awaiting_approval')
       ) as waiting_now,
-      private.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
         case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following
     from due d
   ),
@@ -115,20 +115,20 @@ begin
         when p.requires_approval then 'awaiting_approval'
         when p.running_now and p.overlap_policy = 'queue' then 'queued'
         else 'running'
-      end::public.run_status as run_state,
+      end::scheduler.run_status as run_state,
       case when p.missed then p_now else p.next_run_at end as due_at,
       greatest(p.next_run_at, p_now) + make_interval(secs => p.timeout_seconds) + v_margin as lease_until,
-      private.uuid_v7() as new_run_id
+      scheduler_internal.uuid_v7() as new_run_id
     from planned p
   ),
   advanced as (
-    update public.tasks t
+    update scheduler.tasks t
     set next_run_at = d.following
     from decided d
     where t.ctid = d.row_address
   ),
   created as (
-    insert into public.task_runs (
+    insert into scheduler.task_runs (
       id, task_id, scheduled_time, status, attempt, triggered_by,
       start_time, end_time, error_message, locked_at, locked_by, lease_expires_at
     )
@@ -150,7 +150,7 @@ begin
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs
   approvals as (
-    insert into public.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
+    insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
     select d.id, d.new_run_id, d.action_type,
       jsonb_build_object('scheduled_time', d.due_at, 'task_name', d.name), 'system', p_now + d.approval_ttl
     from created c
@@ -159,7 +159,7 @@ begin
     returning id, run_id
   ),
   approval_notices as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select d.owner_id, 'Approval needed: ' || d.name,
       'A run of "' || d.name || '" is waiting for your approval.', 'approval', 'high', 'web', d.id, d.new_run_id,
       jsonb_build_object('approval_id', a.id)
@@ -172,12 +172,12 @@ begin
       greatest(r.scheduled_time, p_now) + make_interval(secs => t.timeout_seconds) + v_margin as lease_until,
       t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
       t.priority, t.max_attempts, t.metadata
-    from public.task_runs r
+    from scheduler.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
       select t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
         t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
-      from public.tasks t
+      from scheduler.tasks t
       where t.id = r.task_id
       offset 0
     ) t
@@ -188,7 +188,7 @@ begin
       -- the head of its queue (concurrent claimers skip a locked head and do
       -- not take the one behind it, which they still see queued behind it)
       and (t.overlap_policy = 'allow' or not exists (
-        select 1 from public.task_runs o
+        select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
           and (o.status = 'running'
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
@@ -200,10 +200,10 @@ begin
   -- by address, with the task's timeout probed by key: no join for a planner
   -- to get wrong (the lease is the same expression as in waiting)
   taken as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'running', locked_at = p_now, locked_by = p_worker,
         lease_expires_at = greatest(r.scheduled_time, p_now)
-          + make_interval(secs => (select t.timeout_seconds from public.tasks t where t.id = r.task_id)) + v_margin
+          + make_interval(secs => (select t.timeout_seconds from scheduler.tasks t where t.id = r.task_id)) + v_margin
     where r.ctid = any (array(select w.row_address from waiting w))
   ),
   -- what runs now: the new runs that start at once and the queued runs taken
@@ -233,19 +233,19 @@ begin
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
         'include_previous_context', s.include_previous_context, 'context_data', s.context_data
       ) order by s.step_order)
-      from public.task_steps s where s.task_id = r.task_id
+      from scheduler.task_steps s where s.task_id = r.task_id
     ), '[]'::jsonb)
   from running r
-  left join private.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
+  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
   order by r.priority desc, r.scheduled_time;
 end;
 $$;
-comment on function public.claim_due_runs(integer, timestamptz, interval, text, interval) is
+comment on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) is
   'service_role: turns due tasks into runs (dependencies, overlap, misfire, approval rules applied) and claims queued runs due within p_lookahead, with a lease; returns what the dispatcher executes. Safe under concurrency (SKIP LOCKED).';
-revoke execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
-grant execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
+revoke execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
+grant execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
 
-create or replace function public.complete_runs(p_results jsonb, p_now timestamptz default now())
+create or replace function scheduler.complete_runs(p_results jsonb, p_now timestamptz default now())
 returns table (run_id uuid, outcome text, retry_run_id uuid)
 language plpgsql
 set search_path = ''
@@ -272,8 +272,8 @@ begin
     )
   ),
   finished as (
-    update public.task_runs r
-    set status = x.status::public.run_status,
+    update scheduler.task_runs r
+    set status = x.status::scheduler.run_status,
         start_time = coalesce(x.started_at, r.start_time, r.locked_at),
         end_time = greatest(coalesce(x.ended_at, p_now), coalesce(x.started_at, r.start_time, r.locked_at, p_now)),
         output = x.output,
@@ -292,20 +292,20 @@ begin
     -- one primary-key probe per finished run (offset 0 keeps it a probe)
     cross join lateral (
       select t.owner_id, t.name as task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
-      from public.tasks t
+      from scheduler.tasks t
       where t.id = f.task_id
       offset 0
     ) t
   ),
   retries as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-    select j.task_id, p_now + private.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+    select j.task_id, p_now + scheduler_internal.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
       'queued', j.attempt + 1, 'retry', j.inputs
     from judged j where j.will_retry
     returning id, task_id, attempt
   ),
   alerts as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select j.owner_id, 'Task failed: ' || j.task_name,
       coalesce(j.error_message, 'failed') || ' (attempt ' || j.attempt || ' of ' || j.max_attempts || ')',
       'error', 'high', 'web', j.task_id, j.id,
@@ -316,7 +316,7 @@ begin
   -- are found through the primary key and nothing is joined, so no plan can
   -- walk the table or rescan the batch for every task
   touched as (
-    update public.tasks t
+    update scheduler.tasks t
     set last_run_at = greatest(t.last_run_at, (e.last_end ->> t.id::text)::timestamptz)
     from (
       select jsonb_object_agg(x.task_id, x.last_end) as last_end
@@ -325,7 +325,7 @@ begin
     where t.id = any (array(select j.task_id from judged j))
   ),
   step_results as (
-    update public.task_steps s
+    update scheduler.task_steps s
     set status = coalesce(st.status, s.status),
         execution_result = coalesce(st.result, '{}'::jsonb),
         execution_started_at = st.started_at,
@@ -342,22 +342,22 @@ begin
   -- dependents without a schedule of their own run when their prerequisites are
   -- satisfied; scheduled dependents simply become eligible at their next due time
   dependents as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-    select distinct d.task_id, p_now, 'queued'::public.run_status, 1, 'dependency',
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+    select distinct d.task_id, p_now, 'queued'::scheduler.run_status, 1, 'dependency',
       jsonb_build_object('prerequisite_run_id', j.id, 'prerequisite_task_id', j.task_id)
     from judged j
-    join public.task_dependencies d on d.depends_on_task_id = j.task_id
+    join scheduler.task_dependencies d on d.depends_on_task_id = j.task_id
     cross join lateral (
-      select t.type, t.is_active, t.deleted_at from public.tasks t where t.id = d.task_id offset 0
+      select t.type, t.is_active, t.deleted_at from scheduler.tasks t where t.id = d.task_id offset 0
     ) t
     where not j.will_retry
       and t.type <> 'scheduled' and t.is_active and t.deleted_at is null
       and (d.dependency_type = 'always' or (d.dependency_type = 'success') = (j.status = 'completed'))
       -- the other prerequisites (this statement cannot see the run it just finished)
       and not exists (
-        select 1 from public.task_dependencies o
+        select 1 from scheduler.task_dependencies o
         where o.task_id = d.task_id and o.depends_on_task_id <> j.task_id
-          and not private.edge_satisfied(o.depends_on_task_id, o.dependency_type)
+          and not scheduler_internal.edge_satisfied(o.depends_on_task_id, o.dependency_type)
       )
   )
   select x.run_id,
@@ -372,12 +372,12 @@ begin
   left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1;
 end;
 $$;
-comment on function public.complete_runs(jsonb, timestamptz) is
+comment on function scheduler.complete_runs(jsonb, timestamptz) is
   'service_role: records a batch of ActionResults (shared/contract.ts) in one statement: status, output, log, steps; retries with backoff; final-failure notifications; dependents.';
-revoke execute on function public.complete_runs(jsonb, timestamptz) from public, anon, authenticated;
-grant execute on function public.complete_runs(jsonb, timestamptz) to service_role;
+revoke execute on function scheduler.complete_runs(jsonb, timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.complete_runs(jsonb, timestamptz) to service_role;
 
-create or replace function private.tg_task_runs__request_approvals() returns trigger
+create or replace function scheduler_internal.tg_task_runs__request_approvals() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -394,18 +394,18 @@ begin
       where n.status = 'awaiting_approval' and n.triggered_by <> 'schedule'
     ) r
     cross join lateral (
-      select t.id, t.name, t.owner_id, t.action_type, t.approval_ttl from public.tasks t where t.id = r.task_id offset 0
+      select t.id, t.name, t.owner_id, t.action_type, t.approval_ttl from scheduler.tasks t where t.id = r.task_id offset 0
     ) t
   ),
   requested as (
-    insert into public.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
+    insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
     select h.task_id, h.run_id, h.action_type,
       jsonb_build_object('scheduled_time', h.scheduled_time, 'task_name', h.name, 'triggered_by', h.triggered_by),
       'system', h.scheduled_time + h.approval_ttl
     from held h
     returning id, task_id, run_id
   )
-  insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+  insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
   select h.owner_id, 'Approval needed: ' || h.name,
     'A run of "' || h.name || '" (' || h.triggered_by || ') is waiting for your approval.', 'approval', 'high', 'web',
     a.task_id, a.run_id, jsonb_build_object('approval_id', a.id)
@@ -413,5 +413,5 @@ begin
   return null;
 end;
 $$;
-comment on function private.tg_task_runs__request_approvals() is 'Creates the approval and the owner''s notification for held event and dependency runs (scheduled runs get theirs from claim_due_runs).';
-revoke execute on function private.tg_task_runs__request_approvals() from public, anon, authenticated;
+comment on function scheduler_internal.tg_task_runs__request_approvals() is 'Creates the approval and the owner''s notification for held event and dependency runs (scheduled runs get theirs from claim_due_runs).';
+revoke execute on function scheduler_internal.tg_task_runs__request_approvals() from public, anon, authenticated;

@@ -18,7 +18,7 @@
 --  * the platform's limits are settings, and a timeout that cannot be
 --    honoured is refused when the task is written.
 
-insert into private.settings (key, value, description) values
+insert into scheduler_internal.settings (key, value, description) values
   ('edge_wall_clock_seconds', '150',
    'Edge Function wall clock of your plan: 150 (Free) or 400 (paid). A worker takes new requests until half of it and is killed at all of it; timeouts are capped from it.'),
   ('dispatch_lookahead', '"10 seconds"',
@@ -32,67 +32,67 @@ insert into private.settings (key, value, description) values
 on conflict (key) do nothing;
 
 -- settings the triggers and the dispatcher read, as numbers
-create or replace function private.dispatch_lookahead() returns interval
+create or replace function scheduler_internal.dispatch_lookahead() returns interval
 language sql stable security definer
 set search_path = ''
 as $$
-  select coalesce((select (value #>> '{}')::interval from private.settings where key = 'dispatch_lookahead'), interval '10 seconds')
+  select coalesce((select (value #>> '{}')::interval from scheduler_internal.settings where key = 'dispatch_lookahead'), interval '10 seconds')
 $$;
-comment on function private.dispatch_lookahead() is 'The dispatch_lookahead setting.';
-revoke execute on function private.dispatch_lookahead() from public, anon, authenticated;
-grant execute on function private.dispatch_lookahead() to authenticated, service_role;
+comment on function scheduler_internal.dispatch_lookahead() is 'The dispatch_lookahead setting.';
+revoke execute on function scheduler_internal.dispatch_lookahead() from public, anon, authenticated;
+grant execute on function scheduler_internal.dispatch_lookahead() to authenticated, service_role;
 
-create or replace function private.max_run_seconds() returns integer
+create or replace function scheduler_internal.max_run_seconds() returns integer
 language sql stable security definer
 set search_path = ''
 as $$
   -- a run may reach a worker just before its half-life, wait up to the
   -- lookahead for its second, and must end before the worker is killed
-  select (coalesce((select (value #>> '{}')::integer from private.settings where key = 'edge_wall_clock_seconds'), 150) / 2
-          - extract(epoch from private.dispatch_lookahead())::integer - 5)
+  select (coalesce((select (value #>> '{}')::integer from scheduler_internal.settings where key = 'edge_wall_clock_seconds'), 150) / 2
+          - extract(epoch from scheduler_internal.dispatch_lookahead())::integer - 5)
 $$;
-comment on function private.max_run_seconds() is 'The longest timeout_seconds the platform can honour: edge_wall_clock_seconds / 2 - dispatch_lookahead - 5 s.';
-revoke execute on function private.max_run_seconds() from public, anon, authenticated;
-grant execute on function private.max_run_seconds() to authenticated, service_role;
+comment on function scheduler_internal.max_run_seconds() is 'The longest timeout_seconds the platform can honour: edge_wall_clock_seconds / 2 - dispatch_lookahead - 5 s.';
+revoke execute on function scheduler_internal.max_run_seconds() from public, anon, authenticated;
+grant execute on function scheduler_internal.max_run_seconds() to authenticated, service_role;
 
-create or replace function private.tg_tasks__check_timeout() returns trigger
+create or replace function scheduler_internal.tg_tasks__check_timeout() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_max integer := private.max_run_seconds();
+  v_max integer := scheduler_internal.max_run_seconds();
 begin
   if new.timeout_seconds > v_max then
     raise exception 'timeout_seconds % cannot be honoured: a run may last at most % s here', new.timeout_seconds, v_max
       using errcode = '22023',
             detail = 'An Edge Function worker runs at most edge_wall_clock_seconds (150 s on Free, 400 s on paid plans) and takes new requests only in its first half; the run also waits up to dispatch_lookahead for its second.',
-            hint = 'Lower timeout_seconds, or on a paid plan: update private.settings set value = ''400'' where key = ''edge_wall_clock_seconds''.';
+            hint = 'Lower timeout_seconds, or on a paid plan: update scheduler_internal.settings set value = ''400'' where key = ''edge_wall_clock_seconds''.';
   end if;
   return new;
 end;
 $$;
-comment on function private.tg_tasks__check_timeout() is 'Refuses a timeout_seconds the Edge Functions platform cannot honour (see private.max_run_seconds()).';
-revoke execute on function private.tg_tasks__check_timeout() from public, anon, authenticated;
+comment on function scheduler_internal.tg_tasks__check_timeout() is 'Refuses a timeout_seconds the Edge Functions platform cannot honour (see scheduler_internal.max_run_seconds()).';
+revoke execute on function scheduler_internal.tg_tasks__check_timeout() from public, anon, authenticated;
 
-create trigger _012_check_timeout before insert or update of timeout_seconds on public.tasks
-for each row execute function private.tg_tasks__check_timeout();
+create trigger _012_check_timeout before insert or update of timeout_seconds on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__check_timeout();
 
 -- one key per due time, kept by its retries
-alter table public.task_runs add column idempotency_key text;
-comment on column public.task_runs.idempotency_key is
+alter table scheduler.task_runs add column idempotency_key text;
+comment on column scheduler.task_runs.idempotency_key is
   'The same for every attempt of one due time (the first attempt''s id unless set): sent as webhook-id / Idempotency-Key, so a receiver can tell a resend.';
-comment on column public.task_runs.lease_expires_at is
+comment on column scheduler.task_runs.lease_expires_at is
   'claimed: given back to the queue if not started by then. running: past it the outcome is unknown; the run is failed and retried under the same idempotency key.';
-comment on column public.task_runs.locked_by is 'The dispatcher invocation that claimed the run; only its action may start and record it.';
-comment on column public.task_runs.start_time is 'When the start gate let the run begin (null until then).';
+comment on column scheduler.task_runs.locked_by is 'The dispatcher invocation that claimed the run; only its action may start and record it.';
+comment on column scheduler.task_runs.start_time is 'When the start gate let the run begin (null until then).';
 
-drop index public.task_runs_lease_idx;
-create index task_runs_lease_idx on public.task_runs (lease_expires_at) where status in ('claimed', 'running');
-drop index public.task_runs_status_idx;
-create index task_runs_status_idx on public.task_runs (status, task_id)
+drop index scheduler.task_runs_lease_idx;
+create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
+drop index scheduler.task_runs_status_idx;
+create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
-create or replace view public.active_tasks with (security_invoker = true) as
+create or replace view scheduler.active_tasks with (security_invoker = true) as
 select
   t.id as task_id,
   t.name,
@@ -106,20 +106,20 @@ select
   r.locked_by,
   r.lease_expires_at,
   (r.status = 'running' and r.lease_expires_at > now()) as is_actively_locked
-from public.task_runs r
-join public.tasks t on t.id = r.task_id
-left join public.projects p on p.id = t.project_id
+from scheduler.task_runs r
+join scheduler.tasks t on t.id = r.task_id
+left join scheduler.projects p on p.id = t.project_id
 where r.status in ('queued', 'awaiting_approval', 'claimed', 'running')
 order by r.locked_at desc nulls last;
-comment on view public.active_tasks is 'Runs waiting, claimed or running, with their lease (seed 001 active_tasks); is_actively_locked only for started runs.';
+comment on view scheduler.active_tasks is 'Runs waiting, claimed or running, with their lease (seed 001 active_tasks); is_actively_locked only for started runs.';
 
 -- resuming keeps the schedule: what fell due while paused is not a misfire
-create or replace function private.tg_tasks__schedule() returns trigger
+create or replace function scheduler_internal.tg_tasks__schedule() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.clock_now();
+  v_now timestamptz := scheduler_internal.clock_now();
 begin
   if tg_op = 'INSERT'
      or new.schedule_cron is distinct from old.schedule_cron
@@ -130,91 +130,96 @@ begin
     -- a one-off in the past still runs once (as a catch-up) unless misfires are skipped
     new.next_run_at := case
       when new.run_at is not null and new.run_at <= v_now and new.misfire_policy = 'run_once' then new.run_at
-      else private.next_due_time(new.schedule_cron, new.schedule_interval, new.run_at, new.timezone, v_now)
+      else scheduler_internal.next_due_time(new.schedule_cron, new.schedule_interval, new.run_at, new.timezone, v_now)
     end;
   end if;
   return new;
 end;
 $$;
-comment on function private.tg_tasks__schedule() is 'Computes next_run_at on insert, schedule changes and resume (resuming continues from the next due time; a past one-off runs once under misfire_policy run_once).';
+comment on function scheduler_internal.tg_tasks__schedule() is 'Computes next_run_at on insert, schedule changes and resume (resuming continues from the next due time; a past one-off runs once under misfire_policy run_once).';
 
 -- who looks next, and when. One row. A writer whose work falls due before
 -- that look wakes a dispatcher; the dispatcher's plan waits for such writers
 -- (they hold this row FOR SHARE until they commit), so the plan sees them.
-create table private.dispatcher_looks (
+create table scheduler_internal.dispatcher_looks (
   id boolean primary key default true check (id),
   looker text,
   awake_until timestamptz,
   next_look_at timestamptz,
   planned_at timestamptz
 );
-comment on table private.dispatcher_looks is
+comment on table scheduler_internal.dispatcher_looks is
   'The dispatcher invocation that is looking for due work (looker), until when it stays (awake_until), and when it claims next (next_look_at, null: nobody before the next minute''s tick).';
-alter table private.dispatcher_looks enable row level security;
-revoke all on private.dispatcher_looks from public, anon, authenticated;
-grant select, update on private.dispatcher_looks to service_role;
-insert into private.dispatcher_looks default values on conflict do nothing;
+alter table scheduler_internal.dispatcher_looks enable row level security;
+revoke all on scheduler_internal.dispatcher_looks from public, anon, authenticated;
+grant select, update on scheduler_internal.dispatcher_looks to service_role;
+insert into scheduler_internal.dispatcher_looks default values on conflict do nothing;
 
 -- the debounce: when a wake was last sent. A separate row from the looks, so
 -- a writer never upgrades its share lock there (two writers would deadlock)
-create table private.dispatcher_wakes (
+create table scheduler_internal.dispatcher_wakes (
   id boolean primary key default true check (id),
   last_wake_at timestamptz,
   last_reason text,
   wakes bigint not null default 0
 );
-comment on table private.dispatcher_wakes is 'When writes last woke a dispatcher (debounce), why, and how many times in all.';
-alter table private.dispatcher_wakes enable row level security;
-revoke all on private.dispatcher_wakes from public, anon, authenticated;
-grant select on private.dispatcher_wakes to service_role;
-insert into private.dispatcher_wakes default values on conflict do nothing;
+comment on table scheduler_internal.dispatcher_wakes is 'When writes last woke a dispatcher (debounce), why, and how many times in all.';
+alter table scheduler_internal.dispatcher_wakes enable row level security;
+revoke all on scheduler_internal.dispatcher_wakes from public, anon, authenticated;
+grant select on scheduler_internal.dispatcher_wakes to service_role;
+insert into scheduler_internal.dispatcher_wakes default values on conflict do nothing;
 
-grant select, update on private.dispatcher_heartbeat to service_role;
-grant select on private.signing_secrets to service_role;
+grant select, update on scheduler_internal.dispatcher_heartbeat to service_role;
+grant select on scheduler_internal.signing_secrets to service_role;
 
 -- a write has made work due at p_due: wake a dispatcher unless one will look
 -- in time (by then, give or take a second).
-create or replace function private.request_dispatch(p_due timestamptz, p_reason text default 'immediate')
+create or replace function scheduler_internal.request_dispatch(p_due timestamptz, p_reason text default 'immediate')
 returns boolean
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
-  v_now timestamptz := private.clock_now();
-  v_looks private.dispatcher_looks;
+  v_now timestamptz := scheduler_internal.clock_now();
+  v_looks scheduler_internal.dispatcher_looks;
   v_sent boolean;
 begin
-  -- the next minute's tick claims it in time
-  if p_due is null or p_due >= date_trunc('minute', v_now) + interval '1 minute' then
+  -- the tick after next looks in time, whenever this transaction commits
+  if p_due is null or p_due >= date_trunc('minute', v_now) + interval '2 minutes' then
     return false;
   end if;
-  -- held until commit: a dispatcher planning its next look waits for this
-  -- transaction, so it sees this work
-  select * into v_looks from private.dispatcher_looks for share;
+  -- held until commit: a dispatcher cannot plan its next look while this
+  -- transaction is open (it looks again shortly instead), so whoever plans
+  -- next sees this work
+  select * into v_looks from scheduler_internal.dispatcher_looks for share;
   if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second' then
+    return false;
+  end if;
+  -- the next minute's tick claims it in time: its plan comes after this commit
+  if p_due >= date_trunc('minute', v_now) + interval '1 minute' then
     return false;
   end if;
   -- debounce: a wake sent since the last plan brings a dispatcher whose plan
   -- will see this work too
-  update private.dispatcher_wakes w
+  update scheduler_internal.dispatcher_wakes w
   set last_wake_at = v_now, last_reason = p_reason, wakes = w.wakes + 1
   where w.last_wake_at is null
      or w.last_wake_at <= coalesce(v_looks.planned_at, '-infinity')
      or w.last_wake_at < v_now - interval '10 seconds'
   returning true into v_sent;
   if v_sent then
-    perform private.wake_dispatcher(p_reason);
+    perform scheduler_internal.wake_dispatcher(p_reason);
   end if;
   return coalesce(v_sent, false);
 end;
 $$;
-comment on function private.request_dispatch(timestamptz, text) is
+comment on function scheduler_internal.request_dispatch(timestamptz, text) is
   'Wakes a dispatcher through pg_net when work falls due at p_due and no dispatcher will look by then; at most one wake until a dispatcher has planned (debounce).';
-revoke execute on function private.request_dispatch(timestamptz, text) from public, anon, authenticated;
-grant execute on function private.request_dispatch(timestamptz, text) to service_role;
+revoke execute on function scheduler_internal.request_dispatch(timestamptz, text) from public, anon, authenticated;
+grant execute on function scheduler_internal.request_dispatch(timestamptz, text) to service_role;
 
 -- queued runs due soon (manual, events, approvals, retries, dependents)
-create or replace function private.tg_task_runs__wake_dispatcher() returns trigger
+create or replace function scheduler_internal.tg_task_runs__wake_dispatcher() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -223,15 +228,15 @@ declare
 begin
   select min(scheduled_time) into v_due from new_runs where status = 'queued';
   if v_due is not null then
-    perform private.request_dispatch(v_due, 'queued run');
+    perform scheduler_internal.request_dispatch(v_due, 'queued run');
   end if;
   return null;
 end;
 $$;
-comment on function private.tg_task_runs__wake_dispatcher() is 'Asks for a dispatcher when runs are queued (manual, event, retry, dependency); debounced in private.request_dispatch.';
+comment on function scheduler_internal.tg_task_runs__wake_dispatcher() is 'Asks for a dispatcher when runs are queued (manual, event, retry, dependency); debounced in scheduler_internal.request_dispatch.';
 
 -- tasks created, edited or resumed with a due time before the next look
-create or replace function private.tg_tasks__wake_dispatcher_on_insert() returns trigger
+create or replace function scheduler_internal.tg_tasks__wake_dispatcher_on_insert() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -240,52 +245,52 @@ declare
 begin
   select min(next_run_at) into v_due from new_tasks where is_active and deleted_at is null;
   if v_due is not null then
-    perform private.request_dispatch(v_due, 'task due soon');
+    perform scheduler_internal.request_dispatch(v_due, 'task due soon');
   end if;
   return null;
 end;
 $$;
-comment on function private.tg_tasks__wake_dispatcher_on_insert() is 'Asks for a dispatcher when new tasks fall due before it would look.';
-revoke execute on function private.tg_tasks__wake_dispatcher_on_insert() from public, anon, authenticated;
+comment on function scheduler_internal.tg_tasks__wake_dispatcher_on_insert() is 'Asks for a dispatcher when new tasks fall due before it would look.';
+revoke execute on function scheduler_internal.tg_tasks__wake_dispatcher_on_insert() from public, anon, authenticated;
 
-create trigger _910_wake_dispatcher_on_insert after insert on public.tasks
+create trigger _910_wake_dispatcher_on_insert after insert on scheduler.tasks
 referencing new table as new_tasks
-for each statement execute function private.tg_tasks__wake_dispatcher_on_insert();
+for each statement execute function scheduler_internal.tg_tasks__wake_dispatcher_on_insert();
 
-create or replace function private.tg_tasks__wake_dispatcher_on_update() returns trigger
+create or replace function scheduler_internal.tg_tasks__wake_dispatcher_on_update() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  perform private.request_dispatch(new.next_run_at, 'task due soon');
+  perform scheduler_internal.request_dispatch(new.next_run_at, 'task due soon');
   return null;
 end;
 $$;
-comment on function private.tg_tasks__wake_dispatcher_on_update() is 'Asks for a dispatcher when an edited or resumed task falls due before it would look.';
-revoke execute on function private.tg_tasks__wake_dispatcher_on_update() from public, anon, authenticated;
+comment on function scheduler_internal.tg_tasks__wake_dispatcher_on_update() is 'Asks for a dispatcher when an edited or resumed task falls due before it would look.';
+revoke execute on function scheduler_internal.tg_tasks__wake_dispatcher_on_update() from public, anon, authenticated;
 
 -- only the user's edits (the columns that move next_run_at): the claim's own
 -- advance of next_run_at never wakes anyone
 create trigger _911_wake_dispatcher_on_update after update of schedule_cron, schedule_interval, run_at, timezone, is_active, misfire_policy
-on public.tasks
+on scheduler.tasks
 for each row
 when (new.is_active and new.deleted_at is null and new.next_run_at is not null
       and new.next_run_at is distinct from old.next_run_at
       and new.next_run_at < now() + interval '2 minutes')
-execute function private.tg_tasks__wake_dispatcher_on_update();
+execute function scheduler_internal.tg_tasks__wake_dispatcher_on_update();
 
 -- the dispatcher, after a claim that took everything it could: registers as
 -- the one looking and says when to claim next (null: stop, nothing is due
 -- before p_until, or a newer invocation took over)
-create or replace function public.plan_next_look(p_worker text, p_now timestamptz, p_until timestamptz)
+create or replace function scheduler.plan_next_look(p_worker text, p_now timestamptz, p_until timestamptz)
 returns timestamptz
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_looks private.dispatcher_looks;
-  v_lookahead interval := private.dispatch_lookahead();
-  v_retry interval := coalesce((private.setting('dispatch_retry_interval') #>> '{}')::interval, interval '1 second');
+  v_looks scheduler_internal.dispatcher_looks;
+  v_lookahead interval := scheduler_internal.dispatch_lookahead();
+  v_retry interval := coalesce((scheduler_internal.setting('dispatch_retry_interval') #>> '{}')::interval, interval '1 second');
   v_next timestamptz;
   v_left boolean;
 begin
@@ -297,7 +302,7 @@ begin
   -- long transaction would stall the dispatcher. Look again shortly instead
   -- (nothing is planned, so nothing they wrote can be missed)
   begin
-    select * into v_looks from private.dispatcher_looks for update nowait;
+    select * into v_looks from scheduler_internal.dispatcher_looks for update nowait;
   exception when lock_not_available then
     return p_now + v_retry;
   end;
@@ -309,9 +314,9 @@ begin
 
   -- the earliest due time not yet claimable (later than the lookahead)
   select least(
-    (select min(t.next_run_at) from public.tasks t
+    (select min(t.next_run_at) from scheduler.tasks t
      where t.is_active and t.deleted_at is null and t.next_run_at is not null and t.next_run_at > p_now + v_lookahead),
-    (select min(r.scheduled_time) from public.task_runs r
+    (select min(r.scheduled_time) from scheduler.task_runs r
      where r.status = 'queued' and r.scheduled_time > p_now + v_lookahead)
   ) - v_lookahead into v_next;
 
@@ -319,42 +324,42 @@ begin
   -- (SKIP LOCKED); look again shortly. Work that waits for a prerequisite or
   -- for a running run is woken by the write that frees it.
   select exists (
-    select 1 from public.tasks t
+    select 1 from scheduler.tasks t
     where t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
-      and (not exists (select 1 from public.task_dependencies x where x.task_id = t.id)
-           or private.dependencies_satisfied(t.id))
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
+           or scheduler_internal.dependencies_satisfied(t.id))
   ) or exists (
-    select 1 from public.task_runs r
-    cross join lateral (select t.overlap_policy, t.deleted_at from public.tasks t where t.id = r.task_id offset 0) t
+    select 1 from scheduler.task_runs r
+    cross join lateral (select t.overlap_policy, t.deleted_at from scheduler.tasks t where t.id = r.task_id offset 0) t
     where r.status = 'queued' and r.scheduled_time <= p_now + v_lookahead and t.deleted_at is null
       and (t.overlap_policy = 'allow' or not exists (
-        select 1 from public.task_runs o where o.task_id = r.task_id and o.status in ('claimed', 'running')))
+        select 1 from scheduler.task_runs o where o.task_id = r.task_id and o.status in ('claimed', 'running')))
   ) into v_left;
   if v_left then
     v_next := least(v_next, p_now + v_retry);
   end if;
 
   if v_next is null or v_next > p_until then
-    update private.dispatcher_looks
+    update scheduler_internal.dispatcher_looks
     set looker = null, awake_until = null, next_look_at = null, planned_at = p_now
     where looker is null or looker = p_worker or awake_until <= p_now;
     return null;
   end if;
   v_next := greatest(v_next, p_now);
-  update private.dispatcher_looks
+  update scheduler_internal.dispatcher_looks
   set looker = p_worker, awake_until = p_until, next_look_at = v_next, planned_at = p_now;
   return v_next;
 end;
 $$;
-comment on function public.plan_next_look(text, timestamptz, timestamptz) is
+comment on function scheduler.plan_next_look(text, timestamptz, timestamptz) is
   'service_role (dispatcher): registers the caller as the invocation looking for due work until p_until and returns when it should claim next; null means stop.';
-revoke execute on function public.plan_next_look(text, timestamptz, timestamptz) from public, anon, authenticated;
-grant execute on function public.plan_next_look(text, timestamptz, timestamptz) to service_role;
+revoke execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) to service_role;
 
 -- the claim: due tasks become runs, due queued runs are taken; the runs come
 -- back `claimed` for their action to start at their second
-drop function public.claim_due_runs(integer, timestamptz, interval, text, interval);
-create function public.claim_due_runs(
+drop function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval);
+create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
   p_lookahead interval default null,
@@ -381,26 +386,26 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-  v_grace interval := coalesce((private.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_lookahead interval := coalesce(p_lookahead, private.dispatch_lookahead());
-  v_start_grace interval := coalesce(p_lease, (private.setting('start_grace') #>> '{}')::interval, interval '30 seconds');
+  v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
+  v_lookahead interval := coalesce(p_lookahead, scheduler_internal.dispatch_lookahead());
+  v_start_grace interval := coalesce(p_lease, (scheduler_internal.setting('start_grace') #>> '{}')::interval, interval '30 seconds');
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
-  update private.dispatcher_heartbeat set last_tick_at = p_now;
+  update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
   -- the best due tasks, a few times the batch, in a bounded top-N sort of
   -- narrow rows (locking at this level would sort every due row in full)
   with candidates as (
     select c.ctid as row_address
-    from public.tasks c
+    from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
       and c.next_run_at <= p_now + v_lookahead
-      and (not exists (select 1 from public.task_dependencies x where x.task_id = c.id)
-           or private.dependencies_satisfied(c.id))
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
+           or scheduler_internal.dependencies_satisfied(c.id))
     order by c.priority desc, c.next_run_at
     limit p_limit * 4
   ),
@@ -409,7 +414,7 @@ begin
   due as (
     select t.ctid as row_address, t.*
     from candidates c
-    join public.tasks t on t.ctid = c.row_address
+    join scheduler.tasks t on t.ctid = c.row_address
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + v_lookahead
@@ -428,22 +433,22 @@ begin
         when d.next_run_at < p_now - v_grace and d.misfire_policy = 'skip' then 'skipped'
         when d.requires_approval then 'awaiting_approval'
         else 'claimed'
-      end::public.run_status as run_state,
+      end::scheduler.run_status as run_state,
       case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at,
-      private.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
         case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following,
-      private.uuid_v7() as new_run_id
+      scheduler_internal.uuid_v7() as new_run_id
     from due d
   ),
   advanced as (
-    update public.tasks t
+    update scheduler.tasks t
     set next_run_at = d.following,
         last_run_at = case when d.run_state = 'skipped' then t.last_run_at else greatest(t.last_run_at, d.due_at) end
     from decided d
     where t.ctid = d.row_address
   ),
   created as (
-    insert into public.task_runs (
+    insert into scheduler.task_runs (
       id, task_id, scheduled_time, status, attempt, triggered_by,
       start_time, end_time, error_message, log_summary, locked_at, locked_by, lease_expires_at
     )
@@ -464,7 +469,7 @@ begin
   -- own check looks for them; both sides are only the held runs. They expire
   -- from the run's due time
   approvals as (
-    insert into public.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
+    insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
     select d.id, d.new_run_id, d.action_type,
       jsonb_build_object('scheduled_time', d.due_at, 'task_name', d.name), 'system', d.due_at + d.approval_ttl
     from created c
@@ -473,7 +478,7 @@ begin
     returning id, run_id
   ),
   approval_notices as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select d.owner_id, 'Approval needed: ' || d.name,
       'A run of "' || d.name || '" is waiting for your approval.', 'approval', 'high', 'web', d.id, d.new_run_id,
       jsonb_build_object('approval_id', a.id)
@@ -487,12 +492,12 @@ begin
       greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
       t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
       t.priority, t.max_attempts, t.metadata
-    from public.task_runs r
+    from scheduler.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
       select t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
         t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
-      from public.tasks t
+      from scheduler.tasks t
       where t.id = r.task_id
       offset 0
     ) t
@@ -502,7 +507,7 @@ begin
       -- unless the task allows overlap: nothing of it is claimed or running,
       -- and this is the head of its queue
       and (t.overlap_policy = 'allow' or not exists (
-        select 1 from public.task_runs o
+        select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
           and (o.status in ('claimed', 'running')
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
@@ -512,7 +517,7 @@ begin
     for update of r skip locked
   ),
   taken as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'claimed', locked_at = p_now, locked_by = p_worker,
         lease_expires_at = greatest(r.scheduled_time, p_now) + v_start_grace
     where r.ctid = any (array(select w.row_address from waiting w))
@@ -545,22 +550,22 @@ begin
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
         'include_previous_context', s.include_previous_context, 'context_data', s.context_data
       ) order by s.step_order)
-      from public.task_steps s where s.task_id = r.task_id
+      from scheduler.task_steps s where s.task_id = r.task_id
     ), '[]'::jsonb),
     r.idempotency_key
   from handed r
-  left join private.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
+  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
   order by r.scheduled_time, r.priority desc;
 end;
 $$;
-comment on function public.claim_due_runs(integer, timestamptz, interval, text, interval) is
+comment on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) is
   'service_role (dispatcher): turns tasks due within p_lookahead (default: the dispatch_lookahead setting) into runs and takes due queued runs, all `claimed` by p_worker for their action to start at their second through start_runs. Applies dependencies, approvals and misfires of a stopped scheduler; SKIP LOCKED under concurrency.';
-revoke execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
-grant execute on function public.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
+revoke execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) from public, anon, authenticated;
+grant execute on function scheduler.claim_due_runs(integer, timestamptz, interval, text, interval) to service_role;
 
 -- the start gate: called by an action function at the runs' second. Only
 -- the runs it answers `started` may be sent.
-create or replace function public.start_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
+create or replace function scheduler.start_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
 returns table (run_id uuid, outcome text, message text)
 language plpgsql
 set search_path = ''
@@ -568,8 +573,8 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-  v_grace interval := coalesce((private.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce((private.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
   v_decided jsonb;
   v_skip record;
   v_into uuid;
@@ -584,8 +589,8 @@ begin
   perform pg_advisory_xact_lock(hashtextextended('scheduler.start_runs:' || x.task_id::text, 0))
   from (
     select distinct r.task_id
-    from public.task_runs r
-    cross join lateral (select t.overlap_policy from public.tasks t where t.id = r.task_id offset 0) t
+    from scheduler.task_runs r
+    cross join lateral (select t.overlap_policy from scheduler.tasks t where t.id = r.task_id offset 0) t
     where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker and t.overlap_policy <> 'allow'
     order by r.task_id
   ) x;
@@ -593,7 +598,7 @@ begin
   -- a new statement, so a gate that waited above sees the other's starts
   with locked as (
     select r.id, r.task_id, r.scheduled_time, r.triggered_by
-    from public.task_runs r
+    from scheduler.task_runs r
     where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker
     for update of r
   ),
@@ -603,7 +608,7 @@ begin
     from locked l
     cross join lateral (
       select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy
-      from public.tasks t where t.id = l.task_id offset 0
+      from scheduler.tasks t where t.id = l.task_id offset 0
     ) t
   ),
   judged as (
@@ -611,15 +616,15 @@ begin
       -- what is running now: a started run of the task, or an earlier run of
       -- this same call (which starts first)
       (a.nth > 1 or exists (
-        select 1 from public.task_runs o where o.task_id = a.task_id and o.status = 'running'
+        select 1 from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'running'
       )) as overlapping,
       exists (
-        select 1 from public.task_runs o where o.task_id = a.task_id and o.status = 'queued'
+        select 1 from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'queued'
       ) as one_waiting,
       -- lateness is the scheduler's, not a person's: a run someone approved
       -- late runs when approved
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
-        and not exists (select 1 from public.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
+        and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
       a.deleted_at is null and (a.is_active or a.triggered_by = 'manual') as allowed
     from asked a
   )
@@ -655,22 +660,22 @@ begin
       run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
   ),
   started as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'running', start_time = p_now,
         lease_expires_at = p_now + make_interval(secs => t.timeout_seconds) + v_margin
     from decided x
-    cross join lateral (select t.timeout_seconds from public.tasks t where t.id = x.task_id offset 0) t
+    cross join lateral (select t.timeout_seconds from scheduler.tasks t where t.id = x.task_id offset 0) t
     where r.id = x.run_id and x.outcome = 'started'
   ),
   requeued as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null
     from decided x
     where r.id = x.run_id and x.outcome = 'queued'
   ),
   ended as (
-    update public.task_runs r
-    set status = x.outcome::public.run_status, start_time = p_now, end_time = p_now, lease_expires_at = null,
+    update scheduler.task_runs r
+    set status = x.outcome::scheduler.run_status, start_time = p_now, end_time = p_now, lease_expires_at = null,
         error_message = x.message,
         log_summary = case when x.outcome = 'skipped'
           then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', x.scheduled_time) end
@@ -679,7 +684,7 @@ begin
   )
   -- manual, event, retry and dependency runs move last_run_at here (the
   -- claim moves it for scheduled runs, under the lock it already holds)
-  update public.tasks t
+  update scheduler.tasks t
   set last_run_at = greatest(t.last_run_at, p_now)
   where t.id = any (array(
     select x.task_id from decided x where x.outcome = 'started' and x.triggered_by <> 'schedule'));
@@ -697,7 +702,7 @@ begin
     v_into := null;
     select p.id into v_into
     from (
-      select r.id, r.status, r.error_message from public.task_runs r
+      select r.id, r.status, r.error_message from scheduler.task_runs r
       where r.task_id = v_skip.task_id and r.id <> v_skip.run_id and r.scheduled_time <= v_skip.scheduled_time
         and r.status not in ('queued', 'awaiting_approval', 'claimed')
       order by r.scheduled_time desc, r.id desc
@@ -705,13 +710,13 @@ begin
     ) p
     where p.status = 'skipped' and p.error_message = v_skip.message;
     if v_into is not null then
-      update public.task_runs r
+      update scheduler.task_runs r
       set log_summary = jsonb_build_object(
             'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
             'last_scheduled_time', v_skip.scheduled_time),
           end_time = p_now
       where r.id = v_into;
-      delete from public.task_runs r where r.id = v_skip.run_id;
+      delete from scheduler.task_runs r where r.id = v_skip.run_id;
       v_decided := (
         select jsonb_agg(case when e ->> 'run_id' = v_skip.run_id::text
           then e || jsonb_build_object('message', (e ->> 'message') || ' (counted on run ' || v_into || ')') else e end)
@@ -731,18 +736,18 @@ begin
   from unnest(p_run_ids) as a(id)
   left join jsonb_to_recordset(v_decided) as x(run_id uuid, outcome text, message text) on x.run_id = a.id
   left join lateral (
-    select r.id from public.task_runs r
+    select r.id from scheduler.task_runs r
     where x.run_id is null and r.id = a.id and r.status = 'running' and r.locked_by = p_worker
   ) again on true;
 end;
 $$;
-comment on function public.start_runs(uuid[], text, timestamptz) is
+comment on function scheduler.start_runs(uuid[], text, timestamptz) is
   'service_role (action functions): the start gate, at the runs'' second. Judges each claimed run of p_worker now: paused or deleted task (cancelled), lateness against misfire_grace, overlap against what is running now (skip, queue, allow). Returns one row per id; only outcome started may be executed.';
-revoke execute on function public.start_runs(uuid[], text, timestamptz) from public, anon, authenticated;
-grant execute on function public.start_runs(uuid[], text, timestamptz) to service_role;
+revoke execute on function scheduler.start_runs(uuid[], text, timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.start_runs(uuid[], text, timestamptz) to service_role;
 
 -- an action function definitely refused the runs: back to the queue at once
-create or replace function public.release_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
+create or replace function scheduler.release_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
 returns integer
 language plpgsql
 set search_path = ''
@@ -750,21 +755,21 @@ as $$
 declare
   v_count integer;
 begin
-  update public.task_runs r
+  update scheduler.task_runs r
   set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null
   where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker;
   get diagnostics v_count = row_count;
   return v_count;
 end;
 $$;
-comment on function public.release_runs(uuid[], text, timestamptz) is
+comment on function scheduler.release_runs(uuid[], text, timestamptz) is
   'service_role (dispatcher): gives claimed runs back to the queue when their action function refused them; nothing was sent.';
-revoke execute on function public.release_runs(uuid[], text, timestamptz) from public, anon, authenticated;
-grant execute on function public.release_runs(uuid[], text, timestamptz) to service_role;
+revoke execute on function scheduler.release_runs(uuid[], text, timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.release_runs(uuid[], text, timestamptz) to service_role;
 
 -- the completion: as the actions report, per worker
-drop function public.complete_runs(jsonb, timestamptz);
-create function public.complete_runs(p_results jsonb, p_now timestamptz default now(), p_worker text default null)
+drop function scheduler.complete_runs(jsonb, timestamptz);
+create function scheduler.complete_runs(p_results jsonb, p_now timestamptz default now(), p_worker text default null)
 returns table (run_id uuid, outcome text, retry_run_id uuid)
 language plpgsql
 set search_path = ''
@@ -772,7 +777,7 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-  v_lookahead interval := private.dispatch_lookahead();
+  v_lookahead interval := scheduler_internal.dispatch_lookahead();
   v_task_ids uuid[];
 begin
   if p_results is null or jsonb_typeof(p_results) <> 'array' then
@@ -794,8 +799,8 @@ begin
     )
   ),
   finished as (
-    update public.task_runs r
-    set status = x.status::public.run_status,
+    update scheduler.task_runs r
+    set status = x.status::scheduler.run_status,
         start_time = coalesce(r.start_time, x.started_at),
         end_time = greatest(coalesce(x.ended_at, p_now), coalesce(r.start_time, x.started_at, p_now)),
         output = x.output,
@@ -817,20 +822,20 @@ begin
     -- one primary-key probe per finished run (offset 0 keeps it a probe)
     cross join lateral (
       select t.owner_id, t.name as task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
-      from public.tasks t
+      from scheduler.tasks t
       where t.id = f.task_id
       offset 0
     ) t
   ),
   retries as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, idempotency_key)
-    select j.task_id, p_now + private.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, idempotency_key)
+    select j.task_id, p_now + scheduler_internal.retry_delay(j.id, j.attempt, j.retry_backoff_seconds, j.retry_backoff_max_seconds),
       'queued', j.attempt + 1, 'retry', j.inputs, coalesce(j.idempotency_key, j.id::text)
     from judged j where j.will_retry
     returning id, task_id, attempt
   ),
   alerts as (
-    insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
     select j.owner_id, 'Task failed: ' || j.task_name,
       coalesce(j.error_message, 'failed') || ' (attempt ' || j.attempt || ' of ' || j.max_attempts || ')',
       'error', 'high', 'web', j.task_id, j.id,
@@ -838,7 +843,7 @@ begin
     from judged j where j.status = 'failed' and not j.will_retry
   ),
   step_results as (
-    update public.task_steps s
+    update scheduler.task_steps s
     set status = coalesce(st.status, s.status),
         execution_result = coalesce(st.result, '{}'::jsonb),
         execution_started_at = st.started_at,
@@ -855,22 +860,22 @@ begin
   -- dependents without a schedule of their own run when their prerequisites are
   -- satisfied; scheduled dependents simply become eligible at their next due time
   dependents as (
-    insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-    select distinct d.task_id, p_now, 'queued'::public.run_status, 1, 'dependency',
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+    select distinct d.task_id, p_now, 'queued'::scheduler.run_status, 1, 'dependency',
       jsonb_build_object('prerequisite_run_id', j.id, 'prerequisite_task_id', j.task_id)
     from judged j
-    join public.task_dependencies d on d.depends_on_task_id = j.task_id
+    join scheduler.task_dependencies d on d.depends_on_task_id = j.task_id
     cross join lateral (
-      select t.type, t.is_active, t.deleted_at from public.tasks t where t.id = d.task_id offset 0
+      select t.type, t.is_active, t.deleted_at from scheduler.tasks t where t.id = d.task_id offset 0
     ) t
     where not j.will_retry
       and t.type <> 'scheduled' and t.is_active and t.deleted_at is null
       and (d.dependency_type = 'always' or (d.dependency_type = 'success') = (j.status = 'completed'))
       -- the other prerequisites (this statement cannot see the run it just finished)
       and not exists (
-        select 1 from public.task_dependencies o
+        select 1 from scheduler.task_dependencies o
         where o.task_id = d.task_id and o.depends_on_task_id <> j.task_id
-          and not private.edge_satisfied(o.depends_on_task_id, o.dependency_type)
+          and not scheduler_internal.edge_satisfied(o.depends_on_task_id, o.dependency_type)
       )
   )
   select x.run_id,
@@ -890,35 +895,35 @@ begin
   v_task_ids := array(
     select distinct f.task_id
     from jsonb_array_elements(p_results) e
-    cross join lateral (select f.task_id from public.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
+    cross join lateral (select f.task_id from scheduler.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
   if exists (
     select 1 from unnest(v_task_ids) as x(task_id)
     cross join lateral (
-      select 1 from public.task_runs q
+      select 1 from scheduler.task_runs q
       where q.task_id = x.task_id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
       limit 1
     ) q
   ) or exists (
     select 1 from unnest(v_task_ids) as x(task_id)
     cross join lateral (
-      select 1 from public.task_dependencies d
-      cross join lateral (select t.is_active, t.deleted_at, t.next_run_at from public.tasks t where t.id = d.task_id offset 0) t
+      select 1 from scheduler.task_dependencies d
+      cross join lateral (select t.is_active, t.deleted_at, t.next_run_at from scheduler.tasks t where t.id = d.task_id offset 0) t
       where d.depends_on_task_id = x.task_id and t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
       limit 1
     ) d
   ) then
-    perform private.request_dispatch(p_now, 'a run finished');
+    perform scheduler_internal.request_dispatch(p_now, 'a run finished');
   end if;
 end;
 $$;
-comment on function public.complete_runs(jsonb, timestamptz, text) is
+comment on function scheduler.complete_runs(jsonb, timestamptz, text) is
   'service_role (action functions): records ActionResults (shared/contract.ts) as runs end, in one statement: status, output, log, steps; retries with backoff under the same idempotency key; final-failure notifications; dependents. With p_worker, only that worker''s runs are recorded.';
-revoke execute on function public.complete_runs(jsonb, timestamptz, text) from public, anon, authenticated;
-grant execute on function public.complete_runs(jsonb, timestamptz, text) to service_role;
+revoke execute on function scheduler.complete_runs(jsonb, timestamptz, text) from public, anon, authenticated;
+grant execute on function scheduler.complete_runs(jsonb, timestamptz, text) to service_role;
 
 -- leases: a claimed run nobody started was never sent and is given back; a
 -- started run whose worker went quiet has an unknown outcome
-create or replace function public.reap_expired_leases(p_now timestamptz default now())
+create or replace function scheduler.reap_expired_leases(p_now timestamptz default now())
 returns table (run_id uuid, outcome text, retry_run_id uuid)
 language plpgsql
 set search_path = ''
@@ -929,10 +934,10 @@ declare
 begin
   return query
   with given_back as (
-    update public.task_runs r
+    update scheduler.task_runs r
     set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null
     where r.id = any (array(
-      select c.id from public.task_runs c
+      select c.id from scheduler.task_runs c
       where c.status = 'claimed' and c.lease_expires_at < p_now
       order by c.lease_expires_at
       limit 1000
@@ -949,7 +954,7 @@ begin
   ))
   into v_results
   from (
-    select id, start_time, lease_expires_at, locked_by, idempotency_key from public.task_runs
+    select id, start_time, lease_expires_at, locked_by, idempotency_key from scheduler.task_runs
     where status = 'running' and lease_expires_at < p_now
     order by lease_expires_at
     limit 1000
@@ -958,16 +963,16 @@ begin
   if v_results is null then
     return;
   end if;
-  return query select * from public.complete_runs(v_results, p_now);
+  return query select * from scheduler.complete_runs(v_results, p_now);
 end;
 $$;
-comment on function public.reap_expired_leases(timestamptz) is
+comment on function scheduler.reap_expired_leases(timestamptz) is
   'service_role: gives back claimed runs nobody started (nothing was sent), and fails started runs whose lease expired as outcome unknown, retried per policy under the same idempotency key. No run stays claimed or running forever.';
-revoke execute on function public.reap_expired_leases(timestamptz) from public, anon, authenticated;
-grant execute on function public.reap_expired_leases(timestamptz) to service_role;
+revoke execute on function scheduler.reap_expired_leases(timestamptz) from public, anon, authenticated;
+grant execute on function scheduler.reap_expired_leases(timestamptz) to service_role;
 
 -- cancel reaches a claimed run: it has not started, so nothing will be sent
-create or replace function public.cancel_task(p_task_id uuid, p_now timestamptz default now())
+create or replace function scheduler.cancel_task(p_task_id uuid, p_now timestamptz default now())
 returns integer
 language plpgsql security definer
 set search_path = ''
@@ -975,21 +980,21 @@ as $$
 declare
   v_cancelled integer;
 begin
-  if not private.acting_as_system() and not private.can_edit_task(p_task_id) then
+  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
     raise exception 'cancel_task: you may not cancel task %', p_task_id using errcode = '42501';
   end if;
-  update public.tasks set is_active = false where id = p_task_id;
+  update scheduler.tasks set is_active = false where id = p_task_id;
   if not found then
     raise exception 'cancel_task: task % does not exist', p_task_id using errcode = 'P0002';
   end if;
-  update public.task_runs
+  update scheduler.task_runs
   set status = 'cancelled', end_time = p_now, lease_expires_at = null,
       error_message = 'task cancelled by ' || coalesce((select auth.uid())::text, 'system')
   where task_id = p_task_id and status in ('queued', 'awaiting_approval', 'claimed', 'running');
   get diagnostics v_cancelled = row_count;
-  update public.approvals set status = 'expired', notes = coalesce(notes, 'task cancelled')
+  update scheduler.approvals set status = 'expired', notes = coalesce(notes, 'task cancelled')
   where task_id = p_task_id and status = 'pending';
   return v_cancelled;
 end;
 $$;
-comment on function public.cancel_task(uuid, timestamptz) is 'Pauses the task (is_active = false, audited) and cancels its unfinished runs, claimed ones included (nothing is sent for them); returns how many.';
+comment on function scheduler.cancel_task(uuid, timestamptz) is 'Pauses the task (is_active = false, audited) and cancels its unfinished runs, claimed ones included (nothing is sent for them); returns how many.';

@@ -20,7 +20,7 @@ let M = 0;
 
 async function insertTask(name: string, fields: Record<string, unknown>) {
   const row = { name, owner_id: userId, created_by: userId, type: "scheduled", action_type: "http", timeout_seconds: 40, ...fields };
-  const [{ id }] = await admin`insert into public.tasks ${admin(row as never)} returning id`;
+  const [{ id }] = await admin`insert into scheduler.tasks ${admin(row as never)} returning id`;
   tasks[name] = id;
   return id as string;
 }
@@ -29,7 +29,7 @@ const http = (path: string) => ({ url: `${receiver.url}/${path}`, method: "POST"
 
 const runsOf = (name: string) => admin`
   select id, status, attempt, scheduled_time, start_time, end_time, updated_at, error_message
-  from public.task_runs where task_id = ${tasks[name]} order by scheduled_time, attempt`;
+  from scheduler.task_runs where task_id = ${tasks[name]} order by scheduled_time, attempt`;
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
@@ -118,10 +118,10 @@ describe.concurrent("dispatch at the second, through the real tick", () => {
       if (name === "cancelled") {
         await admin.begin(async (tx) => {
           await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true)`;
-          await tx`select public.cancel_run(${claimed.id})`;
+          await tx`select scheduler.cancel_run(${claimed.id})`;
         });
       } else {
-        await admin`update public.tasks set is_active = false where id = ${tasks.paused}`;
+        await admin`update scheduler.tasks set is_active = false where id = ${tasks.paused}`;
       }
       await sleepUntil(claimed.scheduled_time.getTime() + 3_000);
       const [after] = await runsOf(name);

@@ -18,8 +18,8 @@ let duplicates = 0;
 
 beforeAll(async () => {
   // the lease is timeout_seconds + lease_margin; a short margin keeps the wait short
-  [{ value: marginBefore }] = await admin`select value from private.settings where key = 'lease_margin'`;
-  await admin`update private.settings set value = '"2 seconds"' where key = 'lease_margin'`;
+  [{ value: marginBefore }] = await admin`select value from scheduler_internal.settings where key = 'lease_margin'`;
+  await admin`update scheduler_internal.settings set value = '"2 seconds"' where key = 'lease_margin'`;
   receiver = await loopbackServer((req, res) => {
     const id = String(req.headers["webhook-id"]);
     if (processed.has(id)) {
@@ -33,20 +33,20 @@ beforeAll(async () => {
   [{ id: userId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`e2e-killed-${Date.now()}@test.local`}) returning id`;
   const due = new Date(Math.ceil((Date.now() + 6_000) / 1000) * 1000);
   [{ id: taskId }] = await admin`
-    insert into public.tasks (name, type, action_type, action_payload, run_at, owner_id, created_by, timeout_seconds, max_attempts, retry_backoff_seconds)
+    insert into scheduler.tasks (name, type, action_type, action_payload, run_at, owner_id, created_by, timeout_seconds, max_attempts, retry_backoff_seconds)
     values ('killed mid-run', 'scheduled', 'http', ${admin.json({ url: `${receiver.url}/work`, method: "POST", body: "{}" })}, ${due}, ${userId}, ${userId}, 15, 3, 1)
     returning id`;
 });
 
 afterAll(async () => {
-  await admin`update private.settings set value = ${admin.json(marginBefore as never)} where key = 'lease_margin'`;
+  await admin`update scheduler_internal.settings set value = ${admin.json(marginBefore as never)} where key = 'lease_margin'`;
   if (userId) await admin`delete from auth.users where id = ${userId}`;
   await admin.end();
   await receiver?.close();
 });
 
 const runs = () => admin`
-  select id, attempt, status, triggered_by, idempotency_key, error_message from public.task_runs where task_id = ${taskId} order by attempt`;
+  select id, attempt, status, triggered_by, idempotency_key, error_message from scheduler.task_runs where task_id = ${taskId} order by attempt`;
 
 test("a worker killed mid-run: the run is reconciled as outcome unknown and its retry is recognised as the same delivery", async () => {
   await waitFor("the first delivery to reach the receiver", async () => (processed.size > 0 ? true : undefined), 90_000, 100);

@@ -26,13 +26,13 @@ async function asUser<T>(work: (tx: typeof admin) => Promise<T>): Promise<T> {
 
 async function insertTask(name: string, fields: Record<string, unknown>) {
   const row = { name, owner_id: userId, created_by: userId, ...fields };
-  const [{ id }] = await admin`insert into public.tasks ${admin(row as never)} returning id`;
+  const [{ id }] = await admin`insert into scheduler.tasks ${admin(row as never)} returning id`;
   tasks[name] = id;
   return id as string;
 }
 
 const runsOf = (name: string) => admin`
-  select id, status, attempt, triggered_by, output, error_message from public.task_runs
+  select id, status, attempt, triggered_by, output, error_message from scheduler.task_runs
   where task_id = ${tasks[name]} order by attempt, created_at`;
 
 beforeAll(async () => {
@@ -50,7 +50,7 @@ beforeAll(async () => {
   }, Number(process.env.E2E_MODEL_API_PORT ?? 54339));
 
   [{ id: userId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`e2e-${Date.now()}@test.local`}) returning id`;
-  secret = await asUser(async (tx) => (await tx`select public.my_signing_secret() as s`)[0].s);
+  secret = await asUser(async (tx) => (await tx`select scheduler.my_signing_secret() as s`)[0].s);
 
   await insertTask("ping", { action_type: "http", schedule_cron: "* * * * *", action_payload: { url: `${receiver.url}/ok`, method: "POST", body: { task: "{{task.name}}" } } });
   // a one-off at the next minute boundary: one due time, so its attempts are the only runs
@@ -60,17 +60,17 @@ beforeAll(async () => {
     action_payload: { url: `${receiver.url}/fail`, method: "POST", body: "{}" },
   });
   const workflow = await insertTask("workflow", { type: "manual", action_type: "ai-prompt", action_payload: { system: "terse" } });
-  await admin`insert into public.task_steps (task_id, step_order, step_name, instructions, include_previous_context) values
+  await admin`insert into scheduler.task_steps (task_id, step_order, step_name, instructions, include_previous_context) values
     (${workflow}, 1, 'draft', 'Write a line about {{task.name}}', false),
     (${workflow}, 2, 'polish', 'Polish it', true)`;
   await insertTask("hello", { type: "manual", action_type: "notify", action_payload: { channel: "web", title: "Hello from {{task.name}}", message: "run {{run.id}}" } });
   const onEvent = await insertTask("on-event", { type: "event", action_type: "notify", action_payload: { channel: "web", title: "Event {{inputs.event_type}}", message: "{{inputs.payload}}" } });
-  await admin`insert into public.task_event_triggers (task_id, event_name) values (${onEvent}, 'e2e_order_placed')`;
+  await admin`insert into scheduler.task_event_triggers (task_id, event_name) values (${onEvent}, 'e2e_order_placed')`;
 
   // immediate work: a manual run and an event, both dispatched at once through pg_net
-  await asUser((tx) => tx`select public.run_task_now(${workflow})`);
-  await asUser((tx) => tx`select public.run_task_now(${tasks.hello})`);
-  await asUser((tx) => tx`insert into public.events (event_type, user_id, payload) values ('e2e_order_placed', ${userId}, '{"order": 42}')`);
+  await asUser((tx) => tx`select scheduler.run_task_now(${workflow})`);
+  await asUser((tx) => tx`select scheduler.run_task_now(${tasks.hello})`);
+  await asUser((tx) => tx`insert into scheduler.events (event_type, user_id, payload) values ('e2e_order_placed', ${userId}, '{"order": 42}')`);
 }, 60_000);
 
 afterAll(async () => {
@@ -102,7 +102,7 @@ describe("through pg_cron, pg_net, the dispatcher and the functions", () => {
     expect(runs.slice(0, 2).map((r) => [r.attempt, r.status, r.triggered_by])).toEqual([[1, "failed", "schedule"], [2, "failed", "retry"]]);
     expect(runs[1].error_message).toMatch(/answered 500/);
     expect(runs[1].output).toMatchObject({ status: 500, body: "down for maintenance" });
-    const [note] = await admin`select title, type from public.notifications where task_id = ${tasks.broken} and user_id = ${userId}`;
+    const [note] = await admin`select title, type from scheduler.notifications where task_id = ${tasks.broken} and user_id = ${userId}`;
     expect(note).toEqual({ title: "Task failed: broken", type: "error" });
   }, TICK_WAIT + 10_000);
 
@@ -116,21 +116,21 @@ describe("through pg_cron, pg_net, the dispatcher and the functions", () => {
       { role: "assistant", content: "reply to: Write a line about workflow" },
       { role: "user", content: "Polish it" },
     ]);
-    const steps = await admin`select step_order, status, retry_count from public.task_steps where task_id = ${tasks.workflow} order by step_order`;
+    const steps = await admin`select step_order, status, retry_count from scheduler.task_steps where task_id = ${tasks.workflow} order by step_order`;
     expect(steps).toEqual([{ step_order: 1, status: "completed", retry_count: 0 }, { step_order: 2, status: "completed", retry_count: 0 }]);
   }, 70_000);
 
   test("run now: a notify task writes a web notification", async () => {
     const run = await waitFor("the hello run", async () => (await runsOf("hello")).find((r) => r.status === "completed" || r.status === "failed"), 60_000, 250);
     expect(run.status).toBe("completed");
-    const [note] = await admin`select title, message, channel from public.notifications where run_id = ${run.id}`;
+    const [note] = await admin`select title, message, channel from scheduler.notifications where run_id = ${run.id}`;
     expect(note).toEqual({ title: "Hello from hello", message: `run ${run.id}`, channel: "web" });
   }, 70_000);
 
   test("an event starts its subscribed task at once", async () => {
     const run = await waitFor("the event run", async () => (await runsOf("on-event")).find((r) => r.status === "completed" || r.status === "failed"), 60_000, 250);
     expect(run).toMatchObject({ status: "completed", triggered_by: "event:e2e_order_placed" });
-    const [note] = await admin`select title, message from public.notifications where run_id = ${run.id}`;
+    const [note] = await admin`select title, message from scheduler.notifications where run_id = ${run.id}`;
     expect(note).toEqual({ title: "Event e2e_order_placed", message: '{"order":42}' });
   }, 70_000);
 });

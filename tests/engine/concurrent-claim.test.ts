@@ -13,9 +13,9 @@ let userId = "";
 beforeAll(async () => {
   [{ id: userId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`claims-${Date.now()}@test.local`}) returning id`;
   await admin`
-    insert into public.tasks (name, action_type, action_payload, run_at, owner_id, priority)
+    insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id, priority)
     select 'claim ' || g, 'notify', '{"channel": "web", "title": "t"}', ${DUE}::timestamptz, ${userId},
-      (array['low', 'medium', 'high', 'critical'])[1 + g % 4]::public.task_priority
+      (array['low', 'medium', 'high', 'critical'])[1 + g % 4]::scheduler.task_priority
     from generate_series(1, ${TASKS}) g`;
 }, 120_000);
 
@@ -31,11 +31,11 @@ test(`${WORKERS} concurrent claimers over ${TASKS} due tasks: no double claims, 
     try {
       for (;;) {
         const rows = await sql`
-          select task_id, run_id from public.claim_due_runs(100, ${DUE}::timestamptz + interval '1 second', interval '0', ${`worker-${w}`}, null)
-          where task_id in (select id from public.tasks where owner_id = ${userId})`;
+          select task_id, run_id from scheduler.claim_due_runs(100, ${DUE}::timestamptz + interval '1 second', interval '0', ${`worker-${w}`}, null)
+          where task_id in (select id from scheduler.tasks where owner_id = ${userId})`;
         if (rows.length === 0) {
           // another worker may hold rows we skipped; stop only when none is left due
-          const [{ left }] = await sql`select count(*)::int as left from public.tasks where owner_id = ${userId} and next_run_at is not null`;
+          const [{ left }] = await sql`select count(*)::int as left from scheduler.tasks where owner_id = ${userId} and next_run_at is not null`;
           if (left === 0) break;
           continue;
         }
@@ -53,6 +53,6 @@ test(`${WORKERS} concurrent claimers over ${TASKS} due tasks: no double claims, 
   expect(perWorker.filter((c) => c.length > 0).length).toBeGreaterThan(1); // the work really was shared
   const [{ runs, tasks_with_one_run }] = await admin`
     select count(*)::int as runs, count(distinct task_id)::int as tasks_with_one_run
-    from public.task_runs r join public.tasks t on t.id = r.task_id where t.owner_id = ${userId}`;
+    from scheduler.task_runs r join scheduler.tasks t on t.id = r.task_id where t.owner_id = ${userId}`;
   expect({ runs, tasks_with_one_run }).toEqual({ runs: TASKS, tasks_with_one_run: TASKS });
 }, 180_000);

@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(background);
   await sql`delete from auth.users where id = ${userId}`;
-  await sql`update private.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
   await sql.end();
   proxy.close();
   await receiver.close();
@@ -69,16 +69,16 @@ test("a call cut off after the action took its runs: every run is sent once and 
   // three due in two seconds (claimed ahead, waiting in the action when the answer is lost)
   for (let i = 0; i < 3; i++) {
     const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts)
+      insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts)
       values (${`cut ${i}`}, 'scheduled', 'http', ${payload(i)}, ${userId}, ${soon}, 1) returning id`;
     ids.push(id);
   }
   // two due now (the action may start them before the answer is lost)
   for (let i = 3; i < 5; i++) {
     const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+      insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
       values (${`cut ${i}`}, 'manual', 'http', ${payload(i)}, ${userId}, 1) returning id`;
-    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${at}, 'queued', 'manual')`;
+    await sql`insert into scheduler.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${at}, 'queued', 'manual')`;
     ids.push(id);
   }
   const summary = await tick({
@@ -96,7 +96,7 @@ test("a call cut off after the action took its runs: every run is sent once and 
   expect(summary.givenBack).toBeGreaterThanOrEqual(3);
   expect(summary.errors.join()).toMatch(/could not call the http function/);
 
-  const runs = await sql`select task_id, status, attempt from public.task_runs where task_id = any(${ids})`;
+  const runs = await sql`select task_id, status, attempt from scheduler.task_runs where task_id = any(${ids})`;
   expect(runs.map((r) => `${r.status} ${r.attempt}`)).toEqual(Array(5).fill("completed 1"));
   const hits = receiver.received.filter((r) => /^\/run-\d$/.test(r.url));
   expect(hits.map((r) => r.url).sort()).toEqual(["/run-0", "/run-1", "/run-2", "/run-3", "/run-4"]);

@@ -38,22 +38,22 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
     await rolledBack(session, async (tx) => {
       const [{ id: owner }] = await tx`insert into auth.users (id, email) values (gen_random_uuid(), ${`stale-${Date.now()}@test.local`}) returning id`;
       await tx`
-        insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
+        insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id)
         select 'burst ' || g, 'http', '{"url": "https://example.com/hook", "method": "POST"}', '2099-12-31', ${owner}
         from generate_series(1, ${tasks}::int) g`;
       // and a batch of queued runs (retries, manual runs) of tasks that are not due
       await tx`
         with idle as (
-          insert into public.tasks (name, action_type, action_payload, run_at, owner_id)
+          insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id)
           select 'idle ' || g, 'http', '{"url": "https://example.com/hook", "method": "POST"}', '2101-01-01', ${owner}
           from generate_series(1, ${batch}::int) g
           returning id
         )
-        insert into public.task_runs (task_id, scheduled_time, status, triggered_by)
+        insert into scheduler.task_runs (task_id, scheduled_time, status, triggered_by)
         select id, '2099-12-31', 'queued', 'manual' from idle`;
       await tx`
         update pg_catalog.pg_class set reltuples = 0, relpages = greatest(relpages, 1)
-        where oid in ('public.tasks'::regclass, 'public.task_runs'::regclass)`;
+        where oid in ('scheduler.tasks'::regclass, 'scheduler.task_runs'::regclass)`;
       await tx`load 'auto_explain'`;
       await tx`set local auto_explain.log_min_duration = 0`;
       await tx`set local auto_explain.log_nested_statements = on`;
@@ -61,13 +61,13 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
       await tx`set local auto_explain.log_timing = off`;
       await tx`set local auto_explain.log_format = json`;
       await tx`set local client_min_messages = log`;
-      const claimed = await tx`select run_id from public.claim_due_runs(${batch}::int, '2100-01-01'::timestamptz, interval '0', 'stale-statistics', null)`;
+      const claimed = await tx`select run_id from scheduler.claim_due_runs(${batch}::int, '2100-01-01'::timestamptz, interval '0', 'stale-statistics', null)`;
       // a batch of new runs and a batch of queued ones
       expect(claimed).toHaveLength(2 * batch);
-      const started = await tx`select outcome from public.start_runs(${claimed.map((r) => r.run_id)}::uuid[], 'stale-statistics', '2100-01-01'::timestamptz)`;
+      const started = await tx`select outcome from scheduler.start_runs(${claimed.map((r) => r.run_id)}::uuid[], 'stale-statistics', '2100-01-01'::timestamptz)`;
       expect(started.every((r) => r.outcome === "started")).toBe(true);
       const results = claimed.map((r) => ({ run_id: r.run_id, status: "completed" }));
-      const completed = await tx`select outcome from public.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01 00:00:05'::timestamptz, 'stale-statistics')`;
+      const completed = await tx`select outcome from scheduler.complete_runs(${JSON.stringify(results)}::text::jsonb, '2100-01-01 00:00:05'::timestamptz, 'stale-statistics')`;
       expect(completed.every((r) => r.outcome === "completed")).toBe(true);
     });
   } finally {

@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(background);
   await sql`delete from auth.users where id = ${userId}`;
-  await sql`update private.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
   await sql.end();
   functions.close();
   await receiver.close();
@@ -63,7 +63,7 @@ test("claim, hand-over, start gate and completion work through a transaction poo
   const ids: string[] = [];
   for (let i = 0; i < 40; i++) {
     const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts, priority)
+      insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts, priority)
       values (${`pooled ${i}`}, 'scheduled', 'http', ${sql.json({ url: `${receiver.url}/pooled-${i}`, method: "POST", body: "{}" })}, ${userId},
         ${new Date(at.getTime() + (i < 20 ? 0 : 2_000))}, 1, 'critical')
       returning id`;
@@ -76,7 +76,7 @@ test("claim, hand-over, start gate and completion work through a transaction poo
   }, "test");
   await Promise.allSettled(background);
   expect(summary.errors).toEqual([]);
-  const runs = await sql`select status, count(*)::int as n from public.task_runs where task_id = any(${ids}) group by status`;
+  const runs = await sql`select status, count(*)::int as n from scheduler.task_runs where task_id = any(${ids}) group by status`;
   expect(runs).toEqual([{ status: "completed", n: 40 }]);
   const hits = receiver.received.filter((r) => r.url.startsWith("/pooled-"));
   expect(hits).toHaveLength(40);

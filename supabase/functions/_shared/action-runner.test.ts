@@ -74,7 +74,7 @@ function harness(start: Date, setup: Setup = {}) {
 }
 
 const runsOf = (ids: string[]) => sql`
-  select id, task_id, status, attempt, start_time, error_message, output, idempotency_key from public.task_runs
+  select id, task_id, status, attempt, start_time, error_message, output, idempotency_key from scheduler.task_runs
   where task_id = any(${ids}) order by task_id, attempt`;
 const byTask = async (ids: string[]) => new Map((await runsOf(ids)).map((r) => [r.task_id as string, r]));
 
@@ -177,8 +177,8 @@ test("a run cancelled, or whose task was paused, after the claim is not sent; wh
   const worker = `runner-test:${crypto.randomUUID()}`;
   const runs = await claimRuns(sql, { now: t0, worker, taskIds: [go, cancelled, paused] });
   expect(runs).toHaveLength(3);
-  await sql`select public.cancel_run(${runs.find((r) => r.task_id === cancelled)!.run_id}::uuid, ${t0})`;
-  await sql`update public.tasks set is_active = false where id = ${paused}`;
+  await sql`select scheduler.cancel_run(${runs.find((r) => r.task_id === cancelled)!.run_id}::uuid, ${t0})`;
+  await sql`update scheduler.tasks set is_active = false where id = ${paused}`;
 
   const h = harness(t0);
   expect((await h.post(worker, runs)).body).toEqual({ accepted: 3, rejected: 0 });

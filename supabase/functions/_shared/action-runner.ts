@@ -97,7 +97,7 @@ export function parseRun<A extends ActionType>(action: A, raw: unknown): ParsedR
 /** The instant a run starts at: start_at, else its due time, to the millisecond. */
 export const startInstant = (run: Pick<RunToExecute, "start_at" | "scheduled_time">) => Date.parse(run.start_at ?? run.scheduled_time);
 
-const startRunsSql = "select * from public.start_runs($1::uuid[], $2, $3::timestamptz)";
+const startRunsSql = "select * from scheduler.start_runs($1::uuid[], $2, $3::timestamptz)";
 const maxFailuresLogged = 5;
 
 async function retrying<T>(work: () => Promise<T>, delays: number[], sleep: (ms: number) => Promise<void>): Promise<T> {

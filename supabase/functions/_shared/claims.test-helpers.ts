@@ -1,5 +1,5 @@
 // Claimed runs for the action functions' tests, made the way production makes
-// them: tasks inserted for real users, then public.claim_due_runs called on
+// them: tasks inserted for real users, then scheduler.claim_due_runs called on
 // the service connection exactly as the dispatcher calls it, each row turned
 // into the RunToExecute the dispatcher sends (by its own toRun). Clocks are
 // pinned far in the future (each file its own year), so the live stack's
@@ -29,7 +29,7 @@ export interface TaskFields {
 
 export async function createTask(sql: Sql, f: TaskFields): Promise<string> {
   const [{ id }] = await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts, retry_backoff_seconds, timeout_seconds, overlap_policy, priority)
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at, max_attempts, retry_backoff_seconds, timeout_seconds, overlap_policy, priority)
     values (${f.name ?? "runner test"}, 'scheduled', ${f.action_type ?? "http"}, ${sql.json(f.action_payload as never)}, ${f.owner}, ${f.run_at},
       ${f.max_attempts ?? 1}, ${f.retry_backoff_seconds ?? 1}, ${f.timeout_seconds ?? 10}, ${f.overlap_policy ?? "skip"}, 'critical')
     returning id`;
@@ -39,7 +39,7 @@ export async function createTask(sql: Sql, f: TaskFields): Promise<string> {
 /** Claims what is due by `now` (+ lookahead) as `worker`, and returns the runs of `taskIds` as the dispatcher would send them. */
 export async function claimRuns(sql: Sql, opts: { now: Date; worker: string; taskIds: string[]; lookaheadSeconds?: number; limit?: number }): Promise<RunToExecute[]> {
   const rows = await sql.unsafe<ClaimedRow[]>(
-    "select * from public.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
+    "select * from scheduler.claim_due_runs($1, $2::timestamptz, make_interval(secs => $3), $4, null)",
     [opts.limit ?? 500, opts.now.toISOString(), opts.lookaheadSeconds ?? 0, opts.worker],
   );
   return rows.filter((r) => opts.taskIds.includes(r.task_id)).map((r) => toRun(r, opts.now));

@@ -43,7 +43,7 @@ export interface Recorder {
 
 export const defaultRetryDelaysMs = [200, 1_000, 3_000];
 
-const completeRunsSql = "select * from public.complete_runs($1::text::jsonb, $2::timestamptz, $3)";
+const completeRunsSql = "select * from scheduler.complete_runs($1::text::jsonb, $2::timestamptz, $3)";
 
 // jsonb cannot hold U+0000, and one such string (a response body, a model's
 // answer) would make the whole flush fail for every run in it

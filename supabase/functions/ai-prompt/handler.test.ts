@@ -119,7 +119,7 @@ test("the handler answers 202, records the answer of a claimed run, and refuses 
     expect(ok.status).toBe(202);
     expect(await ok.json()).toEqual({ accepted: 1, rejected: 0 });
     await waited.at(-1);
-    const [row] = await sql`select status, output from public.task_runs where task_id = ${taskId}`;
+    const [row] = await sql`select status, output from scheduler.task_runs where task_id = ${taskId}`;
     expect(row).toMatchObject({ status: "completed", output: { content: "answer(hi)", model: "local-model" } });
   } finally {
     await sql`delete from auth.users where id = ${owner}`;

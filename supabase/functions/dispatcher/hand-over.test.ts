@@ -45,7 +45,7 @@ async function claimedRun(worker: string): Promise<RunToExecute> {
   const [run] = await claimRuns(sql, { now: at, worker, taskIds: [taskId] });
   return run;
 }
-const statusOf = async (run: RunToExecute) => (await sql`select status, locked_by from public.task_runs where id = ${run.run_id}`)[0];
+const statusOf = async (run: RunToExecute) => (await sql`select status, locked_by from scheduler.task_runs where id = ${run.run_id}`)[0];
 
 test("a claimed row becomes the run the action receives; start_at only when it is due after the claim", () => {
   const row: ClaimedRow = {

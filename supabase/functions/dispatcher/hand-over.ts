@@ -12,7 +12,7 @@ import type { RunToExecute } from "../../../shared/contract.ts";
 import type { ActionType } from "../../../shared/enums.ts";
 import type { Db } from "../_shared/db.ts";
 
-/** One row of public.claim_due_runs. */
+/** One row of scheduler.claim_due_runs. */
 export interface ClaimedRow {
   run_id: string;
   task_id: string;
@@ -95,7 +95,7 @@ export async function handOver(deps: HandOverDeps, worker: string, action: Actio
     // safe whatever the function did: only runs still claimed by this
     // worker are given back, and a run can start only through the gate
     const [{ given_back }] = await deps.db.executeSql<{ given_back: number }>(
-      "select public.release_runs($1::uuid[], $2, $3::timestamptz) as given_back",
+      "select scheduler.release_runs($1::uuid[], $2, $3::timestamptz) as given_back",
       [runs.map((r) => r.run_id), worker, deps.now().toISOString()],
     );
     return { handed: 0, refused, givenBack: given_back };

@@ -28,9 +28,9 @@ beforeAll(async () => {
 afterEach(async () => {
   actionAnswer = 202;
   action.received.length = 0;
-  await sql`delete from public.tasks where owner_id = ${userId}`;
+  await sql`delete from scheduler.tasks where owner_id = ${userId}`;
   // the pinned clock registered a looker in 2033; the live stack's dispatcher must not defer to it
-  await sql`update private.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
 });
 
 afterAll(async () => {
@@ -76,10 +76,10 @@ async function manualRuns(n: number, at = new Date(T0)) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const [{ id }] = await sql`
-      insert into public.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
+      insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, max_attempts)
       values (${`dispatch ${i}`}, 'manual', 'http', ${sql.json({ url: "http://127.0.0.1:9/x", method: "GET" })}, ${userId}, 1)
       returning id`;
-    await sql`insert into public.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${at}, 'queued', 'manual')`;
+    await sql`insert into scheduler.task_runs (task_id, scheduled_time, status, triggered_by) values (${id}, ${at}, 'queued', 'manual')`;
     ids.push(id);
   }
   return ids;
@@ -91,14 +91,14 @@ test("a tick hands every due run to its action in batches, claimed by one worker
   const taskIds = await manualRuns(7);
   const summary = await tick(deps(), "test");
   expect(summary).toMatchObject({ givenBack: 0, ended: "idle" });
-  const ours = await sql`select id from public.task_runs where task_id = any(${taskIds})`;
+  const ours = await sql`select id from scheduler.task_runs where task_id = any(${taskIds})`;
   const handed = bodies().flatMap((b) => b.runs.map((r) => r.run_id)).filter((id) => ours.some((o) => o.id === id));
   // each of this file's runs once, in calls of at most actionBatch runs, all under one worker token
   expect(handed.sort()).toEqual(ours.map((o) => o.id).sort());
   expect(Math.max(...bodies().map((b) => b.runs.length))).toBeLessThanOrEqual(3);
   expect(new Set(bodies().map((b) => b.worker)).size).toBe(1);
   expect(action.received[0].headers.apikey).toBe("test-secret-key");
-  const rows = await sql`select status, locked_by, start_time from public.task_runs where task_id = any(${taskIds})`;
+  const rows = await sql`select status, locked_by, start_time from scheduler.task_runs where task_id = any(${taskIds})`;
   // handed over, not started: the action starts each run through the gate
   expect(rows.map((r) => [r.status, r.locked_by, r.start_time])).toEqual(Array(7).fill(["claimed", bodies()[0].worker, null]));
 });
@@ -106,10 +106,10 @@ test("a tick hands every due run to its action in batches, claimed by one worker
 test("runs due within the lookahead are handed ahead with start_at; a later one waits for the next look", async () => {
   const at = (s: number) => new Date(T0 + s * 1000);
   const [{ id: soon }] = await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at)
     values ('soon', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${at(5)}) returning id`;
   const [{ id: later }] = await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at)
     values ('later', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${at(25)}) returning id`;
   const clock = fakeClock();
   const summary = await tick(deps({ now: clock.now, sleep: clock.sleep }), "test");
@@ -119,7 +119,7 @@ test("runs due within the lookahead are handed ahead with start_at; a later one 
   const [first, second] = bodies();
   expect(first.runs.map((r) => r.start_at)).toEqual([at(5).toISOString()]);
   expect(second.runs.map((r) => r.start_at)).toEqual([at(25).toISOString()]);
-  const tasks = await sql`select id, next_run_at from public.tasks where id = any(${[soon, later]})`;
+  const tasks = await sql`select id, next_run_at from scheduler.tasks where id = any(${[soon, later]})`;
   expect(tasks.every((t) => t.next_run_at === null)).toBe(true);
 });
 
@@ -134,7 +134,7 @@ test("runs an action function refuses, or that cannot reach it, are given back t
   // the first tick's runs were given back, so this one claims them again
   expect(unreachable).toMatchObject({ claimed: 4, handed: 0, givenBack: 4 });
   expect(unreachable.errors.join()).toMatch(/could not call the http function/);
-  const rows = await sql`select status, locked_by, start_time from public.task_runs where task_id = any(${refusedIds})`;
+  const rows = await sql`select status, locked_by, start_time from scheduler.task_runs where task_id = any(${refusedIds})`;
   expect(rows).toEqual([{ status: "queued", locked_by: null, start_time: null }, { status: "queued", locked_by: null, start_time: null }]);
 });
 
@@ -142,7 +142,7 @@ test("work another session holds back is claimed as soon as it is free, within t
   const ids = await manualRuns(4);
   const holder = await sql.reserve();
   await holder`begin`;
-  await holder`select id from public.task_runs where task_id = any(${ids.slice(0, 2)}) for update`;
+  await holder`select id from scheduler.task_runs where task_id = any(${ids.slice(0, 2)}) for update`;
   const clock = fakeClock();
   const summary = await tick(deps({
     now: clock.now,
@@ -158,14 +158,15 @@ test("work another session holds back is claimed as soon as it is free, within t
   expect(clock.sleeps).toEqual([1_000]);
 });
 
-test("a writer's open transaction never stalls the dispatcher: it looks again shortly instead", async () => {
-  await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
-    values ('far', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 20_000)})`;
+test("work a writer has not committed yet is seen by the next plan: the dispatcher neither waits for the writer nor plans past it", async () => {
   const writer = await sql.reserve();
   await writer`begin`;
-  // what a transaction that queued near-term work holds until it commits
-  await writer`select 1 from private.dispatcher_looks for share`;
+  // the writer's clock is the dispatcher's (2033): its task falls due in 30 s,
+  // soon enough that the insert holds the dispatcher's plan row for share
+  await writer`select set_config('scheduler.now', ${new Date(T0).toISOString()}, true)`;
+  await writer`
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('written late', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 30_000)})`;
   const clock = fakeClock();
   try {
     const summary = await tick(deps({
@@ -175,8 +176,8 @@ test("a writer's open transaction never stalls the dispatcher: it looks again sh
         await clock.sleep(ms);
       },
     }), "test");
-    // 1 s while the writer was open, then the planned look at 20 s - 10 s lookahead
-    expect(clock.sleeps).toEqual([1_000, 9_000]);
+    // 1 s while the writer was open (no plan), then the look at 30 s - 10 s lookahead
+    expect(clock.sleeps).toEqual([1_000, 19_000]);
     expect(summary).toMatchObject({ claimed: 1, ended: "idle" });
   } finally {
     writer.release();
@@ -185,14 +186,14 @@ test("a writer's open transaction never stalls the dispatcher: it looks again sh
 
 test("a newer invocation takes over: the older one stops at its next plan", async () => {
   await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at)
     values ('far', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 20_000)})`;
   const clock = fakeClock();
   const summary = await tick(deps({
     now: clock.now,
     sleep: async (ms) => {
       // while this one sleeps, an invocation that stays later registers
-      await sql`select public.plan_next_look('newer', ${clock.now()}, ${new Date(T0 + 120_000)})`;
+      await sql`select scheduler.plan_next_look('newer', ${clock.now()}, ${new Date(T0 + 120_000)})`;
       await clock.sleep(ms);
     },
   }), "test");

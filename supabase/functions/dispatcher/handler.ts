@@ -1,5 +1,5 @@
 // The dispatcher: pg_cron → pg_net → here, every minute, and whenever a write
-// makes work due before the dispatcher would look (private.request_dispatch).
+// makes work due before the dispatcher would look (scheduler_internal.request_dispatch).
 // It answers at once and works in EdgeRuntime.waitUntil. One invocation
 // looks for due work for up to dispatch_loop_seconds: it claims what is due
 // within the lookahead, hands each action's runs to its function in batches
@@ -108,7 +108,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
 
   try {
     const loop_seconds = config.loopSeconds ?? (await db.executeSql<{ loop_seconds: number }>(
-      "select coalesce((private.setting('dispatch_loop_seconds'))::integer, 60) as loop_seconds",
+      "select coalesce((scheduler_internal.setting('dispatch_loop_seconds'))::integer, 60) as loop_seconds",
     ))[0].loop_seconds;
     const until = new Date(started + loop_seconds * 1000);
     let lastReap = -Infinity;
@@ -116,7 +116,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
       const now = deps.now();
       if (now.getTime() - lastReap >= config.reapEveryMs) {
         lastReap = now.getTime();
-        const reaped = await db.executeSql("select * from public.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
+        const reaped = await db.executeSql("select * from scheduler.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
         summary.reaped += reaped.length;
       }
       summary.rounds++;
@@ -126,7 +126,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
       for (;;) {
         const claimAt = deps.now();
         const rows = await db.executeSql<ClaimedRow>(
-          "select * from public.claim_due_runs($1, $2::timestamptz, null, $3, null)",
+          "select * from scheduler.claim_due_runs($1, $2::timestamptz, null, $3, null)",
           [config.claimBatch, claimAt.toISOString(), worker],
         );
         sampleMemory();
@@ -149,7 +149,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
       await Promise.allSettled([...calls]);
 
       const [{ next }] = await db.executeSql<{ next: Date | string | null }>(
-        "select public.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
+        "select scheduler.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
         [invocation, deps.now().toISOString(), until.toISOString()],
       );
       if (next === null) {
@@ -175,7 +175,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
 /** After plan_next_look said stop: was it for want of work (this invocation was the looker) or because another took over? */
 async function stillLooker(db: Db, invocation: string): Promise<boolean> {
   const [{ other }] = await db.executeSql<{ other: boolean }>(
-    "select coalesce((select looker is not null and looker <> $1 from private.dispatcher_looks), false) as other",
+    "select coalesce((select looker is not null and looker <> $1 from scheduler_internal.dispatcher_looks), false) as other",
     [invocation],
   );
   return !other;

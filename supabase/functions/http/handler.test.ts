@@ -161,7 +161,7 @@ describe("the handler", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 2, rejected: 0 });
     await waited.at(-1);
-    const rows = await sql`select task_id, status from public.task_runs where task_id = any(${[ok, fail]})`;
+    const rows = await sql`select task_id, status from scheduler.task_runs where task_id = any(${[ok, fail]})`;
     expect(Object.fromEntries(rows.map((r) => [r.task_id, r.status]))).toEqual({ [ok]: "completed", [fail]: "failed" });
   });
 
@@ -237,7 +237,7 @@ describe("idempotency", () => {
       const expected = createHmac("sha256", secret).update(`${first.idempotency_key}.${r.headers["webhook-timestamp"]}.${r.body}`).digest("base64");
       expect(r.headers["webhook-signature"]).toBe(`v1,${expected}`);
     }
-    const rows = await sql`select attempt, status from public.task_runs where task_id = ${taskId} order by attempt`;
+    const rows = await sql`select attempt, status from scheduler.task_runs where task_id = ${taskId} order by attempt`;
     expect(rows).toEqual([{ attempt: 1, status: "failed" }, { attempt: 2, status: "completed" }]);
   });
 

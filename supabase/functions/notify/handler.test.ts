@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   [{ id: ownerId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`notify-${Date.now()}@test.local`}) returning id`;
   [{ id: taskId }] = await sql`
-    insert into public.tasks (name, type, action_type, action_payload, owner_id)
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id)
     values ('Notify test', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', ${ownerId}) returning id`;
   db = postgresDb(stack.dbUrl)();
 });
@@ -60,18 +60,18 @@ async function call(runs: RunToExecute[], overrides: Partial<NotifyDeps> = {}) {
 }
 
 test("web writes a notification for the task owner, with templates filled", async () => {
-  const [{ id: runId }] = await sql`insert into public.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
+  const [{ id: runId }] = await sql`insert into scheduler.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
   const run = runOf({ channel: "web", title: "{{task.name}} done", message: "run {{run.id}}" }, {
     action_type: "notify", task_id: taskId, run_id: runId, task: { ...runOf({}).task, id: taskId, owner_id: ownerId, name: "Notify test" },
   });
   const [result] = await call([run]);
   expect(result, result.error_message).toMatchObject({ status: "completed" });
-  const [row] = await sql`select user_id, title, message, channel, task_id, data from public.notifications where id = ${result.output.notification_id}`;
+  const [row] = await sql`select user_id, title, message, channel, task_id, data from scheduler.notifications where id = ${result.output.notification_id}`;
   expect(row).toEqual({ user_id: ownerId, title: "Notify test done", message: `run ${run.run_id}`, channel: "web", task_id: taskId, data: { triggered_by: "schedule" } });
 });
 
 test("web refuses a user_id the task is not shared with", async () => {
-  const [{ id: runId }] = await sql`insert into public.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
+  const [{ id: runId }] = await sql`insert into scheduler.task_runs (task_id, scheduled_time, status) values (${taskId}, now(), 'running') returning id`;
   const [{ id: stranger }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`stranger-${Date.now()}@test.local`}) returning id`;
   try {
     const run = runOf({ channel: "web", title: "spam", user_id: stranger }, {
@@ -80,7 +80,7 @@ test("web refuses a user_id the task is not shared with", async () => {
     const [result] = await call([run]);
     expect(result).toMatchObject({ status: "failed", retryable: false });
     expect(result.error_message).toMatch(/neither the task's owner nor someone it is shared with/);
-    const [{ count }] = await sql`select count(*)::int as count from public.notifications where user_id = ${stranger}`;
+    const [{ count }] = await sql`select count(*)::int as count from scheduler.notifications where user_id = ${stranger}`;
     expect(count).toBe(0);
   } finally {
     await sql`delete from auth.users where id = ${stranger}`;
@@ -129,12 +129,12 @@ test("an invalid payload fails the run with the reason, without delivering; the 
   expect(res.status).toBe(202);
   expect(await res.json()).toEqual({ accepted: 1, rejected: 1 });
   await waited.at(-1);
-  const rows = await sql`select task_id, status, attempt, error_message from public.task_runs where task_id = any(${[bad, good]})`;
+  const rows = await sql`select task_id, status, attempt, error_message from scheduler.task_runs where task_id = any(${[bad, good]})`;
   const badRow = rows.find((r) => r.task_id === bad)!;
   expect(badRow).toMatchObject({ status: "failed", attempt: 1 });
   expect(badRow.error_message).toMatch(/^invalid notify payload/);
   expect(rows.find((r) => r.task_id === good)!.status).toBe("completed");
   expect(rows).toHaveLength(2); // not retried
-  const notes = await sql`select task_id, title from public.notifications where task_id = any(${[bad, good]}) and type = 'info'`;
+  const notes = await sql`select task_id, title from scheduler.notifications where task_id = any(${[bad, good]}) and type = 'info'`;
   expect(notes.map((n) => n.task_id)).toEqual([good]);
 });

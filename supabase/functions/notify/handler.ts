@@ -35,10 +35,10 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
     case "web": {
       // a task may notify its owner and the people it is shared with, nobody else
       const [row] = await db.executeSql<{ id: string }>(
-        `insert into public.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+        `insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
          select $1, $2, $3, $4, $5, 'web', $6, $7, $8::text::jsonb
-         where exists (select 1 from public.tasks t where t.id = $6 and t.owner_id = $1)
-            or exists (select 1 from public.task_permissions p where p.task_id = $6 and p.user_id = $1 and p.can_view)
+         where exists (select 1 from scheduler.tasks t where t.id = $6 and t.owner_id = $1)
+            or exists (select 1 from scheduler.task_permissions p where p.task_id = $6 and p.user_id = $1 and p.can_view)
          returning id`,
         [payload.user_id ?? run.task.owner_id, renderTemplate(payload.title, ctx), renderTemplate(payload.message, ctx),
           payload.type, payload.priority, run.task_id, run.run_id, JSON.stringify({ triggered_by: run.triggered_by })],

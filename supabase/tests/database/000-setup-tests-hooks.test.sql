@@ -6,7 +6,7 @@ create extension if not exists pgtap with schema extensions;
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
 
-create or replace function tests.create_user(p_label text, p_role public.profile_role default 'user')
+create or replace function tests.create_user(p_label text, p_role scheduler.profile_role default 'user')
 returns uuid
 language plpgsql security definer
 set search_path = ''
@@ -17,7 +17,7 @@ begin
   insert into auth.users (id, email, raw_user_meta_data, role, aud)
   values (v_id, p_label || '-' || left(v_id::text, 8) || '@test.local', jsonb_build_object('name', p_label, 'test_label', p_label), 'authenticated', 'authenticated');
   if p_role <> 'user' then
-    update public.profiles set role = p_role where id = v_id;
+    update scheduler.profiles set role = p_role where id = v_id;
   end if;
   return v_id;
 end;
@@ -167,11 +167,11 @@ begin
   truncate pg_temp.tests_dispatched;
   insert into pg_temp.tests_dispatched
   select c.run_id, c.task_id, greatest(c.scheduled_time, p_at)
-  from public.claim_due_runs(p_limit, p_at, p_lookahead, 'pgtap', null) c;
+  from scheduler.claim_due_runs(p_limit, p_at, p_lookahead, 'pgtap', null) c;
   for v_second in select distinct d.due from pg_temp.tests_dispatched d order by 1 loop
     return query
     select s.run_id, d.task_id, s.outcome, s.message
-    from public.start_runs(array(select d.run_id from pg_temp.tests_dispatched d where d.due = v_second), 'pgtap', v_second) s
+    from scheduler.start_runs(array(select d.run_id from pg_temp.tests_dispatched d where d.due = v_second), 'pgtap', v_second) s
     join pg_temp.tests_dispatched d on d.run_id = s.run_id;
   end loop;
 end;

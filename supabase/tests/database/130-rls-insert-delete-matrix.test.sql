@@ -16,53 +16,53 @@ select tests.remember('editor', tests.create_user('editor'));
 select tests.remember('admin', tests.create_user('admin', 'admin'));
 select tests.remember('newcomer', tests.create_user('newcomer'));
 select tests.remember('bare', tests.create_user('bare'));
-delete from public.profiles where id = tests.fx('bare');
+delete from scheduler.profiles where id = tests.fx('bare');
 
-with p as (insert into public.projects (user_id, name) values (tests.fx('owner'), 'Project') returning id)
+with p as (insert into scheduler.projects (user_id, name) values (tests.fx('owner'), 'Project') returning id)
 select tests.remember('project', id) from p;
 with t as (
-  insert into public.tasks (name, type, action_type, action_payload, owner_id, created_by, project_id)
+  insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, created_by, project_id)
   values ('Owner task', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'), tests.fx('owner'), tests.fx('project'))
   returning id)
 select tests.remember('task', id) from t;
 with t as (
-  insert into public.tasks (name, type, action_type, action_payload, owner_id, created_by)
+  insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, created_by)
   values ('Second task', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'), tests.fx('owner'))
   returning id)
 select tests.remember('task2', id) from t;
-insert into public.task_permissions (task_id, user_id, can_view, can_edit) values
+insert into scheduler.task_permissions (task_id, user_id, can_view, can_edit) values
   (tests.fx('task'), tests.fx('viewer'), true, false),
   (tests.fx('task'), tests.fx('editor'), true, true);
 with t as (
-  insert into public.tasks (name, type, action_type, action_payload, owner_id, created_by)
+  insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, created_by)
   values ('Prerequisite', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'), tests.fx('owner'))
   returning id)
 select tests.remember('task3', id) from t;
-insert into public.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task'), tests.fx('task3'));
-with r as (insert into public.task_runs (task_id, scheduled_time) values (tests.fx('task'), now()) returning id)
+insert into scheduler.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task'), tests.fx('task3'));
+with r as (insert into scheduler.task_runs (task_id, scheduled_time) values (tests.fx('task'), now()) returning id)
 select tests.remember('run', id) from r;
-with s as (insert into public.task_steps (task_id, step_order, step_name, instructions) values (tests.fx('task'), 1, 'one', 'do it') returning id)
+with s as (insert into scheduler.task_steps (task_id, step_order, step_name, instructions) values (tests.fx('task'), 1, 'one', 'do it') returning id)
 select tests.remember('step', id) from s;
-with a as (insert into public.approvals (task_id, run_id, action_type) values (tests.fx('task'), tests.fx('run'), 'notify') returning id)
+with a as (insert into scheduler.approvals (task_id, run_id, action_type) values (tests.fx('task'), tests.fx('run'), 'notify') returning id)
 select tests.remember('approval', id) from a;
-with a as (insert into public.artifacts (task_id, user_id, ref) values (tests.fx('task'), tests.fx('owner'), 'https://example.com/report') returning id)
+with a as (insert into scheduler.artifacts (task_id, user_id, ref) values (tests.fx('task'), tests.fx('owner'), 'https://example.com/report') returning id)
 select tests.remember('artifact', id) from a;
-with e as (insert into public.task_event_triggers (task_id, event_name) values (tests.fx('task'), 'file_uploaded') returning id)
+with e as (insert into scheduler.task_event_triggers (task_id, event_name) values (tests.fx('task'), 'file_uploaded') returning id)
 select tests.remember('event_trigger', id) from e;
-with e as (insert into public.events (event_type, user_id, task_id) values ('note', tests.fx('owner'), tests.fx('task')) returning id)
+with e as (insert into scheduler.events (event_type, user_id, task_id) values ('note', tests.fx('owner'), tests.fx('task')) returning id)
 select tests.remember('event', id) from e;
-with n as (insert into public.notifications (user_id, title) values (tests.fx('owner'), 'Hello') returning id)
+with n as (insert into scheduler.notifications (user_id, title) values (tests.fx('owner'), 'Hello') returning id)
 select tests.remember('notification', id) from n;
-with s as (insert into public.sessions (user_id, token, expires_at) values (tests.fx('owner'), 'token-hash', now() + interval '1 day') returning id)
+with s as (insert into scheduler.sessions (user_id, token, expires_at) values (tests.fx('owner'), 'token-hash', now() + interval '1 day') returning id)
 select tests.remember('session', id) from s;
-insert into public.user_preferences (user_id, preference_key, preference_value) values (tests.fx('owner'), 'default_view', '"gantt"');
-with c as (insert into public.checkpoints (project_id, user_id, label) values (tests.fx('project'), tests.fx('owner'), 'v1') returning id)
+insert into scheduler.user_preferences (user_id, preference_key, preference_value) values (tests.fx('owner'), 'default_view', '"gantt"');
+with c as (insert into scheduler.checkpoints (project_id, user_id, label) values (tests.fx('project'), tests.fx('owner'), 'v1') returning id)
 select tests.remember('checkpoint', id) from c;
-with d as (insert into public.decisions (project_id, user_id, title) values (tests.fx('project'), tests.fx('owner'), 'Use pg_cron') returning id)
+with d as (insert into scheduler.decisions (project_id, user_id, title) values (tests.fx('project'), tests.fx('owner'), 'Use pg_cron') returning id)
 select tests.remember('decision', id) from d;
-with l as (insert into public.system_logs (level, module, message) values ('info', 'test', 'hello') returning id)
+with l as (insert into scheduler.system_logs (level, module, message) values ('info', 'test', 'hello') returning id)
 select tests.remember('log', id) from l;
-select tests.remember('audit', (select id from public.audit_trail where entity_id = tests.fx('task') limit 1));
+select tests.remember('audit', (select id from scheduler.audit_trail where entity_id = tests.fx('task') limit 1));
 
 create temp table cases (
   n serial,
@@ -81,123 +81,123 @@ create temp table cases (
 insert into cases (tbl, cmd, stmt, anon, owner, other, viewer, editor, admin, service_role) values
   -- inserts: a row for the owner, on the owner's task or project
   ('tasks', 'insert a task owned by the owner',
-   $$insert into public.tasks (name, type, action_type, action_payload, owner_id, created_by) values ('m', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'), tests.fx('owner'))$$,
+   $$insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, created_by) values ('m', 'manual', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'), tests.fx('owner'))$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('projects', 'insert a project owned by the owner',
-   $$insert into public.projects (user_id, name) values (tests.fx('owner'), 'p2')$$,
+   $$insert into scheduler.projects (user_id, name) values (tests.fx('owner'), 'p2')$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('task_permissions', 'share the task with a newcomer',
-   $$insert into public.task_permissions (task_id, user_id, can_view) values (tests.fx('task'), tests.fx('newcomer'), true)$$,
+   $$insert into scheduler.task_permissions (task_id, user_id, can_view) values (tests.fx('task'), tests.fx('newcomer'), true)$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('task_dependencies', 'make the second task wait for the task',
-   $$insert into public.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task2'), tests.fx('task'))$$,
+   $$insert into scheduler.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task2'), tests.fx('task'))$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('task_dependencies', 'make the task wait for a task the editor cannot see',
-   $$insert into public.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task'), tests.fx('task2'))$$,
+   $$insert into scheduler.task_dependencies (task_id, depends_on_task_id) values (tests.fx('task'), tests.fx('task2'))$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('task_runs', 'queue a run of the task',
-   $$insert into public.task_runs (task_id, scheduled_time) values (tests.fx('task'), now())$$,
+   $$insert into scheduler.task_runs (task_id, scheduled_time) values (tests.fx('task'), now())$$,
    '42501', '1', '42501', '42501', '1', '1', '1'),
   ('task_steps', 'add a step to the task',
-   $$insert into public.task_steps (task_id, step_order, step_name, instructions) values (tests.fx('task'), 2, 'two', 'x')$$,
+   $$insert into scheduler.task_steps (task_id, step_order, step_name, instructions) values (tests.fx('task'), 2, 'two', 'x')$$,
    '42501', '1', '42501', '42501', '1', '1', '1'),
   ('approvals', 'request an approval on the task',
-   $$insert into public.approvals (task_id, action_type) values (tests.fx('task'), 'notify')$$,
+   $$insert into scheduler.approvals (task_id, action_type) values (tests.fx('task'), 'notify')$$,
    '42501', '1', '42501', '42501', '1', '1', '1'),
   ('artifacts', 'attach an artifact to the task',
-   $$insert into public.artifacts (task_id, user_id, ref) values (tests.fx('task'), coalesce(auth.uid(), tests.fx('owner')), 'r')$$,
+   $$insert into scheduler.artifacts (task_id, user_id, ref) values (tests.fx('task'), coalesce(auth.uid(), tests.fx('owner')), 'r')$$,
    '42501', '1', '42501', '42501', '1', '1', '1'),
   ('task_event_triggers', 'subscribe the task to an event',
-   $$insert into public.task_event_triggers (task_id, event_name) values (tests.fx('task'), 'order_placed')$$,
+   $$insert into scheduler.task_event_triggers (task_id, event_name) values (tests.fx('task'), 'order_placed')$$,
    '42501', '1', '42501', '42501', '1', '1', '1'),
   ('events', 'record an event about the task',
-   $$insert into public.events (event_type, user_id, task_id) values ('matrix', coalesce(auth.uid(), tests.fx('owner')), tests.fx('task'))$$,
+   $$insert into scheduler.events (event_type, user_id, task_id) values ('matrix', coalesce(auth.uid(), tests.fx('owner')), tests.fx('task'))$$,
    '42501', '1', '42501', '1', '1', '1', '1'),
   ('events', 'record an event in the owner''s name',
-   $$insert into public.events (event_type, user_id) values ('matrix', tests.fx('owner'))$$,
+   $$insert into scheduler.events (event_type, user_id) values ('matrix', tests.fx('owner'))$$,
    '42501', '1', '42501', '42501', '42501', '42501', '1'),
   ('notifications', 'notify the owner',
-   $$insert into public.notifications (user_id, title) values (tests.fx('owner'), 'x')$$,
+   $$insert into scheduler.notifications (user_id, title) values (tests.fx('owner'), 'x')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1'),
   ('sessions', 'start a session in one''s own name',
-   $$insert into public.sessions (user_id, token, expires_at) values (coalesce(auth.uid(), tests.fx('owner')), gen_random_uuid()::text, now() + interval '1 hour')$$,
+   $$insert into scheduler.sessions (user_id, token, expires_at) values (coalesce(auth.uid(), tests.fx('owner')), gen_random_uuid()::text, now() + interval '1 hour')$$,
    '42501', '1', '1', '1', '1', '1', '1'),
   ('sessions', 'start a session in the owner''s name',
-   $$insert into public.sessions (user_id, token, expires_at) values (tests.fx('owner'), gen_random_uuid()::text, now() + interval '1 hour')$$,
+   $$insert into scheduler.sessions (user_id, token, expires_at) values (tests.fx('owner'), gen_random_uuid()::text, now() + interval '1 hour')$$,
    '42501', '1', '42501', '42501', '42501', '42501', '1'),
   ('user_preferences', 'set a preference in the owner''s name',
-   $$insert into public.user_preferences (user_id, preference_key, preference_value) values (tests.fx('owner'), 'theme', '"dark"')$$,
+   $$insert into scheduler.user_preferences (user_id, preference_key, preference_value) values (tests.fx('owner'), 'theme', '"dark"')$$,
    '42501', '1', '42501', '42501', '42501', '42501', '1'),
   ('checkpoints', 'save a checkpoint of the owner''s project',
-   $$insert into public.checkpoints (project_id, user_id, label) values (tests.fx('project'), coalesce(auth.uid(), tests.fx('owner')), 'v2')$$,
+   $$insert into scheduler.checkpoints (project_id, user_id, label) values (tests.fx('project'), coalesce(auth.uid(), tests.fx('owner')), 'v2')$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('decisions', 'record a decision in the owner''s project',
-   $$insert into public.decisions (project_id, user_id, title) values (tests.fx('project'), coalesce(auth.uid(), tests.fx('owner')), 'd')$$,
+   $$insert into scheduler.decisions (project_id, user_id, title) values (tests.fx('project'), coalesce(auth.uid(), tests.fx('owner')), 'd')$$,
    '42501', '1', '42501', '42501', '42501', '1', '1'),
   ('system_logs', 'write a log entry',
-   $$insert into public.system_logs (level, message) values ('info', 'x')$$,
+   $$insert into scheduler.system_logs (level, message) values ('info', 'x')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1'),
   ('audit_trail', 'write an audit entry',
-   $$insert into public.audit_trail (actor, action, entity_type) values ('forged', 'update', 'tasks')$$,
+   $$insert into scheduler.audit_trail (actor, action, entity_type) values ('forged', 'update', 'tasks')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('profiles', 'create a profile',
-   $$insert into public.profiles (id) values (tests.fx('bare'))$$,
+   $$insert into scheduler.profiles (id) values (tests.fx('bare'))$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1'),
 
   -- deletes: the owner's rows; '0' means RLS hid the row
   ('tasks', 'delete the task',
-   $$delete from public.tasks where id = tests.fx('task')$$,
+   $$delete from scheduler.tasks where id = tests.fx('task')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('projects', 'delete the project',
-   $$delete from public.projects where id = tests.fx('project')$$,
+   $$delete from scheduler.projects where id = tests.fx('project')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('task_permissions', 'revoke the viewer''s share',
-   $$delete from public.task_permissions where task_id = tests.fx('task') and user_id = tests.fx('viewer')$$,
+   $$delete from scheduler.task_permissions where task_id = tests.fx('task') and user_id = tests.fx('viewer')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('task_dependencies', 'remove the dependency',
-   $$delete from public.task_dependencies where task_id = tests.fx('task')$$,
+   $$delete from scheduler.task_dependencies where task_id = tests.fx('task')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('task_runs', 'delete the run',
-   $$delete from public.task_runs where id = tests.fx('run')$$,
+   $$delete from scheduler.task_runs where id = tests.fx('run')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('task_steps', 'delete the step',
-   $$delete from public.task_steps where id = tests.fx('step')$$,
+   $$delete from scheduler.task_steps where id = tests.fx('step')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('approvals', 'delete the approval',
-   $$delete from public.approvals where id = tests.fx('approval')$$,
+   $$delete from scheduler.approvals where id = tests.fx('approval')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('artifacts', 'delete the artifact',
-   $$delete from public.artifacts where id = tests.fx('artifact')$$,
+   $$delete from scheduler.artifacts where id = tests.fx('artifact')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('task_event_triggers', 'unsubscribe the task',
-   $$delete from public.task_event_triggers where id = tests.fx('event_trigger')$$,
+   $$delete from scheduler.task_event_triggers where id = tests.fx('event_trigger')$$,
    '42501', '1', '0', '0', '1', '1', '1'),
   ('events', 'delete the event',
-   $$delete from public.events where id = tests.fx('event')$$,
+   $$delete from scheduler.events where id = tests.fx('event')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('notifications', 'delete the owner''s notification',
-   $$delete from public.notifications where id = tests.fx('notification')$$,
+   $$delete from scheduler.notifications where id = tests.fx('notification')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1'),
   ('sessions', 'end the owner''s session',
-   $$delete from public.sessions where id = tests.fx('session')$$,
+   $$delete from scheduler.sessions where id = tests.fx('session')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('user_preferences', 'remove the owner''s preference',
-   $$delete from public.user_preferences where user_id = tests.fx('owner')$$,
+   $$delete from scheduler.user_preferences where user_id = tests.fx('owner')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('checkpoints', 'delete the checkpoint',
-   $$delete from public.checkpoints where id = tests.fx('checkpoint')$$,
+   $$delete from scheduler.checkpoints where id = tests.fx('checkpoint')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('decisions', 'delete the decision',
-   $$delete from public.decisions where id = tests.fx('decision')$$,
+   $$delete from scheduler.decisions where id = tests.fx('decision')$$,
    '42501', '1', '0', '0', '0', '1', '1'),
   ('system_logs', 'delete the log entry',
-   $$delete from public.system_logs where id = tests.fx('log')$$,
+   $$delete from scheduler.system_logs where id = tests.fx('log')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1'),
   ('audit_trail', 'delete an audit entry',
-   $$delete from public.audit_trail where id = tests.fx('audit')$$,
+   $$delete from scheduler.audit_trail where id = tests.fx('audit')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('profiles', 'delete the owner''s profile',
-   $$delete from public.profiles where id = tests.fx('owner')$$,
+   $$delete from scheduler.profiles where id = tests.fx('owner')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '1');
 
 select plan((select count(*)::int * 7 from cases) + 2);
@@ -215,12 +215,12 @@ select is_empty($$
   select c.relname || ' ' || cmd from pg_class c
   join pg_namespace ns on ns.oid = c.relnamespace
   cross join (values ('insert'), ('delete')) k(cmd)
-  where ns.nspname = 'public' and c.relkind = 'r'
+  where ns.nspname = 'scheduler' and c.relkind = 'r'
     and not exists (select 1 from cases m where m.tbl = c.relname and split_part(ltrim(m.stmt), ' ', 1) = k.cmd)
   order by 1
 $$, 'the matrix covers insert and delete on every table in public');
 -- and tests.outcome_as really undoes what it ran
-select ok(exists (select 1 from public.tasks where id = tests.fx('task')), 'the fixtures survive the matrix');
+select ok(exists (select 1 from scheduler.tasks where id = tests.fx('task')), 'the fixtures survive the matrix');
 
 select * from finish();
 rollback;

@@ -82,7 +82,7 @@ select is_empty($$
          || case a.grantee when 0 then 'PUBLIC' else a.grantee::regrole::text end
   from pg_default_acl d cross join lateral aclexplode(d.defaclacl) a
   where d.defaclrole = 'postgres'::regrole
-    and d.defaclnamespace in (0, 'public'::regnamespace)
+    and d.defaclnamespace in (0, 'public'::regnamespace, 'scheduler'::regnamespace)
     and (a.grantee in ('anon'::regrole, 'authenticated'::regrole, 'service_role'::regrole)
          or (a.grantee = 0 and d.defaclobjtype <> 'f'))
     and (d.defaclobjtype::text, a.privilege_type) in (
@@ -154,36 +154,36 @@ from pg_class c where c.oid = 'cron.job'::regclass;
 select ok(not has_table_privilege('postgres', 'cron.job_run_details', 'trigger'),
   'postgres holds no trigger privilege on cron.job_run_details');
 
--- (b) each table and view in public holds what migration 0960 grants -------
+-- (b) each table and view in scheduler holds what migration 0960 grants -------
 
 select is(
   pg_temp.privileges_of(c.relacl, c.relowner, e.role::regrole),
   array(select p from unnest(e.privileges) p order by 1),
   format('%s: %s holds %s', e.tbl, e.role, array_to_string(e.privileges, ', ')))
 from expected_grants e
-left join pg_class c on c.oid = to_regclass('public.' || e.tbl)
+left join pg_class c on c.oid = to_regclass('scheduler.' || e.tbl)
 order by e.tbl, e.role;
 
 select is_empty($$
   select c.relname || ' for ' || r.role from pg_class c
   cross join (values ('authenticated'), ('service_role')) r(role)
-  where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f')
+  where c.relnamespace = 'scheduler'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f')
     and not exists (select 1 from expected_grants e where e.tbl = c.relname and e.role = r.role)
   union all
   select e.tbl || ' (in the list, not in public)' from expected_grants e
-  where to_regclass('public.' || e.tbl) is null
+  where to_regclass('scheduler.' || e.tbl) is null
 $$, 'the list above names every table and view in public, for authenticated and for service_role, and only them');
 
 select is_empty($$
   select c.relname || ': ' || x.privilege_type || ' to ' || case x.grantee when 0 then 'PUBLIC' else 'anon' end
   from pg_class c cross join lateral aclexplode(c.relacl) x
-  where c.relnamespace = 'public'::regnamespace and c.relacl is not null and x.grantee in (0, 'anon'::regrole)
+  where c.relnamespace = 'scheduler'::regnamespace and c.relacl is not null and x.grantee in (0, 'anon'::regrole)
   union all
   select c.relname || '.' || a.attname || ': ' || x.privilege_type || ' to ' || case x.grantee when 0 then 'PUBLIC' else 'anon' end
   from pg_class c
   join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
   cross join lateral aclexplode(a.attacl) x
-  where c.relnamespace = 'public'::regnamespace and a.attacl is not null and x.grantee in (0, 'anon'::regrole)
+  where c.relnamespace = 'scheduler'::regnamespace and a.attacl is not null and x.grantee in (0, 'anon'::regrole)
 $$, 'anon and PUBLIC hold no privilege on any table, view, sequence or column in public');
 
 select set_eq($$
@@ -191,13 +191,13 @@ select set_eq($$
   from pg_class c
   join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
   cross join lateral aclexplode(a.attacl) x
-  where c.relnamespace = 'public'::regnamespace
+  where c.relnamespace = 'scheduler'::regnamespace
     and x.grantee in ('authenticated'::regrole, 'service_role'::regrole)
 $$, $$ values ('notifications', 'status', 'authenticated', 'UPDATE'), ('notifications', 'read_at', 'authenticated', 'UPDATE') $$,
   'the only column grants: a recipient updates a notification''s status and read_at');
 
 select is_empty($$
-  select c.relname from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'S'
+  select c.relname from pg_class c where c.relnamespace = 'scheduler'::regnamespace and c.relkind = 'S'
 $$, 'public has no sequence to grant (every id is a uuid); a serial or identity column would need its grant in 0960');
 
 -- every function a policy calls can be executed by the roles the policy is for
@@ -209,40 +209,40 @@ select is_empty($$
     from regexp_matches(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''), '([a-z_]+\.[a-z_]+)\(', 'g') m
   ) f
   cross join lateral unnest(p.roles) r(role)
-  where p.schemaname = 'public'
+  where p.schemaname = 'scheduler'
     and (to_regproc(f.name) is null or not has_function_privilege(r.role::text, to_regproc(f.name), 'execute'))
 $$, 'every function a policy in public calls is executable by the roles the policy is for');
 select ok((
   select count(distinct m[1]) from pg_policies p
-  cross join lateral regexp_matches(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''), '(private\.[a-z_]+)\(', 'g') m
-  where p.schemaname = 'public'
+  cross join lateral regexp_matches(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''), '(scheduler_internal\.[a-z_]+)\(', 'g') m
+  where p.schemaname = 'scheduler'
 ) >= 6, 'the policies do call the private predicates (the check above is not vacuous)');
 
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
-  where p.pronamespace = 'public'::regnamespace and has_function_privilege('anon', p.oid, 'execute')
+  where p.pronamespace = 'scheduler'::regnamespace and has_function_privilege('anon', p.oid, 'execute')
 $$, 'anon can execute no function in public (each migration revoked PUBLIC''s execute)');
 
 -- (c) Realtime: a recipient selects their notifications ---------------------
 
 select tests.remember('recipient', tests.create_user('recipient'));
 select tests.remember('stranger', tests.create_user('stranger'));
-with n as (insert into public.notifications (user_id, title, message) values (tests.fx('recipient'), 'Run failed', 'for good') returning id)
+with n as (insert into scheduler.notifications (user_id, title, message) values (tests.fx('recipient'), 'Run failed', 'for good') returning id)
 select tests.remember('notification', id) from n;
 
-select ok(exists (select 1 from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' and tablename = 'notifications'),
+select ok(exists (select 1 from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'scheduler' and tablename = 'notifications'),
   'notifications are published to Realtime');
-select ok(has_table_privilege('authenticated', 'public.notifications', 'select'),
+select ok(has_table_privilege('authenticated', 'scheduler.notifications', 'select'),
   'authenticated may select notifications, which Realtime checks before it streams a row to a subscriber');
-select is(tests.outcome_as('recipient', $$select * from public.notifications where id = tests.fx('notification')$$), '1',
+select is(tests.outcome_as('recipient', $$select * from scheduler.notifications where id = tests.fx('notification')$$), '1',
   'the recipient reads the notification as authenticated');
-select is(tests.outcome_as('stranger', $$select * from public.notifications where id = tests.fx('notification')$$), '0',
+select is(tests.outcome_as('stranger', $$select * from scheduler.notifications where id = tests.fx('notification')$$), '0',
   'another user does not see it');
-select is(tests.outcome_as('recipient', $$update public.notifications set status = 'read', read_at = now() where id = tests.fx('notification')$$), '1',
+select is(tests.outcome_as('recipient', $$update scheduler.notifications set status = 'read', read_at = now() where id = tests.fx('notification')$$), '1',
   'the recipient marks it read');
-select is(tests.outcome_as('recipient', $$update public.notifications set title = 'Run succeeded' where id = tests.fx('notification')$$), '42501',
+select is(tests.outcome_as('recipient', $$update scheduler.notifications set title = 'Run succeeded' where id = tests.fx('notification')$$), '42501',
   'and changes nothing else of it');
-select is(tests.outcome_as('anon', $$select * from public.notifications$$), '42501',
+select is(tests.outcome_as('anon', $$select * from scheduler.notifications$$), '42501',
   'anon reads no notification');
 
 select * from finish();

@@ -9,23 +9,23 @@ select plan(11);
 select tests.remember('owner', tests.create_user('results_owner'));
 set local scheduler.now = '2034-03-01 00:00:00+00';
 
-insert into public.tasks (name, type, action_type, action_payload, owner_id, schedule_interval, timeout_seconds, overlap_policy)
+insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, schedule_interval, timeout_seconds, overlap_policy)
 select 'results ' || g, 'scheduled', 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('owner'),
   '1 hour', 20 * g, 'allow'
 from generate_series(1, 3) g;
 -- a queued run of the first task, due, with inputs
-insert into public.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-select id, '2034-03-01 00:00:00+00', 'queued', 2, 'retry', '{"carried": true}' from public.tasks where name = 'results 1';
+insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
+select id, '2034-03-01 00:00:00+00', 'queued', 2, 'retry', '{"carried": true}' from scheduler.tasks where name = 'results 1';
 
 create temp table claimed on commit drop as
-select c.* from public.claim_due_runs(100, '2034-03-01 01:00:00+00', '0', 'pgtap-results', interval '5 minutes') c
-join public.tasks t on t.id = c.task_id
+select c.* from scheduler.claim_due_runs(100, '2034-03-01 01:00:00+00', '0', 'pgtap-results', interval '5 minutes') c
+join scheduler.tasks t on t.id = c.task_id
 where t.owner_id = tests.fx('owner');
 
 select is((select count(*)::int from claimed), 4, 'three new runs and the queued one are claimed');
 select is_empty($$
   select c.run_id from claimed c
-  left join public.task_runs r on r.id = c.run_id
+  left join scheduler.task_runs r on r.id = c.run_id
   where r.id is null
      or r.task_id <> c.task_id
      or r.status <> 'claimed'
@@ -45,25 +45,25 @@ select is((select inputs from claimed where triggered_by = 'retry'), '{"carried"
   'a queued run keeps its inputs');
 select is((select task->>'name' from claimed where triggered_by = 'retry'), 'results 1',
   'and carries its task');
-select is((select count(*)::int from public.tasks where owner_id = tests.fx('owner') and next_run_at = '2034-03-01 02:00:00+00'), 3,
+select is((select count(*)::int from scheduler.tasks where owner_id = tests.fx('owner') and next_run_at = '2034-03-01 02:00:00+00'), 3,
   'the claimed tasks move to their next due time');
 
-select is((select count(*)::int from public.tasks where owner_id = tests.fx('owner') and last_run_at = '2034-03-01 01:00:00+00'), 3,
+select is((select count(*)::int from scheduler.tasks where owner_id = tests.fx('owner') and last_run_at = '2034-03-01 01:00:00+00'), 3,
   'a claimed scheduled run moves its task''s last_run_at to its due time');
 
 -- the gate starts them; the retry (not a scheduled run) moves last_run_at to its start
-select is((select count(*)::int from public.start_runs(array(select run_id from claimed), 'pgtap-results', '2034-03-01 01:00:20+00')
+select is((select count(*)::int from scheduler.start_runs(array(select run_id from claimed), 'pgtap-results', '2034-03-01 01:00:20+00')
   where outcome = 'started'), 4, 'the gate starts the four runs');
-select is((select last_run_at from public.tasks where name = 'results 1'), '2034-03-01 01:00:20+00'::timestamptz,
+select is((select last_run_at from scheduler.tasks where name = 'results 1'), '2034-03-01 01:00:20+00'::timestamptz,
   'a started retry moves last_run_at to its start');
 
 -- a run started with an earlier clock does not move it back
-insert into public.task_runs (id, task_id, scheduled_time, status, attempt, triggered_by, locked_at, locked_by)
+insert into scheduler.task_runs (id, task_id, scheduled_time, status, attempt, triggered_by, locked_at, locked_by)
 select '00000000-0000-4000-8000-000000000240', id, '2034-03-01 00:30:00+00', 'claimed', 1, 'manual',
   '2034-03-01 00:30:00+00', 'pgtap-results'
-from public.tasks where name = 'results 1';
-select public.start_runs('{00000000-0000-4000-8000-000000000240}', 'pgtap-results', '2034-03-01 00:30:00+00');
-select is((select last_run_at from public.tasks where name = 'results 1'), '2034-03-01 01:00:20+00'::timestamptz,
+from scheduler.tasks where name = 'results 1';
+select scheduler.start_runs('{00000000-0000-4000-8000-000000000240}', 'pgtap-results', '2034-03-01 00:30:00+00');
+select is((select last_run_at from scheduler.tasks where name = 'results 1'), '2034-03-01 01:00:20+00'::timestamptz,
   'and an older start does not move it back');
 
 select * from finish();

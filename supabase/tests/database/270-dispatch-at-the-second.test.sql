@@ -10,14 +10,14 @@ select plan(48);
 select tests.remember('u', tests.create_user('u'));
 set local scheduler.now = '2035-01-01 00:00:00+00';
 -- start from a quiet dispatcher state, whatever the live stack did
-update private.dispatcher_looks set looker = null, awake_until = null, next_look_at = null, planned_at = null;
-update private.dispatcher_wakes set last_wake_at = null;
+update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null, planned_at = null;
+update scheduler_internal.dispatcher_wakes set last_wake_at = null;
 
 create function pg_temp.mk(p_name text, p_every interval default null, p_extra jsonb default '{}')
 returns uuid language plpgsql as $$
 declare v_id uuid;
 begin
-  insert into public.tasks (name, type, schedule_interval, run_at, action_type, action_payload, owner_id,
+  insert into scheduler.tasks (name, type, schedule_interval, run_at, action_type, action_payload, owner_id,
     overlap_policy, misfire_policy, requires_approval, approval_ttl, max_attempts, retry_backoff_seconds, timeout_seconds)
   values (p_name, case when p_every is null and p_extra ->> 'run_at' is null then 'manual' else 'scheduled' end, p_every,
     (p_extra ->> 'run_at')::timestamptz, 'notify', '{"channel": "web", "title": "t", "message": "m"}', tests.fx('u'),
@@ -28,18 +28,18 @@ begin
   return v_id;
 end $$;
 create function pg_temp.claim(p_at text, p_worker text default 'w1') returns setof uuid language sql as $$
-  select c.run_id from public.claim_due_runs(100, p_at::timestamptz, null, p_worker, null) c
+  select c.run_id from scheduler.claim_due_runs(100, p_at::timestamptz, null, p_worker, null) c
   where c.task_id in (select id from tests.fixtures)
 $$;
 create function pg_temp.run_of(p_task text, p_at text) returns uuid language sql as $$
-  select id from public.task_runs where task_id = tests.fx(p_task) and scheduled_time = p_at::timestamptz
+  select id from scheduler.task_runs where task_id = tests.fx(p_task) and scheduled_time = p_at::timestamptz
 $$;
 create function pg_temp.gate(p_run uuid, p_at text, p_worker text default 'w1') returns text language sql as $$
-  select outcome from public.start_runs(array[p_run], p_worker, p_at::timestamptz)
+  select outcome from scheduler.start_runs(array[p_run], p_worker, p_at::timestamptz)
 $$;
 create function pg_temp.finish(p_run uuid, p_at text, p_status text default 'completed', p_worker text default 'w1')
 returns text language sql as $$
-  select outcome from public.complete_runs(jsonb_build_array(jsonb_build_object(
+  select outcome from scheduler.complete_runs(jsonb_build_array(jsonb_build_object(
     'run_id', p_run, 'status', p_status, 'retryable', true, 'error_message', case when p_status = 'failed' then 'boom' end)),
     p_at::timestamptz, p_worker)
 $$;
@@ -51,19 +51,19 @@ $$;
 select pg_temp.mk('minutely', '1 minute');
 select is((select count(*)::int from pg_temp.claim('2035-01-01 00:00:49+00')), 0, 'nothing is claimed earlier than the lookahead (10 s) before its due time');
 select is((select count(*)::int from pg_temp.claim('2035-01-01 00:00:51+00')), 1, 'a run due within the lookahead is claimed');
-select is((select status::text || ' ' || coalesce(start_time::text, 'no start') || ' ' || locked_by from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')),
+select is((select status::text || ' ' || coalesce(start_time::text, 'no start') || ' ' || locked_by from scheduler.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')),
   'claimed no start w1', 'it is claimed, not running: nothing is sent before the gate starts it');
-select is((select lease_expires_at from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')), '2035-01-01 00:01:30+00',
+select is((select lease_expires_at from scheduler.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')), '2035-01-01 00:01:30+00',
   'a claimed run must start within start_grace (30 s) of its due time');
 select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00', 'someone-else'), 'not_claimed',
   'another worker''s gate cannot start it');
 select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00'), 'started', 'its own worker starts it at its second');
-select is((select status::text || ' ' || start_time || ' ' || lease_expires_at from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')),
+select is((select status::text || ' ' || start_time || ' ' || lease_expires_at from scheduler.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')),
   'running 2035-01-01 00:01:00+00 2035-01-01 00:03:30+00', 'started now, leased for its timeout plus the margin');
 select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00', 'someone-else'), 'not_claimed', 'a run starts once: no other worker can start it again');
 select is(pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:01+00'), 'started',
   'its own worker asking again (an answer lost) is told it started, so it still executes it');
-select is((select start_time from public.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')), '2035-01-01 00:01:00+00',
+select is((select start_time from scheduler.task_runs where id = pg_temp.run_of('minutely', '2035-01-01 00:01:00+00')), '2035-01-01 00:01:00+00',
   'and the run keeps its first start');
 
 -- overlap is judged at the next run's own second: claimed while the first
@@ -81,28 +81,28 @@ select pg_temp.claim('2035-01-01 00:03:52+00');
 select pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:04:00+00'), '2035-01-01 00:04:00+00');
 select pg_temp.claim('2035-01-01 00:04:52+00');
 select pg_temp.gate(pg_temp.run_of('minutely', '2035-01-01 00:05:00+00'), '2035-01-01 00:05:00+00');
-select is((select count(*)::int from public.task_runs where task_id = tests.fx('minutely') and status = 'skipped'), 1,
+select is((select count(*)::int from scheduler.task_runs where task_id = tests.fx('minutely') and status = 'skipped'), 1,
   'three skips in a row are one skipped row');
-select is((select log_summary from public.task_runs where task_id = tests.fx('minutely') and status = 'skipped'),
+select is((select log_summary from scheduler.task_runs where task_id = tests.fx('minutely') and status = 'skipped'),
   '{"skipped_occurrences": 3, "last_scheduled_time": "2035-01-01T00:05:00+00:00"}'::jsonb, 'which counts them and names the last');
 
 -- cancel and pause reach a claimed run
 select pg_temp.mk('cancel_me', null);
-select public.run_task_now(tests.fx('cancel_me'), '2035-01-01 00:10:00+00');
+select scheduler.run_task_now(tests.fx('cancel_me'), '2035-01-01 00:10:00+00');
 select pg_temp.claim('2035-01-01 00:10:00+00');
-select public.cancel_run(pg_temp.run_of('cancel_me', '2035-01-01 00:10:00+00'), '2035-01-01 00:10:00.1+00');
+select scheduler.cancel_run(pg_temp.run_of('cancel_me', '2035-01-01 00:10:00+00'), '2035-01-01 00:10:00.1+00');
 select is(pg_temp.gate(pg_temp.run_of('cancel_me', '2035-01-01 00:10:00+00'), '2035-01-01 00:10:00.2+00'), 'not_claimed',
   'a claimed run cancelled before its second is not started');
-select is((select status::text from public.task_runs where id = pg_temp.run_of('cancel_me', '2035-01-01 00:10:00+00')), 'cancelled', 'and stays cancelled');
+select is((select status::text from scheduler.task_runs where id = pg_temp.run_of('cancel_me', '2035-01-01 00:10:00+00')), 'cancelled', 'and stays cancelled');
 select pg_temp.mk('pause_me', '1 minute');
 select pg_temp.claim('2035-01-01 00:00:55+00');
-update public.tasks set is_active = false where id = tests.fx('pause_me');
+update scheduler.tasks set is_active = false where id = tests.fx('pause_me');
 select is(pg_temp.gate(pg_temp.run_of('pause_me', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00'), 'cancelled', 'pausing the task stops a claimed run');
-select is((select error_message from public.task_runs where id = pg_temp.run_of('pause_me', '2035-01-01 00:01:00+00')),
+select is((select error_message from scheduler.task_runs where id = pg_temp.run_of('pause_me', '2035-01-01 00:01:00+00')),
   'cancelled: the task was paused before this run started', 'and says why');
 select pg_temp.mk('cancel_task', '1 minute');
 select pg_temp.claim('2035-01-01 00:00:56+00');
-select is(public.cancel_task(tests.fx('cancel_task'), '2035-01-01 00:00:57+00'), 1, 'cancel_task cancels a claimed run');
+select is(scheduler.cancel_task(tests.fx('cancel_task'), '2035-01-01 00:00:57+00'), 1, 'cancel_task cancels a claimed run');
 
 -- lateness is judged against the due time at the gate
 select pg_temp.mk('late_skip', null, '{"run_at": "2035-01-01 00:20:00+00", "misfire": "skip"}');
@@ -110,76 +110,76 @@ select pg_temp.mk('late_once', null, '{"run_at": "2035-01-01 00:20:00+00", "misf
 select pg_temp.claim('2035-01-01 00:19:55+00');
 select is(pg_temp.gate(pg_temp.run_of('late_skip', '2035-01-01 00:20:00+00'), '2035-01-01 00:23:00+00'), 'skipped',
   'a run that could start only after misfire_grace is skipped under misfire_policy skip');
-select is((select error_message from public.task_runs where id = pg_temp.run_of('late_skip', '2035-01-01 00:20:00+00')),
+select is((select error_message from scheduler.task_runs where id = pg_temp.run_of('late_skip', '2035-01-01 00:20:00+00')),
   'skipped: it could start only 00:03:00 after its due time, later than misfire_grace (misfire_policy skip)', 'with its lateness');
 select is(pg_temp.gate(pg_temp.run_of('late_once', '2035-01-01 00:20:00+00'), '2035-01-01 00:23:00+00'), 'started', 'and runs under run_once');
 
 -- completion belongs to the worker that holds the run
 select pg_temp.mk('owned', null);
-select public.run_task_now(tests.fx('owned'), '2035-01-01 00:30:00+00');
+select scheduler.run_task_now(tests.fx('owned'), '2035-01-01 00:30:00+00');
 select pg_temp.claim('2035-01-01 00:30:00+00');
 select pg_temp.gate(pg_temp.run_of('owned', '2035-01-01 00:30:00+00'), '2035-01-01 00:30:00+00');
 select is(pg_temp.finish(pg_temp.run_of('owned', '2035-01-01 00:30:00+00'), '2035-01-01 00:30:01+00', 'completed', 'w2'),
   'ignored: the run is not running for this worker (finished, cancelled or taken back)', 'another worker''s result is ignored');
 select pg_temp.mk('unreadable', null, '{"attempts": 1}');
-select public.run_task_now(tests.fx('unreadable'), '2035-01-01 00:30:00+00');
+select scheduler.run_task_now(tests.fx('unreadable'), '2035-01-01 00:30:00+00');
 select pg_temp.claim('2035-01-01 00:30:00+00');
 select is(pg_temp.finish(pg_temp.run_of('unreadable', '2035-01-01 00:30:00+00'), '2035-01-01 00:30:01+00', 'failed'), 'failed',
   'a claimed run its action could not even start is recorded failed by its worker');
-select is((select start_time from public.task_runs where id = pg_temp.run_of('unreadable', '2035-01-01 00:30:00+00')), null,
+select is((select start_time from scheduler.task_runs where id = pg_temp.run_of('unreadable', '2035-01-01 00:30:00+00')), null,
   'without a start time: it never started');
 
 -- an action that refused: given back at once
 select pg_temp.mk('refused', null);
-select public.run_task_now(tests.fx('refused'), '2035-01-01 00:40:00+00');
+select scheduler.run_task_now(tests.fx('refused'), '2035-01-01 00:40:00+00');
 select pg_temp.claim('2035-01-01 00:40:00+00');
-select is(public.release_runs(array[pg_temp.run_of('refused', '2035-01-01 00:40:00+00')], 'w1', '2035-01-01 00:40:01+00'), 1, 'release_runs gives a claimed run back');
-select is((select status::text || ' ' || coalesce(locked_by, 'nobody') from public.task_runs where id = pg_temp.run_of('refused', '2035-01-01 00:40:00+00')),
+select is(scheduler.release_runs(array[pg_temp.run_of('refused', '2035-01-01 00:40:00+00')], 'w1', '2035-01-01 00:40:01+00'), 1, 'release_runs gives a claimed run back');
+select is((select status::text || ' ' || coalesce(locked_by, 'nobody') from scheduler.task_runs where id = pg_temp.run_of('refused', '2035-01-01 00:40:00+00')),
   'queued nobody', 'to the queue, unclaimed');
 
 -- leases: never started is given back; started and silent is unknown
 select pg_temp.mk('lost_claim', null);
-select public.run_task_now(tests.fx('lost_claim'), '2035-01-01 00:50:00+00');
+select scheduler.run_task_now(tests.fx('lost_claim'), '2035-01-01 00:50:00+00');
 select pg_temp.claim('2035-01-01 00:50:00+00');
-select ok(exists (select 1 from public.reap_expired_leases('2035-01-01 00:50:31+00') r where r.run_id = pg_temp.run_of('lost_claim', '2035-01-01 00:50:00+00')
+select ok(exists (select 1 from scheduler.reap_expired_leases('2035-01-01 00:50:31+00') r where r.run_id = pg_temp.run_of('lost_claim', '2035-01-01 00:50:00+00')
   and r.outcome like 'given back%'), 'a claimed run nobody started is given back when its lease expires');
-select is((select status::text || ' ' || attempt from public.task_runs where task_id = tests.fx('lost_claim')), 'queued 1',
+select is((select status::text || ' ' || attempt from scheduler.task_runs where task_id = tests.fx('lost_claim')), 'queued 1',
   'as the same attempt, queued: nothing was sent, so nothing is retried');
 select pg_temp.mk('lost_run', null);
-select public.run_task_now(tests.fx('lost_run'), '2035-01-01 00:55:00+00');
+select scheduler.run_task_now(tests.fx('lost_run'), '2035-01-01 00:55:00+00');
 select pg_temp.claim('2035-01-01 00:55:00+00');
 select pg_temp.gate(pg_temp.run_of('lost_run', '2035-01-01 00:55:00+00'), '2035-01-01 00:55:00+00');
-select count(*) from public.reap_expired_leases('2035-01-01 00:58:00+00');
-select is((select array_agg(status::text || ' ' || attempt order by attempt) from public.task_runs where task_id = tests.fx('lost_run')),
+select count(*) from scheduler.reap_expired_leases('2035-01-01 00:58:00+00');
+select is((select array_agg(status::text || ' ' || attempt order by attempt) from scheduler.task_runs where task_id = tests.fx('lost_run')),
   array['failed 1', 'queued 2'], 'a started run whose lease expired is failed and retried under its policy');
-select is((select idempotency_key from public.task_runs where task_id = tests.fx('lost_run') and attempt = 2),
+select is((select idempotency_key from scheduler.task_runs where task_id = tests.fx('lost_run') and attempt = 2),
   pg_temp.run_of('lost_run', '2035-01-01 00:55:00+00')::text, 'the retry keeps the first attempt''s idempotency key');
-select ok((select error_message like 'outcome unknown:%same idempotency key%' from public.task_runs where task_id = tests.fx('lost_run') and attempt = 1),
+select ok((select error_message like 'outcome unknown:%same idempotency key%' from scheduler.task_runs where task_id = tests.fx('lost_run') and attempt = 1),
   'and the failed attempt says its outcome is unknown');
 
 -- timeouts the platform cannot honour are refused at write time
-select throws_ok($$ update public.tasks set timeout_seconds = 61 where id = tests.fx('owned') $$, '22023',
+select throws_ok($$ update scheduler.tasks set timeout_seconds = 61 where id = tests.fx('owned') $$, '22023',
   'timeout_seconds 61 cannot be honoured: a run may last at most 60 s here', 'a timeout beyond the Free plan''s limit is refused, saying why');
-update private.settings set value = '400' where key = 'edge_wall_clock_seconds';
-select lives_ok($$ update public.tasks set timeout_seconds = 185 where id = tests.fx('owned') $$, 'with the paid wall clock, 185 s are allowed');
-select throws_ok($$ update public.tasks set timeout_seconds = 186 where id = tests.fx('owned') $$, '22023', null, 'and 186 s are not');
+update scheduler_internal.settings set value = '400' where key = 'edge_wall_clock_seconds';
+select lives_ok($$ update scheduler.tasks set timeout_seconds = 185 where id = tests.fx('owned') $$, 'with the paid wall clock, 185 s are allowed');
+select throws_ok($$ update scheduler.tasks set timeout_seconds = 186 where id = tests.fx('owned') $$, '22023', null, 'and 186 s are not');
 
 -- resuming keeps the schedule
 select pg_temp.mk('resumed', '1 minute', '{"misfire": "run_once"}');
-update public.tasks set is_active = false where id = tests.fx('resumed');
+update scheduler.tasks set is_active = false where id = tests.fx('resumed');
 set local scheduler.now = '2035-01-01 01:05:30+00';
-update public.tasks set is_active = true where id = tests.fx('resumed');
-select is((select next_run_at from public.tasks where id = tests.fx('resumed')), '2035-01-01 01:06:30+00',
+update scheduler.tasks set is_active = true where id = tests.fx('resumed');
+select is((select next_run_at from scheduler.tasks where id = tests.fx('resumed')), '2035-01-01 01:06:30+00',
   'a task resumed after a long pause continues at its next due time, with no catch-up run');
 
 -- approvals expire from the run's due time, not from the claim
 select pg_temp.mk('guarded', null, '{"run_at": "2035-01-01 01:10:00+00", "approval": true, "misfire": "skip"}');
 select pg_temp.claim('2035-01-01 01:09:52+00');
-select is((select expires_at from public.approvals where task_id = tests.fx('guarded')), '2035-01-01 02:10:00+00',
+select is((select expires_at from scheduler.approvals where task_id = tests.fx('guarded')), '2035-01-01 02:10:00+00',
   'a held run''s approval expires approval_ttl after its due time');
 -- approved twenty minutes late, under misfire_policy skip: a person's delay is not a misfire
 select tests.authenticate_as('u');
-select public.decide_approval((select id from public.approvals where task_id = tests.fx('guarded')), true, null, '2035-01-01 01:30:00+00');
+select scheduler.decide_approval((select id from scheduler.approvals where task_id = tests.fx('guarded')), true, null, '2035-01-01 01:30:00+00');
 select tests.clear_authentication();
 select pg_temp.claim('2035-01-01 01:30:01+00');
 select is(pg_temp.gate(pg_temp.run_of('guarded', '2035-01-01 01:10:00+00'), '2035-01-01 01:30:01+00'), 'started',
@@ -189,12 +189,12 @@ select is(pg_temp.gate(pg_temp.run_of('guarded', '2035-01-01 01:10:00+00'), '203
 set local scheduler.now = '2035-01-01 02:00:00+00';
 select pg_temp.mk('burst', null, '{"overlap": "allow"}');
 select pg_temp.dispatcher_wakes() as wakes_before \gset
-select public.run_task_now(tests.fx('burst'), '2035-01-01 02:00:00+00') from generate_series(1, 5);
+select scheduler.run_task_now(tests.fx('burst'), '2035-01-01 02:00:00+00') from generate_series(1, 5);
 select is(pg_temp.dispatcher_wakes() - :wakes_before, 1, 'a burst of five run-now calls wakes the dispatcher once');
-select public.plan_next_look('d1', '2035-01-01 02:00:01+00', '2035-01-01 02:01:00+00');
-select public.run_task_now(tests.fx('burst'), '2035-01-01 02:00:02+00');
+select scheduler.plan_next_look('d1', '2035-01-01 02:00:01+00', '2035-01-01 02:01:00+00');
+select scheduler.run_task_now(tests.fx('burst'), '2035-01-01 02:00:02+00');
 select is(pg_temp.dispatcher_wakes() - :wakes_before, 1, 'while a dispatcher is looking in time, nobody else is woken');
-update private.dispatcher_looks set next_look_at = '2035-01-01 02:00:40+00';
+update scheduler_internal.dispatcher_looks set next_look_at = '2035-01-01 02:00:40+00';
 select pg_temp.mk('soon', null, '{"run_at": "2035-01-01 02:00:05+00"}');
 select is(pg_temp.dispatcher_wakes() - :wakes_before, 2, 'a task created 5 s before its first due time wakes a dispatcher when the looking one would be late');
 select pg_temp.mk('next_hour', null, '{"run_at": "2035-01-01 03:00:00+00"}');
@@ -202,19 +202,19 @@ select is(pg_temp.dispatcher_wakes() - :wakes_before, 2, 'a task due after the n
 
 -- plan_next_look, over one task (the rest of the file's due work, and
 -- anything else in the database, is removed in this transaction)
-delete from public.tasks;
+delete from scheduler.tasks;
 select pg_temp.mk('at_three', null, '{"run_at": "2035-01-01 03:00:00+00"}');
-select is(public.plan_next_look('d1', '2035-01-01 02:50:00+00', '2035-01-01 02:51:00+00'), null,
+select is(scheduler.plan_next_look('d1', '2035-01-01 02:50:00+00', '2035-01-01 02:51:00+00'), null,
   'nothing due before the deadline: stop');
-select is(public.plan_next_look('d1', '2035-01-01 02:59:00+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:50+00'::timestamptz,
+select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:00+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:50+00'::timestamptz,
   'otherwise the next due time minus the lookahead');
-select is(public.plan_next_look('d0', '2035-01-01 02:59:01+00', '2035-01-01 03:00:00+00'), null,
+select is(scheduler.plan_next_look('d0', '2035-01-01 02:59:01+00', '2035-01-01 03:00:00+00'), null,
   'an older invocation (it would stay less long) stops while a newer one looks');
 
 -- service_role calls the engine
 select tests.authenticate_as_service_role();
-select lives_ok($$ select count(*) from public.claim_due_runs(1, '2035-01-01 00:00:00+00', '0', 'sr', null) $$, 'service_role may claim');
-select lives_ok($$ select public.check_dispatcher_heartbeat('2035-01-01 00:00:00+00') $$, 'and run the dead-man check');
+select lives_ok($$ select count(*) from scheduler.claim_due_runs(1, '2035-01-01 00:00:00+00', '0', 'sr', null) $$, 'service_role may claim');
+select lives_ok($$ select scheduler.check_dispatcher_heartbeat('2035-01-01 00:00:00+00') $$, 'and run the dead-man check');
 select tests.clear_authentication();
 
 select * from finish();
