@@ -2,11 +2,14 @@
 // platform bootstrap, the migrations and the seed, then restarts the services.
 import { ensureNpmDeps } from "./lib/npm-deps.mjs";
 import { getProfile } from "./lib/profile.mjs";
-import { prepareDatabase, startServices, statusBlock, stopServices } from "./lib/stack.mjs";
+
+// npm packages (jose, smol-toml, postgres…) are only there once installed: the
+// modules that import them load after ensureNpmDeps
+ensureNpmDeps();
+const { prepareDatabase, startServices, statusBlock, stopServices } = await import("./lib/stack.mjs");
 
 const profile = getProfile(process.argv[2] ?? process.env.STACK_PROFILE ?? "dev");
 try {
-  ensureNpmDeps();
   await stopServices(profile);
   prepareDatabase(profile, { fresh: true });
   await startServices(profile);

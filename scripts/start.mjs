@@ -4,13 +4,16 @@
 // and reported quickly.
 import { ensureNpmDeps } from "./lib/npm-deps.mjs";
 import { getProfile } from "./lib/profile.mjs";
-import { prepareDatabase, startServices, statusBlock } from "./lib/stack.mjs";
+
+// npm packages (jose, smol-toml, postgres…) are only there once installed: the
+// modules that import them load after ensureNpmDeps
+ensureNpmDeps();
+const { prepareDatabase, startServices, statusBlock } = await import("./lib/stack.mjs");
 
 const profile = getProfile(process.argv[2] ?? process.env.STACK_PROFILE ?? "dev");
 const log = (msg) => console.log(msg);
 
 try {
-  ensureNpmDeps(log);
   const { created } = prepareDatabase(profile, { log });
   const { started } = await startServices(profile);
   log(started ? "Started the functions gateway and the pg_net worker." : "The stack was already running.");

@@ -6,7 +6,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { ensureNpmDeps } from "./lib/npm-deps.mjs";
 import { getProfile, repoRoot } from "./lib/profile.mjs";
-import { prepareDatabase, stackEnv, startServices, stopStack } from "./lib/stack.mjs";
+
+// npm packages (jose, smol-toml, postgres…) are only there once installed: the
+// modules that import them load after ensureNpmDeps
+ensureNpmDeps();
+const { prepareDatabase, stackEnv, startServices, stopStack } = await import("./lib/stack.mjs");
 
 const profile = getProfile("test");
 const only = new Set(process.argv.slice(2)); // e.g. `npm test -- pgtap vitest`
@@ -91,7 +95,6 @@ function runVitestSuite() {
 
 let exitCode = 0;
 try {
-  ensureNpmDeps();
   if (wanted("deno")) runDenoSuite();
   console.log("\nPreparing a fresh test stack…");
   prepareDatabase(profile, { fresh: true, seed: false });
