@@ -192,7 +192,10 @@ begin
   -- transaction is open (it looks again shortly instead), so whoever plans
   -- next sees this work
   select * into v_looks from scheduler_internal.dispatcher_looks for share;
-  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second' then
+  -- a looker that is late for its own look by more than a moment has died
+  -- (a killed worker never clears the row): it is not trusted to look
+  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second'
+     and v_looks.next_look_at >= v_now - interval '2 seconds' then
     return false;
   end if;
   -- the next minute's tick claims it in time: its plan comes after this commit
@@ -312,13 +315,20 @@ begin
     return null;
   end if;
 
-  -- the earliest due time not yet claimable (later than the lookahead)
+  -- the earliest due time not yet claimable (later than the lookahead),
+  -- claimed a lookahead ahead; but a round hands over at least half a
+  -- lookahead of due times: without that floor, runs spread over the
+  -- minute would be claimed one by one as each crossed the window's edge,
+  -- one action call per due instant (measured in bench/: 999 invocations
+  -- per 1,000 runs). Each run is still handed over at least half a lookahead
+  -- before its second.
   select least(
     (select min(t.next_run_at) from scheduler.tasks t
      where t.is_active and t.deleted_at is null and t.next_run_at is not null and t.next_run_at > p_now + v_lookahead),
     (select min(r.scheduled_time) from scheduler.task_runs r
      where r.status = 'queued' and r.scheduled_time > p_now + v_lookahead)
   ) - v_lookahead into v_next;
+  v_next := greatest(v_next, p_now + v_lookahead / 2);
 
   -- due work the claim left although it could run: another session held it
   -- (SKIP LOCKED); look again shortly. Work that waits for a prerequisite or

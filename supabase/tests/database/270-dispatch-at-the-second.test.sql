@@ -5,7 +5,7 @@
 -- writes wake the dispatcher, debounced; the platform's limits refuse
 -- timeouts it cannot honour. Clock pinned in 2035.
 begin;
-select plan(48);
+select plan(50);
 
 select tests.remember('u', tests.create_user('u'));
 set local scheduler.now = '2035-01-01 00:00:00+00';
@@ -199,6 +199,11 @@ select pg_temp.mk('soon', null, '{"run_at": "2035-01-01 02:00:05+00"}');
 select is(pg_temp.dispatcher_wakes() - :wakes_before, 2, 'a task created 5 s before its first due time wakes a dispatcher when the looking one would be late');
 select pg_temp.mk('next_hour', null, '{"run_at": "2035-01-01 03:00:00+00"}');
 select is(pg_temp.dispatcher_wakes() - :wakes_before, 2, 'a task due after the next tick wakes nobody');
+-- a looker that missed its own look (its worker was killed) is not trusted
+update scheduler_internal.dispatcher_looks set next_look_at = '2035-01-01 01:59:50+00', awake_until = '2035-01-01 02:01:00+00';
+update scheduler_internal.dispatcher_wakes set last_wake_at = null;
+select pg_temp.mk('after_a_dead_looker', null, '{"run_at": "2035-01-01 02:00:20+00"}');
+select is(pg_temp.dispatcher_wakes() - :wakes_before, 3, 'a looker ten seconds late for its own look is taken for dead: the write wakes another');
 
 -- plan_next_look, over one task (the rest of the file's due work, and
 -- anything else in the database, is removed in this transaction)
@@ -208,6 +213,8 @@ select is(scheduler.plan_next_look('d1', '2035-01-01 02:50:00+00', '2035-01-01 0
   'nothing due before the deadline: stop');
 select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:00+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:50+00'::timestamptz,
   'otherwise the next due time minus the lookahead');
+select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:49+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:54+00'::timestamptz,
+  'but at least half a lookahead later: a round hands over a window of due times, not each one as it comes in reach');
 select is(scheduler.plan_next_look('d0', '2035-01-01 02:59:01+00', '2035-01-01 03:00:00+00'), null,
   'an older invocation (it would stay less long) stops while a newer one looks');
 
