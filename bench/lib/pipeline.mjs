@@ -131,11 +131,20 @@ export function sampleFunctionProcesses({ name = "dispatcher", apiUrl, everyMs =
   };
 }
 
-/** Lateness (start_time − scheduled_time, set by the start gate) of the runs the gate started, and every run's outcome. */
+/**
+ * Every run's outcome, and two latenesses of the runs the gate started:
+ * start_time − scheduled_time (start_time is the instant the action asked the
+ * start gate, after waiting for the run's second), and when the request
+ * reached the receiver − scheduled_time (the gateway's echo answers with its
+ * received_at, which the http action keeps in the run's output): the second
+ * adds the gate's own round trip and the wait for a free lane of the action's
+ * concurrency limit.
+ */
 export async function runOutcomes(sql, taskIds, { from = null, to = null } = {}) {
   const rows = await sql`
     select r.status::text as status,
-      extract(epoch from (r.start_time - r.scheduled_time)) * 1000 as late_ms
+      extract(epoch from (r.start_time - r.scheduled_time)) * 1000 as late_ms,
+      extract(epoch from (substring(r.output ->> 'body' from '"received_at":"([^"]+)"')::timestamptz - r.scheduled_time)) * 1000 as received_ms
     from public.task_runs r
     where r.task_id = any (${taskIds}::uuid[])
       and (${from}::timestamptz is null or r.scheduled_time >= ${from}::timestamptz)
@@ -144,7 +153,9 @@ export async function runOutcomes(sql, taskIds, { from = null, to = null } = {})
   for (const r of rows) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const late = rows.filter((r) => (r.status === "completed" || r.status === "failed") && r.late_ms !== null)
     .map((r) => Number(r.late_ms)).sort((a, b) => a - b);
+  const received = rows.filter((r) => r.received_ms !== null).map((r) => Number(r.received_ms)).sort((a, b) => a - b);
   return {
+    received: { runs: received.length, p50: percentile(received, 50), p99: percentile(received, 99), max: received.length ? received[received.length - 1] : null },
     runs: rows.length,
     byStatus,
     started: late.length,
