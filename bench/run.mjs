@@ -59,7 +59,9 @@ function machine() {
   const settings = execFileSync("psql", ["-X", "-At", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "supabase_admin", "-d", "postgres", "-c",
     "select string_agg(name || '=' || setting || coalesce(unit, ''), ', ' order by name) from pg_settings where name in ('shared_buffers','work_mem','max_connections','synchronous_commit','fsync','max_wal_size','server_version')"],
     { env: { ...process.env, PGPASSWORD: "postgres" }, encoding: "utf8" }).trim();
-  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; PostgreSQL: ${settings}`;
+  // the machine is shared: its load when the run began says how quiet it was
+  const load = os.loadavg().map((l) => fmt(l, 2)).join(" / ");
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, load average ${load} (1 / 5 / 15 min) at the start; PostgreSQL: ${settings}`;
 }
 
 ensureNpmDeps(log);
