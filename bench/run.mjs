@@ -1,4 +1,4 @@
-// `npm run bench` (quick, about 15 minutes here) or `npm run bench -- --full` (about 50):
+// `npm run bench` (quick, about 14 minutes here) or `npm run bench -- --full` (about 55):
 // our engine side by side with graphile-worker and pg-boss on the same
 // PostgreSQL, in the same run, reported as medians, ranges and ratios in
 // bench/RESULTS.md. Never part of `npm test` (bench/*.test.ts check the

@@ -106,7 +106,8 @@ export async function spreadPrecision({ dbUrl, adminDbUrl, apiUrl, logDir, owner
       returning id`;
     const taskIds = uuidArray(tasks);
     log(`  ${n} one-off http tasks due across ${spreadSeconds} s from ${first.toISOString()}`);
-    await waitForFinalRuns(sql, taskIds, n, first.getTime() + spreadSeconds * 1000 + 90_000, { what: "spread" });
+    // generous: a run whose gate failed is given back after start_grace and claimed again
+    await waitForFinalRuns(sql, taskIds, n, first.getTime() + spreadSeconds * 1000 + 180_000, { what: "spread" });
     const until = Date.now();
     const cost = await costSince(admin, mark);
     await waitForInvocationsToEnd(logDir, since, until);
