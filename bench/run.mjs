@@ -26,7 +26,7 @@ const full = process.argv.includes("--full");
 const onlyAt = process.argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
 const only = onlyAt < 0 ? null
   : new Set((process.argv[onlyAt].includes("=") ? process.argv[onlyAt].split("=")[1] : process.argv[onlyAt + 1] ?? "").split(",").filter(Boolean));
-const runs = (workload) => only === null || only.has(workload);
+const wanted = (workload) => only === null || only.has(workload);
 const reps = 3;
 const profile = getProfile("bench");
 // the bench's own echo server follows the profile's ports like the test
@@ -79,7 +79,7 @@ const startedAt = new Date();
 
 try {
   // 1. drain
-  if (runs("drain")) {
+  if (wanted("drain")) {
     out("## 1. Drain: due no-op jobs claimed, executed and recorded");
     out("");
     out("| jobs | system | jobs/s, median (range) | ours ÷ system |");
@@ -111,7 +111,7 @@ try {
   }
 
   // 2. HTTP fan-out
-  if (runs("fanout")) {
+  if (wanted("fanout")) {
     out("## 2. HTTP fan-out: due HTTP jobs against a loopback echo server");
     out("");
     const echo = await startEcho(echoPort);
@@ -152,7 +152,7 @@ try {
   }
 
   // 4 and 5. tick precision and cost
-  if (runs("precision")) {
+  if (wanted("precision")) {
     out("## 4. Tick precision and 5. cost, through pg_cron / the wake → pg_net → dispatcher → http → echo");
     out("");
     out("| workload | lookahead | runs | started | not started | failed | lateness p50 ms | p99 ms | max ms | received by the echo − due, p50 / p99 / max ms | invocations / 1,000 runs (dispatcher + http) | SQL statements / 1,000 runs | WAL bytes / 1,000 runs | dispatcher: invocations, claim rounds, runs given back, errors | dispatcher peak: isolate MB / process VmHWM MB (processes) |");
@@ -201,7 +201,7 @@ try {
   }
 
   // 3. needle
-  if (runs("needle")) {
+  if (wanted("needle")) {
     out("## 3. Needle: claiming 1,000 when 1% of the tasks are due");
     out("");
     // the smallest table has only its 1% due, so each size is also claimed for
