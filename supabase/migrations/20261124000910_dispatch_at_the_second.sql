@@ -294,6 +294,7 @@ declare
   v_looks scheduler_internal.dispatcher_looks;
   v_lookahead interval := scheduler_internal.dispatch_lookahead();
   v_retry interval := coalesce((scheduler_internal.setting('dispatch_retry_interval') #>> '{}')::interval, interval '1 second');
+  v_due timestamptz;
   v_next timestamptz;
   v_left boolean;
 begin
@@ -315,33 +316,32 @@ begin
     return null;
   end if;
 
-  -- the earliest due time not yet claimable (later than the lookahead),
-  -- claimed a lookahead ahead; but a round hands over at least half a
-  -- lookahead of due times: without that floor, runs spread over the
-  -- minute would be claimed one by one as each crossed the window's edge,
-  -- one action call per due instant (measured in bench/: 999 invocations
-  -- per 1,000 runs). Each run is still handed over at least half a lookahead
-  -- before its second.
+  -- the earliest due time still to hand over. A run comes within reach a
+  -- lookahead before its second, but a round hands over at least 80 % of a
+  -- lookahead of due times: without that floor, runs spread over the minute
+  -- were claimed one by one as each came within reach, one action call per
+  -- due instant (999 invocations per 1,000 runs in bench/). And never later
+  -- than a second before the run is due.
   select least(
     (select min(t.next_run_at) from scheduler.tasks t
-     where t.is_active and t.deleted_at is null and t.next_run_at is not null and t.next_run_at > p_now + v_lookahead),
+     where t.is_active and t.deleted_at is null and t.next_run_at > p_now),
     (select min(r.scheduled_time) from scheduler.task_runs r
-     where r.status = 'queued' and r.scheduled_time > p_now + v_lookahead)
-  ) - v_lookahead into v_next;
-  v_next := greatest(v_next, p_now + v_lookahead / 2);
+     where r.status = 'queued' and r.scheduled_time > p_now)
+  ) into v_due;
+  v_next := least(greatest(v_due - v_lookahead, p_now + v_lookahead * 0.8), v_due - interval '1 second');
 
-  -- due work the claim left although it could run: another session held it
-  -- (SKIP LOCKED); look again shortly. Work that waits for a prerequisite or
-  -- for a running run is woken by the write that frees it.
+  -- work already due that the claim left although it could run: another
+  -- session held it (SKIP LOCKED); look again shortly. Work that waits for a
+  -- prerequisite or for a running run is woken by the write that frees it.
   select exists (
     select 1 from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now + v_lookahead
+    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
            or scheduler_internal.dependencies_satisfied(t.id))
   ) or exists (
     select 1 from scheduler.task_runs r
     cross join lateral (select t.overlap_policy, t.deleted_at from scheduler.tasks t where t.id = r.task_id offset 0) t
-    where r.status = 'queued' and r.scheduled_time <= p_now + v_lookahead and t.deleted_at is null
+    where r.status = 'queued' and r.scheduled_time <= p_now and t.deleted_at is null
       and (t.overlap_policy = 'allow' or not exists (
         select 1 from scheduler.task_runs o where o.task_id = r.task_id and o.status in ('claimed', 'running')))
   ) into v_left;

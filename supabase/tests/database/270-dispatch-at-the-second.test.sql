@@ -5,7 +5,7 @@
 -- writes wake the dispatcher, debounced; the platform's limits refuse
 -- timeouts it cannot honour. Clock pinned in 2035.
 begin;
-select plan(50);
+select plan(51);
 
 select tests.remember('u', tests.create_user('u'));
 set local scheduler.now = '2035-01-01 00:00:00+00';
@@ -213,8 +213,10 @@ select is(scheduler.plan_next_look('d1', '2035-01-01 02:50:00+00', '2035-01-01 0
   'nothing due before the deadline: stop');
 select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:00+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:50+00'::timestamptz,
   'otherwise the next due time minus the lookahead');
-select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:49+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:54+00'::timestamptz,
-  'but at least half a lookahead later: a round hands over a window of due times, not each one as it comes in reach');
+select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:49+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:57+00'::timestamptz,
+  'but no sooner than 80 % of a lookahead later: a round hands over a window of due times, not each one as it comes in reach');
+select is(scheduler.plan_next_look('d1', '2035-01-01 02:59:55+00', '2035-01-01 03:00:30+00'), '2035-01-01 02:59:59+00'::timestamptz,
+  'and never later than a second before the run is due');
 select is(scheduler.plan_next_look('d0', '2035-01-01 02:59:01+00', '2035-01-01 03:00:00+00'), null,
   'an older invocation (it would stay less long) stops while a newer one looks');
 
