@@ -123,6 +123,19 @@ test("runs due within the lookahead are handed ahead with start_at; a later one 
   expect(tasks.every((t) => t.next_run_at === null)).toBe(true);
 });
 
+test("every occurrence of a task due every few seconds within the lookahead goes in one round's call", async () => {
+  await sql.begin(async (tx) => {
+    await tx`select set_config('scheduler.now', ${new Date(T0).toISOString()}, true)`;
+    await tx`
+      insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, schedule_interval, overlap_policy)
+      values ('every 3 s', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, '3 seconds', 'allow')`;
+  });
+  const summary = await tick(deps({ config: { loopSeconds: 1 } }), "test");
+  // due at 3, 6 and 9 s: all within the 10 s lookahead, one call
+  expect(summary).toMatchObject({ claimed: 3, handed: 3, batches: 1, rounds: 1 });
+  expect(bodies()[0].runs.map((r) => r.start_at)).toEqual([3, 6, 9].map((s) => new Date(T0 + s * 1000).toISOString()));
+});
+
 test("runs an action function refuses, or that cannot reach it, are given back to the queue at once", async () => {
   const refusedIds = await manualRuns(2);
   actionAnswer = 503;

@@ -137,9 +137,13 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
           pending.set(row.action_type, list);
           if (list.length >= config.actionBatch) send(worker, row.action_type, list.splice(0));
         }
-        // a short claim took all it could: what another session held is
-        // retried shortly (plan_next_look says when)
-        if (rows.length < config.claimBatch || claimedThisRound >= config.maxRunsPerRound) break;
+        // claim until nothing more is in reach: a claim advances each task
+        // once, so a task due every few seconds has several occurrences in
+        // the lookahead, and they belong in this round's calls (stopping at a
+        // short claim made a round, and a call, per due second: 12 a minute
+        // for a */5 s schedule in bench/). What another session held comes
+        // back empty here and is retried shortly (plan_next_look says when)
+        if (rows.length === 0 || claimedThisRound >= config.maxRunsPerRound) break;
       }
       summary.claimed += claimedThisRound;
       for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs);
