@@ -173,7 +173,7 @@ grant select, update on scheduler_internal.dispatcher_heartbeat to service_role;
 grant select on scheduler_internal.signing_secrets to service_role;
 
 -- a write has made work due at p_due: wake a dispatcher unless one will look
--- in time (by then, give or take a second).
+-- in time (a second before it, at the latest).
 create or replace function scheduler_internal.request_dispatch(p_due timestamptz, p_reason text default 'immediate')
 returns boolean
 language plpgsql security definer
@@ -194,7 +194,9 @@ begin
   select * into v_looks from scheduler_internal.dispatcher_looks for share;
   -- a looker that is late for its own look by more than a moment has died
   -- (a killed worker never clears the row): it is not trusted to look
-  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due + interval '1 second'
+  -- in time means a second ahead: the look hands the run over to its
+  -- action, which must have it before its second
+  if v_looks.awake_until > v_now and v_looks.next_look_at <= p_due - interval '1 second'
      and v_looks.next_look_at >= v_now - interval '2 seconds' then
     return false;
   end if;
