@@ -36,7 +36,7 @@ create or replace function scheduler_internal.dispatch_lookahead() returns inter
 language sql stable security definer
 set search_path = ''
 as $$
-  select coalesce((select (value #>> '{}')::interval from scheduler_internal.settings where key = 'dispatch_lookahead'), interval '10 seconds')
+  select coalesce((scheduler_internal.setting('dispatch_lookahead') #>> '{}')::interval, interval '10 seconds')
 $$;
 comment on function scheduler_internal.dispatch_lookahead() is 'The dispatch_lookahead setting.';
 revoke execute on function scheduler_internal.dispatch_lookahead() from public, anon, authenticated;
@@ -48,7 +48,7 @@ set search_path = ''
 as $$
   -- a run may reach a worker just before its half-life, wait up to the
   -- lookahead for its second, and must end before the worker is killed
-  select (coalesce((select (value #>> '{}')::integer from scheduler_internal.settings where key = 'edge_wall_clock_seconds'), 150) / 2
+  select (coalesce((scheduler_internal.setting('edge_wall_clock_seconds'))::integer, 150) / 2
           - extract(epoch from scheduler_internal.dispatch_lookahead())::integer - 5)
 $$;
 comment on function scheduler_internal.max_run_seconds() is 'The longest timeout_seconds the platform can honour: edge_wall_clock_seconds / 2 - dispatch_lookahead - 5 s.';

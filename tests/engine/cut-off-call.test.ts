@@ -6,8 +6,6 @@
 // answer; their clock runs in 2040 (the live stack's dispatcher, on the real
 // clock, never sees these tasks).
 import { lookup } from "node:dns/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { dispatcherSecret, jwtSecret, secretKey, secretKeys, serviceRoleKey } from "../../scripts/lib/keys.mjs";
 import { postgresDb } from "../../supabase/functions/_shared/db.ts";
@@ -15,6 +13,7 @@ import { memoryLogger } from "../../supabase/functions/_shared/logger.ts";
 import { parseAllowList } from "../../supabase/functions/_shared/ssrf.ts";
 import { tick } from "../../supabase/functions/dispatcher/handler.ts";
 import { createHandler as createHttpAction } from "../../supabase/functions/http/handler.ts";
+import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
 import { connect, stack } from "../helpers/stack.ts";
 
@@ -23,7 +22,7 @@ const OFFSET = Date.parse("2040-06-01T00:00:00.000Z") - Date.now();
 const now = () => new Date(Date.now() + OFFSET);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let receiver: Awaited<ReturnType<typeof loopbackServer>>;
-let proxy: http.Server;
+let proxy: Awaited<ReturnType<typeof serveFunction>>;
 let functionsUrl = "";
 let userId = "";
 const background: Promise<unknown>[] = [];
@@ -37,18 +36,12 @@ beforeAll(async () => {
     logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
   });
   // the first call reaches the function, whose answer is then lost
-  proxy = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString();
-    const answer = await action(new Request(`http://fn${req.url}`, { method: "POST", headers: req.headers as HeadersInit, body }));
+  proxy = await serveFunction(action, (body) => {
     const cut = calls.length === 0;
     calls.push({ cut, tasks: JSON.parse(body).runs.map((r: { task_id: string }) => r.task_id) });
-    if (cut) return void req.socket.destroy();
-    res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+    return cut ? "cut" : undefined;
   });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-  functionsUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/functions/v1`;
+  functionsUrl = proxy.functionsUrl;
   [{ id: userId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`cut-off-${Date.now()}@test.local`}) returning id`;
 });
 
@@ -57,7 +50,7 @@ afterAll(async () => {
   await sql`delete from auth.users where id = ${userId}`;
   await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
   await sql.end();
-  proxy.close();
+  await proxy.close();
   await receiver.close();
 });
 

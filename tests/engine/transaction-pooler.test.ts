@@ -5,8 +5,6 @@
 // run in this process; their clock runs in 2043, so the live stack's
 // dispatcher never sees these tasks.
 import { lookup } from "node:dns/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { dispatcherSecret, jwtSecret, secretKey, secretKeys, serviceRoleKey } from "../../scripts/lib/keys.mjs";
 import { postgresDb } from "../../supabase/functions/_shared/db.ts";
@@ -14,6 +12,7 @@ import { memoryLogger } from "../../supabase/functions/_shared/logger.ts";
 import { parseAllowList } from "../../supabase/functions/_shared/ssrf.ts";
 import { tick } from "../../supabase/functions/dispatcher/handler.ts";
 import { createHandler as createHttpAction } from "../../supabase/functions/http/handler.ts";
+import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
 import { startTransactionPooler } from "../helpers/pooler.ts";
 import { connect } from "../helpers/stack.ts";
@@ -24,7 +23,7 @@ const now = () => new Date(Date.now() + OFFSET);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let pooler: Awaited<ReturnType<typeof startTransactionPooler>>;
 let receiver: Awaited<ReturnType<typeof loopbackServer>>;
-let functions: http.Server;
+let functions: Awaited<ReturnType<typeof serveFunction>>;
 let functionsUrl = "";
 let userId = "";
 const background: Promise<unknown>[] = [];
@@ -37,14 +36,8 @@ beforeAll(async () => {
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
   });
-  functions = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const answer = await action(new Request(`http://fn${req.url}`, { method: "POST", headers: req.headers as HeadersInit, body: Buffer.concat(chunks).toString() }));
-    res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
-  });
-  await new Promise<void>((r) => functions.listen(0, "127.0.0.1", r));
-  functionsUrl = `http://127.0.0.1:${(functions.address() as AddressInfo).port}/functions/v1`;
+  functions = await serveFunction(action);
+  functionsUrl = functions.functionsUrl;
   [{ id: userId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`pooler-${Date.now()}@test.local`}) returning id`;
 }, 30_000);
 
@@ -53,7 +46,7 @@ afterAll(async () => {
   await sql`delete from auth.users where id = ${userId}`;
   await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
   await sql.end();
-  functions.close();
+  await functions.close();
   await receiver.close();
   await pooler?.stop();
 });
