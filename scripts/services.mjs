@@ -5,10 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { limitsFromEnv, startGateway } from "./gateway/gateway.mjs";
 import { anonKey, dispatcherSecret, jwtSecret, publishableKeys, secretKeys, serviceRoleKey } from "./lib/keys.mjs";
-import { getProfile, repoRoot } from "./lib/profile.mjs";
+import { getProfile } from "./lib/profile.mjs";
+import { projectPaths } from "./lib/project.mjs";
 import { startPgNetWorker } from "./pg-net/worker.mjs";
 
 const profile = getProfile(process.argv[2]);
+const project = projectPaths(profile.projectRoot);
 fs.mkdirSync(profile.logDir, { recursive: true });
 
 function fileLogger(name) {
@@ -56,10 +58,14 @@ function echo(req, res) {
 const worker = await startPgNetWorker({ dbUrl: profile.adminDbUrl, logger: fileLogger("pg-net") });
 const gateway = await startGateway({
   port: profile.apiPort,
-  functionsDir: path.join(repoRoot, "supabase/functions"),
-  configToml: path.join(repoRoot, "supabase/config.toml"),
+  // every function of the project: the scheduler's and the app's own, each
+  // with the project's config.toml verify_jwt and its own deno.json
+  functionsDir: project.functionsDir,
+  configToml: project.configToml,
+  cwd: project.root,
+  fallbackDenoConfig: path.join(project.root, "deno.json"),
   // a developer's secrets never leak into the test stack
-  envFile: profile.name === "test" ? undefined : path.join(repoRoot, "supabase/functions/.env"),
+  envFile: profile.name === "test" ? undefined : project.envFile,
   jwtSecret,
   env: {
     SUPABASE_URL: profile.apiUrl,

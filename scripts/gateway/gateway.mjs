@@ -43,13 +43,38 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { verifyJwt } from "../lib/jwt.mjs";
+import { binPath, packageRoot } from "../lib/project.mjs";
 import { parseDotenv } from "./dotenv.mjs";
 import { parseToml, verifyJwtFor } from "./toml.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../..");
 const shim = path.join(here, "edge-runtime-shim.ts");
-const denoBin = path.join(repoRoot, "node_modules/.bin/deno");
+
+/**
+ * The Deno flags a function runs (and is type-checked) with, as `supabase
+ * functions serve` would pick its imports: config.toml's
+ * `[functions.<name>] import_map`, else the function's own deno.json, else
+ * `fallbackConfig` (a project-wide deno.json), else none. A function's own
+ * deno.json is read for its import map (`--import-map`), not made the config:
+ * Deno would then take the function's folder for the project and not find
+ * its package.json, nor the npm packages (and @types/node) it names. npm
+ * packages always come from the project's node_modules
+ * (`--node-modules-dir=manual`), where `npm install` put them; nothing is
+ * fetched. Run from the project's folder.
+ */
+export function denoConfigArgs({ name, functionsDir, config = {}, fallbackConfig, supabaseDir = path.dirname(functionsDir) }) {
+  const args = ["--node-modules-dir=manual"];
+  const importMap = config?.functions?.[name]?.import_map;
+  if (typeof importMap === "string" && importMap !== "") {
+    const file = path.resolve(supabaseDir, importMap);
+    return [...args, file.endsWith(".jsonc") ? `--config=${file}` : `--import-map=${file}`];
+  }
+  const own = path.join(functionsDir, name, "deno.json");
+  if (fs.existsSync(own)) return [...args, `--import-map=${own}`];
+  const ownc = path.join(functionsDir, name, "deno.jsonc");
+  if (fs.existsSync(ownc)) return [...args, `--config=${ownc}`];
+  return fallbackConfig && fs.existsSync(fallbackConfig) ? [...args, `--config=${fallbackConfig}`] : args;
+}
 
 function json(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -151,7 +176,11 @@ export async function startGateway({
   routes = {},
   limits: limitsOption = {},
   bootTimeoutMs = 30_000,
+  // the folder functions run in, and the deno.json for functions without one of their own
+  cwd = packageRoot,
+  fallbackDenoConfig = path.join(packageRoot, "deno.json"),
 }) {
+  const denoBin = binPath("deno");
   const limits = { ...defaultLimits, ...limitsOption };
   const wallClockMs = limits.wallClockSeconds * 1000;
   const requestTimeoutMs = limits.requestTimeoutSeconds * 1000;
@@ -160,7 +189,7 @@ export async function startGateway({
   const functionLogDir = path.join(logDir, "functions");
   fs.mkdirSync(functionLogDir, { recursive: true });
 
-  const names = fs.readdirSync(functionsDir).filter((n) =>
+  const names = (fs.existsSync(functionsDir) ? fs.readdirSync(functionsDir) : []).filter((n) =>
     !n.startsWith("_") && !n.startsWith(".") && fs.existsSync(path.join(functionsDir, n, "index.ts"))
   );
   // name -> { current: the worker new requests go to, workers: every live one, log }
@@ -187,10 +216,11 @@ export async function startGateway({
     worker.ready = (async () => {
       worker.port = await freePort();
       const child = spawn(denoBin, [
-        "run", "--allow-all", "--no-prompt", "--quiet", `--config=${path.join(repoRoot, "deno.json")}`,
+        "run", "--allow-all", "--no-prompt", "--quiet",
+        ...denoConfigArgs({ name, functionsDir, config, fallbackConfig: fallbackDenoConfig }),
         shim, pathToFileURL(path.join(functionsDir, name, "index.ts")).href,
       ], {
-        cwd: repoRoot,
+        cwd,
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,

@@ -1,15 +1,17 @@
 // The project's own PostgreSQL cluster: real PostgreSQL 15 with pg_cron,
 // pgTAP and plpgsql_check from Debian's packages, run as the `postgres` OS
-// user (PostgreSQL refuses to run as root), data inside the repo (git-ignored).
+// user when we are root (PostgreSQL refuses to run as root), data in the
+// profile's folder (scripts/lib/profile.mjs says where, and why it may be
+// outside the project).
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { repoRoot } from "./profile.mjs";
+import { clusterUserCanReach } from "./profile.mjs";
 
 const isRoot = process.getuid?.() === 0;
 const DB_PASSWORD = "postgres";
 
-export function run(cmd, args, { input, env, quiet = false, allowFail = false, cwd = repoRoot } = {}) {
+export function run(cmd, args, { input, env, quiet = false, allowFail = false, cwd = process.cwd() } = {}) {
   const res = spawnSync(cmd, args, {
     cwd,
     input,
@@ -31,9 +33,12 @@ function privileged(cmd, args, opts) {
   return isRoot ? run(cmd, args, opts) : run("sudo", ["-n", cmd, ...args], opts);
 }
 
-/** Runs a PostgreSQL server binary as the postgres OS user when we are root. */
+/**
+ * Runs a PostgreSQL server binary as the postgres OS user when we are root,
+ * from `/`: that user may not be allowed into the folder we were started in.
+ */
 function asClusterOwner(bin, args, opts) {
-  if (isRoot) return run("runuser", ["-u", "postgres", "--", bin, ...args], opts);
+  if (isRoot) return run("runuser", ["-u", "postgres", "--", bin, ...args], { cwd: "/", ...opts });
   return run(bin, args, opts);
 }
 
@@ -101,6 +106,9 @@ export function clusterExists(profile) {
 
 export function initCluster(profile) {
   if (clusterExists(profile)) return false;
+  if (isRoot && !clusterUserCanReach(profile.dir)) {
+    throw new Error(`the postgres OS user cannot reach ${profile.dir}: every folder above it must let others search it (chmod o+x)`);
+  }
   ownByClusterUser(profile.dir);
   for (const d of [profile.socketDir, profile.logDir]) ownByClusterUser(d);
   const pwfile = path.join(profile.dir, ".pwfile");

@@ -1,15 +1,17 @@
 // Puts a database into the state a hosted Supabase project would be in:
 // the platform bootstrap (local only), then the project's migrations through
-// the real supabase CLI, then supabase/seed.sql.
+// the real supabase CLI, then the project's seed files (config.toml
+// [db.seed], supabase/seed.sql by default).
 import fs from "node:fs";
 import path from "node:path";
+import { parseToml } from "../gateway/toml.mjs";
 import { installExtensionFiles, psql, run } from "./cluster.mjs";
-import { repoRoot } from "./profile.mjs";
+import { binPath, packageRoot, projectPaths } from "./project.mjs";
 
-const bootstrapDir = path.join(repoRoot, "scripts/sql/bootstrap");
+const bootstrapDir = path.join(packageRoot, "scripts/sql/bootstrap");
 
 /** Stand-in extensions shipped as plain SQL extension files (see their headers). */
-const standInExtensionDirs = ["scripts/pg-net", "scripts/vault"].map((d) => path.join(repoRoot, d));
+const standInExtensionDirs = ["scripts/pg-net", "scripts/vault"].map((d) => path.join(packageRoot, d));
 
 export function installStandInExtensions() {
   const files = standInExtensionDirs.flatMap((dir) =>
@@ -37,14 +39,39 @@ export function bootstrapDatabase(profile, db = "postgres") {
 
 /** `supabase db push` against the local database, exactly as against a hosted one. */
 export function applyMigrations(profile, dbUrl = profile.dbUrl) {
-  run(path.join(repoRoot, "node_modules/.bin/supabase"), [
+  run(binPath("supabase"), [
     "db", "push", `--remote=${dbUrl}`, "--include-all", "--skip-vault", "--yes",
-  ], { quiet: true });
+  ], { quiet: true, cwd: profile.projectRoot });
+}
+
+/**
+ * The seed files `supabase db reset` would load: config.toml's
+ * [db.seed] sql_paths (relative to supabase/, `*` allowed in the file name),
+ * in order, each glob sorted; none when [db.seed] enabled = false.
+ */
+export function seedFiles(root) {
+  const { configToml, supabaseDir } = projectPaths(root);
+  const config = fs.existsSync(configToml) ? parseToml(fs.readFileSync(configToml, "utf8"), configToml) : {};
+  const seed = config.db?.seed ?? {};
+  if (seed.enabled === false) return [];
+  const files = [];
+  for (const entry of seed.sql_paths ?? ["./seed.sql"]) {
+    const full = path.resolve(supabaseDir, entry);
+    const base = path.basename(full);
+    if (!base.includes("*")) {
+      if (fs.existsSync(full)) files.push(full);
+      continue;
+    }
+    const dir = path.dirname(full);
+    const escape = (text) => text.replace(/[.+?^$()|[\]{}\\]/g, "\\$&");
+    const pattern = new RegExp("^" + base.split("*").map(escape).join(".*") + "$");
+    if (fs.existsSync(dir)) files.push(...fs.readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => path.join(dir, f)));
+  }
+  return [...new Set(files)];
 }
 
 export function applySeed(profile, db = "postgres") {
-  const seed = path.join(repoRoot, "supabase/seed.sql");
-  if (fs.existsSync(seed)) psql(profile, { file: seed, user: "postgres", db });
+  for (const file of seedFiles(profile.projectRoot)) psql(profile, { file, user: "postgres", db });
 }
 
 /** A fresh database on the profile's cluster, bootstrapped and migrated (tests, benchmarks). */

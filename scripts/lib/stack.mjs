@@ -6,7 +6,7 @@ import path from "node:path";
 import { clusterExists, destroyCluster, ensureSystemPackages, initCluster, psql, startCluster, stopCluster } from "./cluster.mjs";
 import { applyMigrations, applySeed, bootstrapDatabase, installStandInExtensions } from "./database.mjs";
 import { anonKey, dispatcherSecret, jwtSecret, publishableKey, secretKey, serviceRoleKey } from "./keys.mjs";
-import { repoRoot } from "./profile.mjs";
+import { packageRoot } from "./project.mjs";
 
 export function stackEnv(profile) {
   return {
@@ -45,7 +45,7 @@ export function prepareDatabase(profile, { fresh = false, seed = true, log = con
   if (fresh) destroyCluster(profile);
   const created = initCluster(profile);
   startCluster(profile);
-  if (created) log(`Created a cluster in ${path.relative(repoRoot, profile.dataDir)}`);
+  if (created) log(`Created a cluster in ${shownPath(profile, profile.dataDir)}`);
   // idempotent, and cheap enough to run every time: an older cluster catches up
   bootstrapDatabase(profile);
   applyMigrations(profile);
@@ -88,11 +88,11 @@ export async function startServices(profile, { detached = true } = {}) {
   if (existing) return { pid: existing, started: false };
   fs.mkdirSync(profile.logDir, { recursive: true });
   const out = fs.openSync(path.join(profile.logDir, "services.log"), "a");
-  const child = spawn(process.execPath, [path.join(repoRoot, "scripts/services.mjs"), profile.name], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, [path.join(packageRoot, "scripts/services.mjs"), profile.name], {
+    cwd: profile.projectRoot,
     detached,
     stdio: ["ignore", out, out],
-    env: { ...process.env, STACK_PROFILE: profile.name },
+    env: { ...process.env, STACK_PROFILE: profile.name, TASK_SCHEDULER_PROJECT: profile.projectRoot },
   });
   fs.writeFileSync(profile.pidFile, String(child.pid));
   if (detached) child.unref();
@@ -127,10 +127,20 @@ export async function stopStack(profile) {
   return { services, cluster };
 }
 
+/** A path as the status block shows it: relative inside the project, absolute outside. */
+function shownPath(profile, p) {
+  const rel = path.relative(profile.projectRoot, p);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? p : rel;
+}
+
 export function statusBlock(profile) {
   const env = stackEnv(profile);
-  const rel = (p) => path.relative(repoRoot, p);
+  const rel = (p) => shownPath(profile, p);
   const rows = [
+    ["Project", profile.projectRoot],
+    ["Data", profile.relocated
+      ? `${profile.dir}/ (cluster, logs: outside the project, which the postgres OS user cannot reach)`
+      : `${rel(profile.dir)}/ (cluster, logs)`],
     ["API URL", profile.apiUrl],
     ["Functions URL", `${profile.apiUrl}/functions/v1`],
     ["Echo URL (demo)", `${profile.apiUrl}/_local/echo`],

@@ -74,6 +74,15 @@ test("a 202 hands the whole batch over, authenticated, and leaves the runs claim
   for (const run of runs) expect(await statusOf(run)).toEqual({ status: "claimed", locked_by: worker });
 });
 
+test("a project that installed an action's function under another name gets the batch there", async () => {
+  const worker = `hand-over-test:${crypto.randomUUID()}`;
+  const run = await claimedRun(worker);
+  answer = 202;
+  const result = await handOver(deps({ actionFunctions: { notify: "scheduler-notify" } }), worker, "notify", [run]);
+  expect(result).toEqual({ handed: 1, refused: null, givenBack: 0 });
+  expect(action.received.at(-1)!.url).toBe("/functions/v1/scheduler-notify");
+});
+
 test("a refused batch is given back to the queue, and the refusal says what the function answered", async () => {
   const worker = `hand-over-test:${crypto.randomUUID()}`;
   const run = await claimedRun(worker);

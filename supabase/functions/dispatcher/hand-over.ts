@@ -56,6 +56,8 @@ export interface HandOverDeps {
   now: () => Date;
   /** `<SUPABASE_URL>/functions/v1`. */
   functionsUrl: string;
+  /** The function that takes each action's runs, when it is not named after the action (action-functions.ts). */
+  actionFunctions?: Readonly<Record<string, string>>;
   /** Headers that authenticate the dispatcher to the action functions (the secret key). */
   serviceHeaders: Record<string, string>;
   /** The function answers at once; a call that takes longer is given up and its runs are given back. */
@@ -78,17 +80,18 @@ const message = (err: unknown) => err instanceof Error ? err.message : String(er
 /** POSTs one batch of `worker`'s runs to the `action` function and gives it back when refused. Never rejects. */
 export async function handOver(deps: HandOverDeps, worker: string, action: ActionType, runs: RunToExecute[]): Promise<HandOverResult> {
   let refused: string | null = null;
+  const target = deps.actionFunctions?.[action] ?? action;
   try {
-    const res = await deps.fetch(`${deps.functionsUrl}/${action}`, {
+    const res = await deps.fetch(`${deps.functionsUrl}/${target}`, {
       method: "POST",
       headers: { ...deps.serviceHeaders, "content-type": "application/json" },
       body: JSON.stringify({ worker, runs }),
       signal: AbortSignal.timeout(deps.callTimeoutMs),
     });
     const text = await res.text();
-    if (res.status !== 202 && res.status !== 200) refused = `the ${action} function answered ${res.status}: ${text.slice(0, 300)}`;
+    if (res.status !== 202 && res.status !== 200) refused = `the ${target} function answered ${res.status}: ${text.slice(0, 300)}`;
   } catch (err) {
-    refused = `could not call the ${action} function: ${message(err)}`;
+    refused = `could not call the ${target} function: ${message(err)}`;
   }
   if (refused === null) return { handed: runs.length, refused, givenBack: 0 };
   try {

@@ -40,6 +40,8 @@ export const defaultConfig: DispatcherConfig = {
 
 export interface DispatcherDeps extends FunctionDeps {
   functionsUrl: string;
+  /** The function that takes each action's runs, when it is not named after the action (action-functions.ts). */
+  actionFunctions?: Readonly<Record<string, string>>;
   /** Headers that authenticate this function to the action functions (the secret key). */
   serviceHeaders: Record<string, string>;
   dispatcherSecret: string;
@@ -87,8 +89,8 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
   const calls = new Set<Promise<void>>();
 
   const handOverDeps: HandOverDeps = {
-    db, fetch: deps.fetch, now: deps.now, functionsUrl: deps.functionsUrl, serviceHeaders: deps.serviceHeaders,
-    callTimeoutMs: config.actionCallTimeoutMs,
+    db, fetch: deps.fetch, now: deps.now, functionsUrl: deps.functionsUrl, actionFunctions: deps.actionFunctions,
+    serviceHeaders: deps.serviceHeaders, callTimeoutMs: config.actionCallTimeoutMs,
   };
 
   // one worker token per round: a run given back and claimed again belongs to

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { serviceCallHeaders } from "../_shared/auth.ts";
 import { PlatformEnv } from "../_shared/env.ts";
 import { edgeRuntime } from "../_shared/runtime.ts";
+import { actionFunctions } from "./action-functions.ts";
 import { createHandler, defaultConfig } from "./handler.ts";
 
 const { env, deps } = edgeRuntime("dispatcher", PlatformEnv.extend({
@@ -14,6 +15,7 @@ const { env, deps } = edgeRuntime("dispatcher", PlatformEnv.extend({
 Deno.serve(createHandler({
   ...deps,
   functionsUrl: `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`,
+  actionFunctions,
   serviceHeaders: serviceCallHeaders(deps.auth),
   dispatcherSecret: env.DISPATCHER_SECRET,
   newId: () => crypto.randomUUID(),
