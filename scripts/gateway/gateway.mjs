@@ -48,7 +48,7 @@ import { parseDotenv } from "./dotenv.mjs";
 import { parseToml, verifyJwtFor } from "./toml.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shim = path.join(here, "edge-runtime-shim.ts");
+const shim = path.join(here, "edge-runtime-shim.mjs");
 
 /**
  * The Deno flags a function runs (and is type-checked) with, as `supabase

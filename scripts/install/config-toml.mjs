@@ -106,6 +106,9 @@ export function planConfigEdits(text, { functions, apiSchemas }) {
 
   // [api] schemas
   const have = before.api?.schemas;
+  if (have !== undefined && !(Array.isArray(have) && have.every((s) => typeof s === "string"))) {
+    throw new Error(`[api] schemas is not a list of strings this installer can extend; add ${apiSchemas.map((s) => `"${s}"`).join(", ")} to \`schemas\` under [api] in supabase/config.toml yourself`);
+  }
   const missing = apiSchemas.filter((s) => !(have ?? defaultApiSchemas).includes(s));
   const manual = `add ${missing.map((s) => `"${s}"`).join(", ")} to \`schemas\` under [api] in supabase/config.toml yourself, or leave it out (only supabase-js needs it, and hosted projects set it in the dashboard)`;
   let apiBlock = "";

@@ -3,10 +3,14 @@
 // plain Deno process serving with Deno.serve stays alive anyway, so the shim
 // only has to track the promises and report rejections. The function module is
 // imported unchanged afterwards, so it runs the same here and when deployed.
-const pending = new Set<Promise<unknown>>();
+// Plain JavaScript: installed from npm it sits under node_modules, where Deno
+// does not strip TypeScript types.
+/** @type {Set<Promise<unknown>>} */
+const pending = new Set();
 
-(globalThis as unknown as { EdgeRuntime: unknown }).EdgeRuntime = {
-  waitUntil(promise: Promise<unknown>) {
+globalThis.EdgeRuntime = {
+  /** @param {Promise<unknown>} promise */
+  waitUntil(promise) {
     const tracked = Promise.resolve(promise)
       .catch((err) => {
         console.error(JSON.stringify({ level: "error", msg: "waitUntil promise rejected", error: String(err?.stack ?? err) }));
@@ -17,5 +21,5 @@ const pending = new Set<Promise<unknown>>();
 };
 
 const entry = Deno.args[0];
-if (!entry) throw new Error("usage: edge-runtime-shim.ts <file:///…/index.ts>");
+if (!entry) throw new Error("usage: edge-runtime-shim.mjs <file:///…/index.ts>");
 await import(entry);
