@@ -1,5 +1,6 @@
 // `supabase functions deploy` bundles each function with its own deno.json,
-// while deno check, the gateway and vitest resolve through the root deno.json
+// and so do the gateway and `deno check` (and install copies it into other
+// projects), while vitest and `deno lint` resolve through the root deno.json
 // and package.json. So each function's deno.json must map every bare
 // specifier its code imports, to the npm: version package.json pins, and the
 // root deno.json must map the same.
