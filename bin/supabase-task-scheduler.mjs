@@ -50,4 +50,9 @@ process.env.TASK_SCHEDULER_PROJECT = root;
 // modules that import them load after ensureNpmDeps
 ensureNpmDeps();
 const { default: run } = await import(`../scripts/commands/${command}.mjs`);
-process.exit(await run(args));
+try {
+  process.exit(await run(args));
+} catch (err) {
+  console.error(`supabase-task-scheduler ${command} failed: ${err.message}`);
+  process.exit(1);
+}

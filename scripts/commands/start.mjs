@@ -11,9 +11,9 @@ import { commandContext, profileArg } from "./context.mjs";
 
 export default async function start(args) {
   const { project, name } = commandContext();
-  const profile = getProfile(profileArg(args));
   const log = (msg) => console.log(msg);
   try {
+    const profile = getProfile(profileArg(args));
     const { created } = prepareDatabase(profile, { log });
     const { started } = await startServices(profile);
     log(started ? "Started the functions gateway and the pg_net worker." : "The stack was already running.");
@@ -24,6 +24,9 @@ export default async function start(args) {
     return 0;
   } catch (err) {
     console.error(`${name("start")} failed: ${err.message}`);
+    if (/Remote migration versions not found in local migrations directory/.test(err.message)) {
+      console.error(`\nThe local database has migrations the project no longer has (after uninstall, or a migration removed or renamed): \`${name("reset")}\` recreates it from the project's migrations and seed.`);
+    }
     return 1;
   }
 }

@@ -1,9 +1,9 @@
-// The running test stack, as scripts/test.mjs describes it in the environment.
+// The running test stack, as scripts/commands/test.mjs describes it in the environment.
 import postgres from "postgres";
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\` (scripts/test.mjs), which starts the test stack`);
+  if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\` (scripts/commands/test.mjs), which starts the test stack`);
   return value;
 }
 
