@@ -1,6 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test } from "vitest";
 import { parseDotenv } from "./dotenv.mjs";
-import { limitsFromEnv } from "./gateway.mjs";
+import { denoConfigArgs, limitsFromEnv } from "./gateway.mjs";
 import { parseToml, verifyJwtFor } from "./toml.mjs";
 
 test("verify_jwt is read per function and defaults to true", () => {
@@ -50,4 +53,19 @@ test("the per-worker limits come from the environment, defaulting to hosted's Fr
 
 test("a config.toml that is not TOML fails naming the file, line and column", () => {
   expect(() => parseToml('[functions.http]\nverify_jwt = fals\n', "supabase/config.toml")).toThrow(/^supabase\/config\.toml:2:\d+: Invalid TOML document/);
+});
+
+test("each function runs with its own imports, as supabase functions serve picks them, npm packages from node_modules", () => {
+  const functionsDir = fs.mkdtempSync(path.join(os.tmpdir(), "deno-config-"));
+  for (const fn of ["own", "none", "mapped"]) fs.mkdirSync(path.join(functionsDir, fn));
+  fs.writeFileSync(path.join(functionsDir, "own/deno.json"), '{"imports":{}}');
+  const fallback = path.join(functionsDir, "project-deno.json");
+  fs.writeFileSync(fallback, "{}");
+  const config = parseToml('[functions.mapped]\nimport_map = "./functions/import_map.json"\n');
+  const args = (name: string, fallbackConfig?: string) => denoConfigArgs({ name, functionsDir, config, fallbackConfig });
+  expect(args("own", fallback)).toEqual(["--node-modules-dir=manual", `--import-map=${path.join(functionsDir, "own/deno.json")}`]);
+  expect(args("mapped", fallback)).toEqual(["--node-modules-dir=manual", `--import-map=${path.join(path.dirname(functionsDir), "functions/import_map.json")}`]);
+  expect(args("none", fallback)).toEqual(["--node-modules-dir=manual", `--config=${fallback}`]);
+  expect(args("none")).toEqual(["--node-modules-dir=manual"]);
+  fs.rmSync(functionsDir, { recursive: true });
 });
