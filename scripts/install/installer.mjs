@@ -233,10 +233,10 @@ export function planInstall(root, { requested = {}, previous = null, now = new D
   const all = packageMigrations();
   const done = previous?.migrations ?? [];
   for (const [i, m] of done.entries()) {
-    const now = all[i];
-    if (!now || now.source !== m.source || now.sourceSha256 !== m.sourceSha256) {
+    const current = all[i];
+    if (!current || current.source !== m.source || current.sourceSha256 !== m.sourceSha256) {
       throw new InstallError(
-        `this version's migrations do not continue the installed ones (${m.source} ${now ? (now.source === m.source ? "has changed" : `is now ${now.source}`) : "is gone"}), ` +
+        `this version's migrations do not continue the installed ones (${m.source} ${current ? (current.source === m.source ? "has changed" : `is now ${current.source}`) : "is gone"}), ` +
         "so upgrade cannot bring the database along. Uninstall, then install this version into a database without the scheduler, or install the version you have.",
       );
     }
@@ -337,9 +337,7 @@ export function checkInstalled(root, manifest) {
     if (!exists(root, rel)) missing.push(rel);
     else if (sha256(read(root, rel)) !== hash) modified.push(rel);
   }
-  const configText = fs.readFileSync(path.join(root, "supabase/config.toml"), "utf8");
-  const configChanged = sha256(configText) !== manifest.config.sha256;
-  return { modified, missing, configChanged };
+  return { modified, missing };
 }
 
 export function install(root, { requested = {}, now } = {}) {
