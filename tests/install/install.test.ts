@@ -169,6 +169,23 @@ describe("names", () => {
     expect(snapshot(root)).toEqual(before);
   });
 
+  test("an app with a supabase/functions/_shared of its own gets the scheduler's as _scheduler_shared, imported as such", () => {
+    const root = fresh();
+    fs.mkdirSync(path.join(root, "supabase/functions/_shared"));
+    fs.writeFileSync(path.join(root, "supabase/functions/_shared/cors.ts"), "export const corsHeaders = {};\n");
+    const out = run(root, "install");
+    expect(out.status, out.output).toBe(0);
+    expect(out.stdout).toContain("supabase/functions/_shared is the project's own: the scheduler's _shared goes to supabase/functions/_scheduler_shared");
+    expect(fs.readdirSync(path.join(root, "supabase/functions/_shared"))).toEqual(["cors.ts"]);
+    const index = fs.readFileSync(path.join(root, "supabase/functions/http/index.ts"), "utf8");
+    expect(index).toContain('from "../_scheduler_shared/runtime.ts"');
+    expect(index).not.toContain('"../_shared/');
+    const runner = fs.readFileSync(path.join(root, "supabase/functions/_scheduler_shared/action-runner.ts"), "utf8");
+    expect(runner).toContain('from "../../../scheduler-shared/contract.ts"');
+    expect(run(root, "uninstall").status).toBe(0);
+    expect(fs.readdirSync(path.join(root, "supabase/functions")).sort()).toEqual(["_shared", "hello", "notify"]);
+  });
+
   test("an app with a dispatcher of its own gets the scheduler's as scheduler-dispatcher, and the database calls that", () => {
     const root = fresh();
     fs.cpSync(path.join(root, "supabase/functions/notify"), path.join(root, "supabase/functions/dispatcher"), { recursive: true });
