@@ -1,0 +1,7 @@
+create or replace function scheduler_internal.json_type_error(p_payload jsonb, p_key text, p_type text) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select case when p_payload ? p_key and jsonb_typeof(p_payload -> p_key) <> p_type
+    then p_key || ': must be a ' || p_type end
+$$;
