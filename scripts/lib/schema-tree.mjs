@@ -107,6 +107,7 @@ export function firstDifferences(a, b, { max = 40 } = {}) {
 export function supabaseDiff(m, s) {
   const res = run(path.join(repoRoot, "node_modules/.bin/supabase"), [
     "db", "diff", "--from", m.adminDbUrl, "--to", s.adminDbUrl, "-s", ownSchemas.join(","),
-  ], { quiet: true });
-  return res.stdout.trim();
+  ], { quiet: true, env: { PGSSLMODE: "disable" } });
+  // the CLI prints its notices to stdout too, framed by box-drawing characters
+  return res.stdout.split("\n").filter((l) => !/^[│▲◇●]/.test(l)).join("\n").trim();
 }
