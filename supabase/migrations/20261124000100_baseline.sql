@@ -3112,9 +3112,9 @@ create index profiles_status_idx on scheduler.profiles (status);
 
 alter table scheduler.profiles enable row level security;
 
--- profiles (policies: 0210_profiles): read and edited by their user and by
--- admins (a trigger keeps role, status and email from users); created by the
--- auth.users trigger and removed with the user, never by a client
+-- profiles: read and edited by their user and by admins (a trigger keeps
+-- role, status and email from users); created by the auth.users trigger and
+-- removed with the user, never by a client
 revoke all on table scheduler.profiles from anon, authenticated, service_role;
 
 grant select, update on table scheduler.profiles to authenticated;
@@ -3167,8 +3167,7 @@ create index projects_user_id_idx on scheduler.projects (user_id);
 
 alter table scheduler.projects enable row level security;
 
--- projects (0220_projects): authors create their own, owners and admins read,
--- edit and delete
+-- projects: authors create their own, owners and admins read, edit and delete
 revoke all on table scheduler.projects from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.projects to authenticated, service_role;
@@ -3198,7 +3197,7 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 -- tasks: seed 000's core table, with what the other seeds and a real
 -- scheduler need (timezone, one-off run_at, retry, timeout, overlap and
 -- misfire policies, approvals, soft delete, projects, full-text search).
--- next_run_at is maintained by the engine (migrations 0500+).
+-- next_run_at is maintained by the schedule trigger and the engine.
 
 create table scheduler.tasks (
   id uuid primary key default gen_random_uuid(),
@@ -3300,9 +3299,8 @@ create index tasks_search_idx on scheduler.tasks using gin (search);
 
 alter table scheduler.tasks enable row level security;
 
--- tasks (0240_task_permissions, 0380_attribution_guards): owners, sharees and
--- admins read; authors create for themselves; owners, editors and admins
--- edit; owners and admins delete
+-- tasks: owners, sharees and admins read; authors create for themselves;
+-- owners, editors and admins edit; owners and admins delete
 revoke all on table scheduler.tasks from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.tasks to authenticated, service_role;
@@ -3391,8 +3389,7 @@ execute function scheduler_internal.tg_tasks__wake_dispatcher_on_update();
 -- supabase/schemas/30_tables/040_task_permissions.sql --------------------------
 
 -- task_permissions (seed 000): sharing a task with another user for viewing or
--- editing, the predicates every task-scoped policy uses, and the policies on
--- tasks themselves.
+-- editing.
 
 create table scheduler.task_permissions (
   task_id uuid not null references scheduler.tasks (id) on delete cascade,
@@ -3414,9 +3411,8 @@ create index task_permissions_granted_by_idx on scheduler.task_permissions (gran
 
 alter table scheduler.task_permissions enable row level security;
 
--- task_permissions (0240_task_permissions, 0380_attribution_guards): the task
--- owner, the grantee and admins read; the task owner and admins share,
--- change and revoke
+-- task_permissions: the task owner, the grantee and admins read; the task
+-- owner and admins share, change and revoke
 revoke all on table scheduler.task_permissions from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_permissions to authenticated, service_role;
@@ -3473,8 +3469,8 @@ create index task_dependencies_depends_on_task_id_idx on scheduler.task_dependen
 
 alter table scheduler.task_dependencies enable row level security;
 
--- task_dependencies (0250_task_dependencies): whoever sees the dependent task
--- reads; its editors who also see the prerequisite add, change and remove
+-- task_dependencies: whoever sees the dependent task reads; its editors who
+-- also see the prerequisite add, change and remove
 revoke all on table scheduler.task_dependencies from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_dependencies to authenticated, service_role;
@@ -3575,9 +3571,9 @@ where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;
 
--- task_runs (0260_task_runs): whoever sees the task reads; its editors queue,
--- change and delete runs. The engine (as service_role) claims, starts,
--- completes, retries and reaps them.
+-- task_runs: whoever sees the task reads; its editors queue, change and
+-- delete runs. The engine (as service_role) claims, starts, completes,
+-- retries and reaps them.
 revoke all on table scheduler.task_runs from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_runs to authenticated, service_role;
@@ -3664,8 +3660,7 @@ create index task_steps_run_id_idx on scheduler.task_steps (run_id);
 
 alter table scheduler.task_steps enable row level security;
 
--- task_steps (0270_task_steps): whoever sees the task reads; its editors
--- write
+-- task_steps: whoever sees the task reads; its editors write
 revoke all on table scheduler.task_steps from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_steps to authenticated, service_role;
@@ -3739,8 +3734,8 @@ create index approvals_status_requested_idx on scheduler.approvals (status, requ
 
 alter table scheduler.approvals enable row level security;
 
--- approvals (0280_approvals): whoever sees the task reads; its editors
--- request, decide and delete (decide_approval records the decider)
+-- approvals: whoever sees the task reads; its editors request, decide and
+-- delete (decide_approval records the decider)
 revoke all on table scheduler.approvals from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.approvals to authenticated, service_role;
@@ -3813,13 +3808,13 @@ create index notifications_task_id_idx on scheduler.notifications (task_id);
 create index notifications_run_id_idx on scheduler.notifications (run_id);
 
 -- notifications are pruned by age; no index led with created_at
-create index if not exists notifications_created_at_idx on scheduler.notifications (created_at);
+create index notifications_created_at_idx on scheduler.notifications (created_at);
 
 alter table scheduler.notifications enable row level security;
 
--- notifications (0290_notifications): the recipient reads (Realtime pushes
--- the rows it may select) and marks read, status and read_at only; the
--- engine and the notify action write them
+-- notifications: the recipient reads (Realtime pushes the rows it may select)
+-- and marks read, status and read_at only; the engine and the notify action
+-- write them
 revoke all on table scheduler.notifications from anon, authenticated, service_role;
 
 grant select on table scheduler.notifications to authenticated;
@@ -3843,7 +3838,7 @@ for each row execute function scheduler_internal.tg__check_run_link();
 -- supabase/schemas/30_tables/100_events.sql ------------------------------------
 
 -- events (seeds 000 and 001): an append-only log. Inserting an event starts
--- the tasks subscribed to its name in task_event_triggers (engine, 0500+).
+-- the tasks subscribed to its name in task_event_triggers (the engine).
 
 create table scheduler.events (
   id uuid primary key default scheduler_internal.uuid_v7(),
@@ -3876,9 +3871,8 @@ create index events_payload_idx on scheduler.events using gin (payload jsonb_pat
 
 alter table scheduler.events enable row level security;
 
--- events (0300_events, 0370_links_to_visible_rows): their owner and admins
--- read; the owner records them; append-only for everyone (a trigger refuses
--- update and delete, service work included)
+-- events: their owner and admins read; the owner records them; append-only
+-- for everyone (a trigger refuses update and delete, service work included)
 revoke all on table scheduler.events from anon, authenticated, service_role;
 
 grant select, insert on table scheduler.events to authenticated, service_role;
@@ -3921,8 +3915,8 @@ create index task_event_triggers_event_name_idx on scheduler.task_event_triggers
 
 alter table scheduler.task_event_triggers enable row level security;
 
--- task_event_triggers (0300_events): whoever sees the task reads; its
--- editors subscribe, change and unsubscribe it
+-- task_event_triggers: whoever sees the task reads; its editors subscribe,
+-- change and unsubscribe it
 revoke all on table scheduler.task_event_triggers from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_event_triggers to authenticated, service_role;
@@ -3969,7 +3963,7 @@ create index sessions_expires_at_idx on scheduler.sessions (expires_at);
 
 alter table scheduler.sessions enable row level security;
 
--- sessions (0310_sessions, 0390_admins_manage_sessions_and_preferences):
+-- sessions:
 -- their user and admins read, revoke and end them; only their user starts one
 revoke all on table scheduler.sessions from anon, authenticated, service_role;
 
@@ -4014,9 +4008,8 @@ comment on table scheduler.user_preferences is 'Per-user settings, e.g. default_
 
 alter table scheduler.user_preferences enable row level security;
 
--- user_preferences (0320_user_preferences,
--- 0390_admins_manage_sessions_and_preferences): their user and admins read,
--- change and remove; only their user sets one
+-- user_preferences: their user and admins read, change and remove; only their
+-- user sets one
 revoke all on table scheduler.user_preferences from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.user_preferences to authenticated, service_role;
@@ -4042,9 +4035,8 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- supabase/schemas/30_tables/140_artifacts.sql ---------------------------------
 
--- seed 001's work products: artifacts of a task (seed 004's file_attachments
--- merged in: a stored file is an artifact whose ref is its storage path),
--- checkpoints of a project (agent_sessions merged in), and decisions.
+-- artifacts (seed 001's work products, with seed 004's file_attachments
+-- merged in: a stored file is an artifact whose ref is its Storage path).
 
 create table scheduler.artifacts (
   id uuid primary key default gen_random_uuid(),
@@ -4105,9 +4097,8 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- supabase/schemas/30_tables/150_checkpoints.sql -------------------------------
 
--- seed 001's work products: artifacts of a task (seed 004's file_attachments
--- merged in: a stored file is an artifact whose ref is its storage path),
--- checkpoints of a project (agent_sessions merged in), and decisions.
+-- checkpoints (seed 001, with its agent_sessions merged in): resumable
+-- snapshots of a project.
 
 create table scheduler.checkpoints (
   id uuid primary key default gen_random_uuid(),
@@ -4158,9 +4149,8 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- supabase/schemas/30_tables/160_decisions.sql ---------------------------------
 
--- seed 001's work products: artifacts of a task (seed 004's file_attachments
--- merged in: a stored file is an artifact whose ref is its storage path),
--- checkpoints of a project (agent_sessions merged in), and decisions.
+-- decisions (seed 001): design decisions of a project, with their options
+-- and rationale.
 
 create table scheduler.decisions (
   id uuid primary key default gen_random_uuid(),
@@ -4249,7 +4239,7 @@ create index system_logs_fulltext_idx on scheduler.system_logs using gin (to_tsv
 
 alter table scheduler.system_logs enable row level security;
 
--- system_logs (0340_system_logs): admins read; service work writes
+-- system_logs: admins read; service work writes
 revoke all on table scheduler.system_logs from anon, authenticated, service_role;
 
 grant select on table scheduler.system_logs to authenticated;
@@ -4293,8 +4283,8 @@ create index audit_trail_created_at_idx on scheduler.audit_trail (created_at des
 
 alter table scheduler.audit_trail enable row level security;
 
--- audit_trail (0350_audit_trail): the actor and admins read; only the audit
--- trigger writes (security definer), for nobody else, service_role included
+-- audit_trail: the actor and admins read; only the audit trigger writes
+-- (security definer), for nobody else, service_role included
 revoke all on table scheduler.audit_trail from anon, authenticated, service_role;
 
 grant select on table scheduler.audit_trail to authenticated, service_role;
@@ -4305,8 +4295,8 @@ create policy "Audit entries are visible to their actor and to admins" on schedu
 
 -- supabase/schemas/31_internal_tables/010_settings.sql -------------------------
 
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- engine settings: retention, lookahead, platform limits. The rows are data
+-- (migration 20261124000200), read through scheduler_internal.setting().
 
 create table scheduler_internal.settings (
   key text primary key,
@@ -4328,8 +4318,7 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- supabase/schemas/31_internal_tables/020_signing_secrets.sql ------------------
 
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- per-owner webhook signing secrets (Standard Webhooks) for the http action.
 
 create table scheduler_internal.signing_secrets (
   user_id uuid primary key references auth.users (id) on delete cascade,
@@ -4347,8 +4336,7 @@ grant select on table scheduler_internal.signing_secrets to service_role;
 
 -- supabase/schemas/31_internal_tables/030_dispatcher_heartbeat.sql -------------
 
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- the dispatcher heartbeat the dead-man check watches. One row.
 
 create table scheduler_internal.dispatcher_heartbeat (
   id boolean primary key default true check (id),
@@ -4407,35 +4395,10 @@ grant select on table scheduler_internal.dispatcher_wakes to service_role;
 
 -- supabase/schemas/31_internal_tables/060_dispatcher_requests.sql --------------
 
--- housekeeping and retention: one per-minute job instead of three, and a
--- daily job that prunes every history table the scheduler writes, in
--- committed batches, each by a retention setting in scheduler_internal.settings.
---
--- what grew without bound before this migration:
--- - cron.job_run_details: three jobs every minute (dispatch-due-tasks,
---   expire-approvals, dispatcher-dead-man), 4,320 rows a day; pg_cron never
---   deletes them (Supabase: "records are never cleaned automatically").
--- - task_runs, system_logs: the daily procedure scheduler.prune_run_history
---   could never commit. A procedure with a SET clause (search_path) may not
---   run COMMIT, so every nightly run failed with "invalid transaction
---   termination" and pruned nothing. Without the SET clause the linter
---   (function_search_path_mutable) flags it, so the batches are now
---   committed by the job's DO block, which drives scheduler_internal.prune_step.
--- - audit_trail, notifications, events: no retention at all.
--- - net._http_response: pg_net's worker deletes responses older than
---   pg_net.ttl (6 hours by default) while it processes requests; that is a
---   server setting. Here the scheduler deletes, as a backstop, only the
---   responses to the dispatcher wakes it queued and recorded itself.
---
--- on hosted Supabase postgres may: read cron.job (not write it: only through
--- cron.schedule/unschedule), delete from cron.job_run_details (all privileges,
--- and postgres has BYPASSRLS, so it sees every role's rows: hence the filter
--- on the scheduler's own jobs), and delete from net._http_response (pg_net
--- grants all on its tables to PUBLIC). It cannot index either table.
+-- the pg_net requests of the tick's dispatcher wakes, so the daily
+-- housekeeping deletes only the scheduler's own net._http_response rows.
 
--- settings ---------------------------------------------------------------
-
-create table if not exists scheduler_internal.dispatcher_requests (
+create table scheduler_internal.dispatcher_requests (
   request_id bigint primary key,
   created_at timestamptz not null default now()
 );
@@ -4450,35 +4413,11 @@ revoke all on table scheduler_internal.dispatcher_requests from public, anon, au
 
 -- supabase/schemas/31_internal_tables/070_retired_cron_jobs.sql ----------------
 
--- housekeeping and retention: one per-minute job instead of three, and a
--- daily job that prunes every history table the scheduler writes, in
--- committed batches, each by a retention setting in scheduler_internal.settings.
---
--- what grew without bound before this migration:
--- - cron.job_run_details: three jobs every minute (dispatch-due-tasks,
---   expire-approvals, dispatcher-dead-man), 4,320 rows a day; pg_cron never
---   deletes them (Supabase: "records are never cleaned automatically").
--- - task_runs, system_logs: the daily procedure scheduler.prune_run_history
---   could never commit. A procedure with a SET clause (search_path) may not
---   run COMMIT, so every nightly run failed with "invalid transaction
---   termination" and pruned nothing. Without the SET clause the linter
---   (function_search_path_mutable) flags it, so the batches are now
---   committed by the job's DO block, which drives scheduler_internal.prune_step.
--- - audit_trail, notifications, events: no retention at all.
--- - net._http_response: pg_net's worker deletes responses older than
---   pg_net.ttl (6 hours by default) while it processes requests; that is a
---   server setting. Here the scheduler deletes, as a backstop, only the
---   responses to the dispatcher wakes it queued and recorded itself.
---
--- on hosted Supabase postgres may: read cron.job (not write it: only through
--- cron.schedule/unschedule), delete from cron.job_run_details (all privileges,
--- and postgres has BYPASSRLS, so it sees every role's rows: hence the filter
--- on the scheduler's own jobs), and delete from net._http_response (pg_net
--- grants all on its tables to PUBLIC). It cannot index either table.
+-- pg_cron jobs the scheduler once scheduled and a later migration
+-- unscheduled: their cron.job_run_details rows name no job any more, and
+-- the housekeeping still prunes them.
 
--- settings ---------------------------------------------------------------
-
-create table if not exists scheduler_internal.retired_cron_jobs (
+create table scheduler_internal.retired_cron_jobs (
   jobid bigint primary key,
   jobname text not null,
   retired_at timestamptz not null default now()

@@ -25,9 +25,9 @@ create index profiles_status_idx on scheduler.profiles (status);
 
 alter table scheduler.profiles enable row level security;
 
--- profiles (policies: 0210_profiles): read and edited by their user and by
--- admins (a trigger keeps role, status and email from users); created by the
--- auth.users trigger and removed with the user, never by a client
+-- profiles: read and edited by their user and by admins (a trigger keeps
+-- role, status and email from users); created by the auth.users trigger and
+-- removed with the user, never by a client
 revoke all on table scheduler.profiles from anon, authenticated, service_role;
 
 grant select, update on table scheduler.profiles to authenticated;

@@ -18,8 +18,7 @@ create index projects_user_id_idx on scheduler.projects (user_id);
 
 alter table scheduler.projects enable row level security;
 
--- projects (0220_projects): authors create their own, owners and admins read,
--- edit and delete
+-- projects: authors create their own, owners and admins read, edit and delete
 revoke all on table scheduler.projects from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.projects to authenticated, service_role;

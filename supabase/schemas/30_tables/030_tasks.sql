@@ -1,7 +1,7 @@
 -- tasks: seed 000's core table, with what the other seeds and a real
 -- scheduler need (timezone, one-off run_at, retry, timeout, overlap and
 -- misfire policies, approvals, soft delete, projects, full-text search).
--- next_run_at is maintained by the engine (migrations 0500+).
+-- next_run_at is maintained by the schedule trigger and the engine.
 
 create table scheduler.tasks (
   id uuid primary key default gen_random_uuid(),
@@ -103,9 +103,8 @@ create index tasks_search_idx on scheduler.tasks using gin (search);
 
 alter table scheduler.tasks enable row level security;
 
--- tasks (0240_task_permissions, 0380_attribution_guards): owners, sharees and
--- admins read; authors create for themselves; owners, editors and admins
--- edit; owners and admins delete
+-- tasks: owners, sharees and admins read; authors create for themselves;
+-- owners, editors and admins edit; owners and admins delete
 revoke all on table scheduler.tasks from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.tasks to authenticated, service_role;

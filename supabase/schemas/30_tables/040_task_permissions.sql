@@ -1,6 +1,5 @@
 -- task_permissions (seed 000): sharing a task with another user for viewing or
--- editing, the predicates every task-scoped policy uses, and the policies on
--- tasks themselves.
+-- editing.
 
 create table scheduler.task_permissions (
   task_id uuid not null references scheduler.tasks (id) on delete cascade,
@@ -22,9 +21,8 @@ create index task_permissions_granted_by_idx on scheduler.task_permissions (gran
 
 alter table scheduler.task_permissions enable row level security;
 
--- task_permissions (0240_task_permissions, 0380_attribution_guards): the task
--- owner, the grantee and admins read; the task owner and admins share,
--- change and revoke
+-- task_permissions: the task owner, the grantee and admins read; the task
+-- owner and admins share, change and revoke
 revoke all on table scheduler.task_permissions from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_permissions to authenticated, service_role;

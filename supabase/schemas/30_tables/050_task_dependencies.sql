@@ -19,8 +19,8 @@ create index task_dependencies_depends_on_task_id_idx on scheduler.task_dependen
 
 alter table scheduler.task_dependencies enable row level security;
 
--- task_dependencies (0250_task_dependencies): whoever sees the dependent task
--- reads; its editors who also see the prerequisite add, change and remove
+-- task_dependencies: whoever sees the dependent task reads; its editors who
+-- also see the prerequisite add, change and remove
 revoke all on table scheduler.task_dependencies from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_dependencies to authenticated, service_role;

@@ -66,9 +66,9 @@ where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;
 
--- task_runs (0260_task_runs): whoever sees the task reads; its editors queue,
--- change and delete runs. The engine (as service_role) claims, starts,
--- completes, retries and reaps them.
+-- task_runs: whoever sees the task reads; its editors queue, change and
+-- delete runs. The engine (as service_role) claims, starts, completes,
+-- retries and reaps them.
 revoke all on table scheduler.task_runs from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_runs to authenticated, service_role;

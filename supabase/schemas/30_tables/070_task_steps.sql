@@ -45,8 +45,7 @@ create index task_steps_run_id_idx on scheduler.task_steps (run_id);
 
 alter table scheduler.task_steps enable row level security;
 
--- task_steps (0270_task_steps): whoever sees the task reads; its editors
--- write
+-- task_steps: whoever sees the task reads; its editors write
 revoke all on table scheduler.task_steps from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_steps to authenticated, service_role;

@@ -44,8 +44,8 @@ create index approvals_status_requested_idx on scheduler.approvals (status, requ
 
 alter table scheduler.approvals enable row level security;
 
--- approvals (0280_approvals): whoever sees the task reads; its editors
--- request, decide and delete (decide_approval records the decider)
+-- approvals: whoever sees the task reads; its editors request, decide and
+-- delete (decide_approval records the decider)
 revoke all on table scheduler.approvals from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.approvals to authenticated, service_role;

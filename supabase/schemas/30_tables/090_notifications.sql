@@ -37,13 +37,13 @@ create index notifications_task_id_idx on scheduler.notifications (task_id);
 create index notifications_run_id_idx on scheduler.notifications (run_id);
 
 -- notifications are pruned by age; no index led with created_at
-create index if not exists notifications_created_at_idx on scheduler.notifications (created_at);
+create index notifications_created_at_idx on scheduler.notifications (created_at);
 
 alter table scheduler.notifications enable row level security;
 
--- notifications (0290_notifications): the recipient reads (Realtime pushes
--- the rows it may select) and marks read, status and read_at only; the
--- engine and the notify action write them
+-- notifications: the recipient reads (Realtime pushes the rows it may select)
+-- and marks read, status and read_at only; the engine and the notify action
+-- write them
 revoke all on table scheduler.notifications from anon, authenticated, service_role;
 
 grant select on table scheduler.notifications to authenticated;

@@ -1,5 +1,5 @@
 -- events (seeds 000 and 001): an append-only log. Inserting an event starts
--- the tasks subscribed to its name in task_event_triggers (engine, 0500+).
+-- the tasks subscribed to its name in task_event_triggers (the engine).
 
 create table scheduler.events (
   id uuid primary key default scheduler_internal.uuid_v7(),
@@ -32,9 +32,8 @@ create index events_payload_idx on scheduler.events using gin (payload jsonb_pat
 
 alter table scheduler.events enable row level security;
 
--- events (0300_events, 0370_links_to_visible_rows): their owner and admins
--- read; the owner records them; append-only for everyone (a trigger refuses
--- update and delete, service work included)
+-- events: their owner and admins read; the owner records them; append-only
+-- for everyone (a trigger refuses update and delete, service work included)
 revoke all on table scheduler.events from anon, authenticated, service_role;
 
 grant select, insert on table scheduler.events to authenticated, service_role;

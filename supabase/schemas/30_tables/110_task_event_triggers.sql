@@ -15,8 +15,8 @@ create index task_event_triggers_event_name_idx on scheduler.task_event_triggers
 
 alter table scheduler.task_event_triggers enable row level security;
 
--- task_event_triggers (0300_events): whoever sees the task reads; its
--- editors subscribe, change and unsubscribe it
+-- task_event_triggers: whoever sees the task reads; its editors subscribe,
+-- change and unsubscribe it
 revoke all on table scheduler.task_event_triggers from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.task_event_triggers to authenticated, service_role;

@@ -23,7 +23,7 @@ create index sessions_expires_at_idx on scheduler.sessions (expires_at);
 
 alter table scheduler.sessions enable row level security;
 
--- sessions (0310_sessions, 0390_admins_manage_sessions_and_preferences):
+-- sessions:
 -- their user and admins read, revoke and end them; only their user starts one
 revoke all on table scheduler.sessions from anon, authenticated, service_role;
 

@@ -13,9 +13,8 @@ comment on table scheduler.user_preferences is 'Per-user settings, e.g. default_
 
 alter table scheduler.user_preferences enable row level security;
 
--- user_preferences (0320_user_preferences,
--- 0390_admins_manage_sessions_and_preferences): their user and admins read,
--- change and remove; only their user sets one
+-- user_preferences: their user and admins read, change and remove; only their
+-- user sets one
 revoke all on table scheduler.user_preferences from anon, authenticated, service_role;
 
 grant select, insert, update, delete on table scheduler.user_preferences to authenticated, service_role;

@@ -1,6 +1,5 @@
--- seed 001's work products: artifacts of a task (seed 004's file_attachments
--- merged in: a stored file is an artifact whose ref is its storage path),
--- checkpoints of a project (agent_sessions merged in), and decisions.
+-- checkpoints (seed 001, with its agent_sessions merged in): resumable
+-- snapshots of a project.
 
 create table scheduler.checkpoints (
   id uuid primary key default gen_random_uuid(),

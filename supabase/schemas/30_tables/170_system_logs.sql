@@ -37,7 +37,7 @@ create index system_logs_fulltext_idx on scheduler.system_logs using gin (to_tsv
 
 alter table scheduler.system_logs enable row level security;
 
--- system_logs (0340_system_logs): admins read; service work writes
+-- system_logs: admins read; service work writes
 revoke all on table scheduler.system_logs from anon, authenticated, service_role;
 
 grant select on table scheduler.system_logs to authenticated;

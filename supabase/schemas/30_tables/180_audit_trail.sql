@@ -27,8 +27,8 @@ create index audit_trail_created_at_idx on scheduler.audit_trail (created_at des
 
 alter table scheduler.audit_trail enable row level security;
 
--- audit_trail (0350_audit_trail): the actor and admins read; only the audit
--- trigger writes (security definer), for nobody else, service_role included
+-- audit_trail: the actor and admins read; only the audit trigger writes
+-- (security definer), for nobody else, service_role included
 revoke all on table scheduler.audit_trail from anon, authenticated, service_role;
 
 grant select on table scheduler.audit_trail to authenticated, service_role;

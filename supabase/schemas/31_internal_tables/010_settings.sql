@@ -1,5 +1,5 @@
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- engine settings: retention, lookahead, platform limits. The rows are data
+-- (migration 20261124000200), read through scheduler_internal.setting().
 
 create table scheduler_internal.settings (
   key text primary key,

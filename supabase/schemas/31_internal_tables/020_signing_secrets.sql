@@ -1,5 +1,4 @@
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- per-owner webhook signing secrets (Standard Webhooks) for the http action.
 
 create table scheduler_internal.signing_secrets (
   user_id uuid primary key references auth.users (id) on delete cascade,

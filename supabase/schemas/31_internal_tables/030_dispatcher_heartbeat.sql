@@ -1,5 +1,4 @@
--- engine settings, the clock the triggers read, per-user webhook signing
--- secrets, and the dispatcher heartbeat the dead-man check watches.
+-- the dispatcher heartbeat the dead-man check watches. One row.
 
 create table scheduler_internal.dispatcher_heartbeat (
   id boolean primary key default true check (id),
