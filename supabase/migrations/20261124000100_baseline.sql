@@ -1623,6 +1623,24 @@ grant execute on function scheduler.check_dispatcher_heartbeat(timestamptz) to s
 
 -- supabase/schemas/25_engine/claim_due_runs.sql --------------------------------
 
+-- The claim (docs/dispatch.md): one statement per batch turns due tasks into
+-- runs and takes queued runs, under FOR UPDATE SKIP LOCKED, so concurrent
+-- dispatchers never get the same run. It hands over only what is due within
+-- dispatch_lookahead, as `claimed` (nothing is sent yet), and judges only
+-- what cannot wait for the run's second: a scheduler that was down
+-- (misfire), dependencies and approvals. Overlap, lateness, pause and cancel
+-- are judged at the second by start_runs.
+--  * queued runs come only from the head of each task's queue unless the
+--    task allows overlap, so a retry and a queued overlap run never start
+--    together;
+--  * due tasks are locked `for no key update` (the claim changes only
+--    next_run_at), so inserting a run for a task being claimed (run now,
+--    events: their foreign key takes key share) does not wait for it;
+--  * prerequisites are checked only for tasks that have any, and the hot
+--    statements run with jit off (LLVM compiled each big claim for seconds);
+--  * the rows it decided are found again by address and the result is built
+--    from them, so plans stay the size of the batch on stale statistics
+--    (bench/NOTES.md, round 3).
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
@@ -2829,6 +2847,11 @@ grant execute on function scheduler.cleanup_expired_sessions(timestamptz) to ser
 
 -- supabase/schemas/27_housekeeping/prune_batch.sql -----------------------------
 
+-- On hosted Supabase `postgres` may read cron.job (and change it only through
+-- cron.schedule/unschedule), delete from cron.job_run_details (it sees every
+-- role's rows, hence the filter on the scheduler's own jobs) and delete from
+-- net._http_response, but may index neither, so the walks below are bounded
+-- by what each batch already passed.
 -- one batch of one target. The public tables are walked in created_at order
 -- from p_after_at, cron.job_run_details in runid order from p_after_id, so a
 -- batch does not rescan the rows earlier batches kept.
@@ -3566,6 +3589,10 @@ create index task_runs_created_at_idx on scheduler.task_runs (created_at);
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 
+-- open runs by task: the claim and the start gate ask, for each task, whether
+-- it has a run running or waiting. Keyed by status alone that was a probe of
+-- the task's whole history; status stays first so lookups by status alone
+-- are served too, and only open runs are indexed.
 create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 

@@ -1,3 +1,21 @@
+-- The claim (docs/dispatch.md): one statement per batch turns due tasks into
+-- runs and takes queued runs, under FOR UPDATE SKIP LOCKED, so concurrent
+-- dispatchers never get the same run. It hands over only what is due within
+-- dispatch_lookahead, as `claimed` (nothing is sent yet), and judges only
+-- what cannot wait for the run's second: a scheduler that was down
+-- (misfire), dependencies and approvals. Overlap, lateness, pause and cancel
+-- are judged at the second by start_runs.
+--  * queued runs come only from the head of each task's queue unless the
+--    task allows overlap, so a retry and a queued overlap run never start
+--    together;
+--  * due tasks are locked `for no key update` (the claim changes only
+--    next_run_at), so inserting a run for a task being claimed (run now,
+--    events: their foreign key takes key share) does not wait for it;
+--  * prerequisites are checked only for tasks that have any, and the hot
+--    statements run with jit off (LLVM compiled each big claim for seconds);
+--  * the rows it decided are found again by address and the result is built
+--    from them, so plans stay the size of the batch on stale statistics
+--    (bench/NOTES.md, round 3).
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),

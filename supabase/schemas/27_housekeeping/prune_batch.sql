@@ -1,3 +1,8 @@
+-- On hosted Supabase `postgres` may read cron.job (and change it only through
+-- cron.schedule/unschedule), delete from cron.job_run_details (it sees every
+-- role's rows, hence the filter on the scheduler's own jobs) and delete from
+-- net._http_response, but may index neither, so the walks below are bounded
+-- by what each batch already passed.
 -- one batch of one target. The public tables are walked in created_at order
 -- from p_after_at, cron.job_run_details in runid order from p_after_id, so a
 -- batch does not rescan the rows earlier batches kept.

@@ -61,6 +61,10 @@ create index task_runs_created_at_idx on scheduler.task_runs (created_at);
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 
+-- open runs by task: the claim and the start gate ask, for each task, whether
+-- it has a run running or waiting. Keyed by status alone that was a probe of
+-- the task's whole history; status stays first so lookups by status alone
+-- are served too, and only open runs are indexed.
 create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
