@@ -37,20 +37,20 @@ export function bootstrapDatabase(profile, db = "postgres") {
 
 /** `supabase db push` against the local database, exactly as against a hosted one. */
 export function applyMigrations(profile, dbUrl = profile.dbUrl) {
-  run(path.join(repoRoot, "node_modules/.bin/supabase"), [
-    "db", "push", `--remote=${dbUrl}`, "--include-all", "--skip-vault", "--yes",
-  ], { quiet: true });
+  try {
+    run(path.join(repoRoot, "node_modules/.bin/supabase"), [
+      "db", "push", `--remote=${dbUrl}`, "--include-all", "--skip-vault", "--yes",
+    ], { quiet: true });
+  } catch (err) {
+    if (!/Remote migration versions not found in local migrations directory/.test(err.message)) throw err;
+    // a local database migrated by another checkout's history (before the
+    // first release the migrations were regenerated from supabase/schemas/)
+    throw new Error(`The ${profile.name} database holds migrations that supabase/migrations/ no longer has.\n` +
+      `\`npm run reset\` recreates it from this checkout's migrations (its data is lost).\n\n${err.message}`);
+  }
 }
 
 export function applySeed(profile, db = "postgres") {
   const seed = path.join(repoRoot, "supabase/seed.sql");
   if (fs.existsSync(seed)) psql(profile, { file: seed, user: "postgres", db });
-}
-
-/** A fresh database on the profile's cluster, bootstrapped and migrated (tests, benchmarks). */
-export function createMigratedDatabase(profile, db) {
-  psql(profile, { sql: `drop database if exists ${db} with (force)` });
-  psql(profile, { sql: `create database ${db} owner postgres` });
-  bootstrapDatabase(profile, db);
-  applyMigrations(profile, profile.dbUrl.replace(/\/postgres$/, `/${db}`));
 }
