@@ -1155,12 +1155,17 @@ revoke execute on function scheduler_internal.tg_auth_users__sync_profile_email(
 
 -- events are append-only; the retention may delete the ones older than the
 -- cutoff it names for the statement (scheduler.prune_events_before), and no
--- others. Only the table owner holds DELETE on events in the first place.
+-- others. Only the table owner holds DELETE on events in the first place, and
+-- truncate is refused to the owner too.
 create or replace function scheduler_internal.tg_events__append_only() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
+  if tg_op = 'TRUNCATE' then
+    raise exception 'events are append-only: truncate is not allowed (the event_retention setting prunes them)'
+      using errcode = '42501';
+  end if;
   -- referential actions still apply: deleting a user removes their events,
   -- deleting a task or project clears the link (they run one trigger level down)
   if pg_catalog.pg_trigger_depth() > 1 then
@@ -1185,9 +1190,10 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-  select s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type,
-    jsonb_build_object('event_id', e.id, 'event_type', e.event_type, 'payload', e.payload)
+  -- the payload is what the task is given ({{inputs.<field>}}); the event
+  -- itself is named by event_id and triggered_by
+  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id)
+  select s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type, e.payload, e.id
   from new_events e
   join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
   join scheduler.tasks t on t.id = s.task_id
@@ -2911,12 +2917,12 @@ begin
       select e.id, e.created_at from scheduler.events e
       where e.created_at < v_cutoff and e.created_at >= v_after
         -- a run that has not finished may still read its event; a finished
-        -- one keeps its own copy (inputs: event_id, event_type, payload).
+        -- one keeps its own copy of the payload (inputs).
         -- the open states are task_runs_status_idx's, so this stays a probe
         -- of the open runs
         and not exists (
           select 1 from scheduler.task_runs r
-          where r.status in ('queued', 'awaiting_approval', 'claimed', 'running') and r.inputs ->> 'event_id' = e.id::text
+          where r.status in ('queued', 'awaiting_approval', 'claimed', 'running') and r.event_id = e.id
         )
       order by e.created_at
       limit p_limit
@@ -3555,6 +3561,8 @@ create table scheduler.task_runs (
   updated_at timestamptz not null default now(),
   -- one key per due time, kept by its retries
   idempotency_key text,
+  -- the event that started the run; its payload is the run's inputs
+  event_id uuid,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
   ),
@@ -3566,6 +3574,8 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
 comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+
+comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
 comment on column scheduler.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
 
@@ -3918,6 +3928,9 @@ create policy "Events can be recorded by their owner" on scheduler.events
 
 create trigger _010_append_only before update or delete on scheduler.events
 for each row execute function scheduler_internal.tg_events__append_only();
+
+create trigger _010_append_only_truncate before truncate on scheduler.events
+for each statement execute function scheduler_internal.tg_events__append_only();
 
 create trigger _900_start_subscribed_tasks after insert on scheduler.events
 referencing new table as new_events

@@ -64,7 +64,7 @@ beforeAll(async () => {
     (${workflow}, 1, 'draft', 'Write a line about {{task.name}}', false),
     (${workflow}, 2, 'polish', 'Polish it', true)`;
   await insertTask("hello", { type: "manual", action_type: "notify", action_payload: { channel: "web", title: "Hello from {{task.name}}", message: "run {{run.id}}" } });
-  const onEvent = await insertTask("on-event", { type: "event", action_type: "notify", action_payload: { channel: "web", title: "Event {{inputs.event_type}}", message: "{{inputs.payload}}" } });
+  const onEvent = await insertTask("on-event", { type: "event", action_type: "notify", action_payload: { channel: "web", title: "Event {{run.triggered_by}}", message: "order {{inputs.order}}: {{inputs}}" } });
   await admin`insert into scheduler.task_event_triggers (task_id, event_name) values (${onEvent}, 'e2e_order_placed')`;
 
   // immediate work: a manual run and an event, both dispatched at once through pg_net
@@ -131,6 +131,7 @@ describe("through pg_cron, pg_net, the dispatcher and the functions", () => {
     const run = await waitFor("the event run", async () => (await runsOf("on-event")).find((r) => r.status === "completed" || r.status === "failed"), 60_000, 250);
     expect(run).toMatchObject({ status: "completed", triggered_by: "event:e2e_order_placed" });
     const [note] = await admin`select title, message from scheduler.notifications where run_id = ${run.id}`;
-    expect(note).toEqual({ title: "Event e2e_order_placed", message: '{"order":42}' });
+    // the event's payload is the run's inputs, as the README documents
+    expect(note).toEqual({ title: "Event event:e2e_order_placed", message: 'order 42: {"order":42}' });
   }, 70_000);
 });

@@ -1,11 +1,16 @@
 -- events are append-only; the retention may delete the ones older than the
 -- cutoff it names for the statement (scheduler.prune_events_before), and no
--- others. Only the table owner holds DELETE on events in the first place.
+-- others. Only the table owner holds DELETE on events in the first place, and
+-- truncate is refused to the owner too.
 create or replace function scheduler_internal.tg_events__append_only() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
+  if tg_op = 'TRUNCATE' then
+    raise exception 'events are append-only: truncate is not allowed (the event_retention setting prunes them)'
+      using errcode = '42501';
+  end if;
   -- referential actions still apply: deleting a user removes their events,
   -- deleting a task or project clears the link (they run one trigger level down)
   if pg_catalog.pg_trigger_depth() > 1 then

@@ -4,9 +4,10 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-  select s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type,
-    jsonb_build_object('event_id', e.id, 'event_type', e.event_type, 'payload', e.payload)
+  -- the payload is what the task is given ({{inputs.<field>}}); the event
+  -- itself is named by event_id and triggered_by
+  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id)
+  select s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type, e.payload, e.id
   from new_events e
   join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
   join scheduler.tasks t on t.id = s.task_id

@@ -62,12 +62,12 @@ begin
       select e.id, e.created_at from scheduler.events e
       where e.created_at < v_cutoff and e.created_at >= v_after
         -- a run that has not finished may still read its event; a finished
-        -- one keeps its own copy (inputs: event_id, event_type, payload).
+        -- one keeps its own copy of the payload (inputs).
         -- the open states are task_runs_status_idx's, so this stays a probe
         -- of the open runs
         and not exists (
           select 1 from scheduler.task_runs r
-          where r.status in ('queued', 'awaiting_approval', 'claimed', 'running') and r.inputs ->> 'event_id' = e.id::text
+          where r.status in ('queued', 'awaiting_approval', 'claimed', 'running') and r.event_id = e.id
         )
       order by e.created_at
       limit p_limit

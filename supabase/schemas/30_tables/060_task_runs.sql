@@ -27,6 +27,8 @@ create table scheduler.task_runs (
   updated_at timestamptz not null default now(),
   -- one key per due time, kept by its retries
   idempotency_key text,
+  -- the event that started the run; its payload is the run's inputs
+  event_id uuid,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
   ),
@@ -38,6 +40,8 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
 comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+
+comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
 comment on column scheduler.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
 

@@ -53,6 +53,9 @@ create policy "Events can be recorded by their owner" on scheduler.events
 create trigger _010_append_only before update or delete on scheduler.events
 for each row execute function scheduler_internal.tg_events__append_only();
 
+create trigger _010_append_only_truncate before truncate on scheduler.events
+for each statement execute function scheduler_internal.tg_events__append_only();
+
 create trigger _900_start_subscribed_tasks after insert on scheduler.events
 referencing new table as new_events
 for each statement execute function scheduler_internal.tg_events__start_subscribed_tasks();
