@@ -50,7 +50,11 @@ export function applyMigrations(profile, dbUrl = profile.dbUrl) {
   }
 }
 
+/** supabase/seed.sql, with the demo pointed at this stack's echo endpoint (scheduler.demo_api_url). */
 export function applySeed(profile, db = "postgres") {
   const seed = path.join(repoRoot, "supabase/seed.sql");
-  if (fs.existsSync(seed)) psql(profile, { file: seed, user: "postgres", db });
+  if (!fs.existsSync(seed)) return;
+  const sql = `set scheduler.demo_api_url = '${profile.apiUrl}';\n${fs.readFileSync(seed, "utf8")}`;
+  run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", db],
+    { input: sql, env: { PGPASSWORD: "postgres" }, quiet: true });
 }
