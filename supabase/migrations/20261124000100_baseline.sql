@@ -1253,9 +1253,11 @@ set search_path = ''
 as $$
 declare
   v_path uuid[];
+  v_names text;
 begin
   if new.task_id = new.depends_on_task_id then
-    raise exception 'dependency cycle: task % cannot depend on itself', new.task_id
+    raise exception 'dependency cycle: task "%" cannot depend on itself',
+      (select t.name from scheduler.tasks t where t.id = new.task_id)
       using errcode = '23514';
   end if;
   -- serialise edge changes so two concurrent inserts cannot close a cycle between them
@@ -1271,16 +1273,23 @@ begin
     where d.depends_on_task_id <> all (r.path[2:])
   )
   select path into v_path from reach where node = new.task_id limit 1;
-  if new.depends_on_task_id = new.task_id or v_path is not null then
-    raise exception 'dependency cycle: % already depends on % (path %)',
-      new.depends_on_task_id, new.task_id, pg_catalog.array_to_string(v_path, ' -> ')
+  if v_path is not null then
+    -- tasks by name, as far as the writer may see them (the check itself sees
+    -- every edge, so it cannot be fooled by what is hidden)
+    select pg_catalog.string_agg(
+             case when (select auth.uid()) is null or scheduler_internal.can_view_task(p.id) then '"' || t.name || '"' else 'a task you cannot see' end,
+             ' -> ' order by p.ord)
+      into v_names
+    from unnest(v_path) with ordinality p(id, ord)
+    join scheduler.tasks t on t.id = p.id;
+    raise exception 'dependency cycle: this would close %', v_names
       using errcode = '23514';
   end if;
   return new;
 end;
 $$;
 
-comment on function scheduler_internal.tg_task_dependencies__refuse_cycles() is 'Refuses an edge that would close a dependency cycle, naming the path.';
+comment on function scheduler_internal.tg_task_dependencies__refuse_cycles() is 'Refuses an edge that would close a dependency cycle, naming the path by the tasks the writer can see.';
 
 revoke execute on function scheduler_internal.tg_task_dependencies__refuse_cycles() from public, anon, authenticated;
 
@@ -1522,6 +1531,10 @@ begin
     raise exception 'a scheduled task needs schedule_cron, schedule_interval or run_at (or make it an event or manual task)'
       using errcode = '22023';
   end if;
+  if new.schedule_interval is not null and new.schedule_interval < interval '1 second' then
+    raise exception 'schedule_interval must be at least 1 second, got %', new.schedule_interval
+      using errcode = '22023';
+  end if;
   if tg_op = 'INSERT' or new.timezone is distinct from old.timezone then
     perform scheduler_internal.assert_valid_timezone(new.timezone);
   end if;
@@ -1596,6 +1609,9 @@ revoke execute on function scheduler_internal.tg_tasks__wake_dispatcher_on_updat
 
 -- supabase/schemas/25_engine/check_dispatcher_heartbeat.sql --------------------
 
+-- the dead-man check, every minute from scheduler-tick. A fresh install has
+-- no admin yet, so the owners of work that is due hear it too; whoever heard
+-- that it stopped hears that it is back.
 create or replace function scheduler.check_dispatcher_heartbeat(p_now timestamptz default now()) returns boolean
 language plpgsql
 set search_path = ''
@@ -1603,25 +1619,49 @@ as $$
 declare
   v_minutes integer := coalesce((scheduler_internal.setting('dead_man_minutes'))::integer, 5);
   v_beat scheduler_internal.dispatcher_heartbeat;
+  v_silent_since timestamptz;
+  v_recipients uuid[];
 begin
   select * into v_beat from scheduler_internal.dispatcher_heartbeat for update;
-  -- a quiet dispatcher is only news once per outage
-  if v_beat.last_tick_at is null
-     or v_beat.last_tick_at >= p_now - make_interval(mins => v_minutes)
-     or (v_beat.alerted_at is not null and v_beat.alerted_at >= v_beat.last_tick_at) then
+  if v_beat.alerted_at is not null then
+    if v_beat.last_tick_at is null or v_beat.last_tick_at <= v_beat.alerted_at then
+      return false; -- a quiet dispatcher is only news once per outage
+    end if;
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, data)
+    select u.id, 'The scheduler is running again',
+      'The dispatcher claimed work again at ' || v_beat.last_tick_at || '; it had been silent when you were alerted at ' || v_beat.alerted_at || '. Work that fell due meanwhile follows each task''s misfire_policy.',
+      'status', 'normal', 'web', jsonb_build_object('last_tick_at', v_beat.last_tick_at, 'alerted_at', v_beat.alerted_at)
+    from scheduler.profiles u where u.id = any (v_beat.alerted_user_ids);
+    update scheduler_internal.dispatcher_heartbeat set alerted_at = null, alerted_user_ids = '{}';
+    return true;
+  end if;
+  v_silent_since := coalesce(v_beat.last_tick_at, v_beat.watching_since);
+  if v_silent_since >= p_now - make_interval(mins => v_minutes) then
     return false;
   end if;
+  select coalesce(array_agg(distinct r.id), '{}') into v_recipients from (
+    select p.id from scheduler.profiles p where p.role = 'admin' and p.status = 'active'
+    union all
+    select t.owner_id from scheduler.tasks t
+    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
+    union all
+    select t.owner_id from scheduler.task_runs q join scheduler.tasks t on t.id = q.task_id
+    where q.status = 'queued' and q.scheduled_time <= p_now and t.deleted_at is null
+  ) r;
   insert into scheduler.notifications (user_id, title, message, type, priority, channel, data)
-  select p.id, 'The scheduler has stopped',
-    'The dispatcher last claimed work at ' || v_beat.last_tick_at || '. Check the scheduler-tick pg_cron job, net._http_response and the dispatcher function logs.',
-    'alert', 'urgent', 'web', jsonb_build_object('last_tick_at', v_beat.last_tick_at)
-  from scheduler.profiles p where p.role = 'admin' and p.status = 'active';
-  update scheduler_internal.dispatcher_heartbeat set alerted_at = p_now;
+  select u, 'The scheduler has stopped',
+    case when v_beat.last_tick_at is null
+      then 'The dispatcher has not claimed work since the scheduler was installed (' || v_beat.watching_since || '). Check the Vault entries project_url and dispatcher_secret, the scheduler-tick pg_cron job, net._http_response and the dispatcher function logs.'
+      else 'The dispatcher last claimed work at ' || v_beat.last_tick_at || '. Check the scheduler-tick pg_cron job, net._http_response and the dispatcher function logs.'
+    end,
+    'alert', 'urgent', 'web', jsonb_build_object('last_tick_at', v_beat.last_tick_at, 'silent_since', v_silent_since)
+  from unnest(v_recipients) u;
+  update scheduler_internal.dispatcher_heartbeat set alerted_at = p_now, alerted_user_ids = v_recipients;
   return true;
 end;
 $$;
 
-comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: notifies admins once when the dispatcher has not claimed for dead_man_minutes. Returns whether it alerted.';
+comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes (or never has since the install), notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
 
 revoke execute on function scheduler.check_dispatcher_heartbeat(timestamptz) from public, anon, authenticated;
 
@@ -2663,11 +2703,13 @@ declare
   v_status scheduler.run_status;
 begin
   select task_id, status into v_task_id, v_status from scheduler.task_runs where id = p_run_id for update;
-  if v_task_id is null then
+  -- one answer for a run that does not exist and one the caller cannot see
+  if v_task_id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(v_task_id)) then
     raise exception 'cancel_run: run % does not exist', p_run_id using errcode = 'P0002';
   end if;
   if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(v_task_id) then
-    raise exception 'cancel_run: you may not cancel runs of task %', v_task_id using errcode = '42501';
+    raise exception 'cancel_run: you may not cancel runs of task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = v_task_id) using errcode = '42501';
   end if;
   if v_status in ('completed', 'failed', 'cancelled', 'skipped') then
     return v_status;
@@ -2701,13 +2743,16 @@ as $$
 declare
   v_cancelled integer;
 begin
-  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
-    raise exception 'cancel_task: you may not cancel task %', p_task_id using errcode = '42501';
-  end if;
-  update scheduler.tasks set is_active = false where id = p_task_id;
-  if not found then
+  -- one answer for a task that does not exist and one the caller cannot see
+  if not exists (select 1 from scheduler.tasks t where t.id = p_task_id)
+     or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
     raise exception 'cancel_task: task % does not exist', p_task_id using errcode = 'P0002';
   end if;
+  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
+    raise exception 'cancel_task: you may not cancel task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = p_task_id) using errcode = '42501';
+  end if;
+  update scheduler.tasks set is_active = false where id = p_task_id;
   update scheduler.task_runs
   set status = 'cancelled', end_time = p_now, lease_expires_at = null,
       error_message = 'task cancelled by ' || coalesce((select auth.uid())::text, 'system')
@@ -2739,11 +2784,13 @@ declare
   v_task scheduler.tasks;
 begin
   select * into v_approval from scheduler.approvals where id = p_approval_id for update;
-  if v_approval.id is null then
+  -- one answer for an approval that does not exist and one the caller cannot see
+  if v_approval.id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(v_approval.task_id)) then
     raise exception 'decide_approval: approval % does not exist', p_approval_id using errcode = 'P0002';
   end if;
   if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(v_approval.task_id) then
-    raise exception 'decide_approval: you may not decide approvals of task %', v_approval.task_id using errcode = '42501';
+    raise exception 'decide_approval: you may not decide approvals of task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = v_approval.task_id) using errcode = '42501';
   end if;
   if v_approval.status <> 'pending' then
     raise exception 'decide_approval: approval % is already %', p_approval_id, v_approval.status using errcode = '55000';
@@ -2802,33 +2849,42 @@ grant execute on function scheduler.my_signing_secret() to authenticated;
 
 -- supabase/schemas/26_api/run_task_now.sql -------------------------------------
 
-create or replace function scheduler.run_task_now(p_task_id uuid, p_now timestamptz default now())
+-- a run now, by hand. One answer for a task that does not exist and one the
+-- caller cannot see, so no one learns of another user's task; a task the
+-- caller sees but may not edit (shared for viewing) is refused by name.
+create or replace function scheduler.run_task_now(p_task_id uuid, p_now timestamptz default now(), p_inputs jsonb default null)
 returns uuid
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
+  v_name text;
   v_run_id uuid;
 begin
-  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
-    raise exception 'run_task_now: you may not run task % (owners, editors and admins may)', p_task_id
+  select t.name into v_name from scheduler.tasks t where t.id = p_task_id and t.deleted_at is null;
+  if v_name is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
+    raise exception 'run_task_now: task % does not exist', p_task_id using errcode = 'P0002';
+  end if;
+  if not (scheduler_internal.acting_as_system() or scheduler_internal.can_edit_task(p_task_id)) then
+    raise exception 'run_task_now: you may not run task "%" (its owner, editors and admins may)', v_name
       using errcode = '42501';
   end if;
-  if not exists (select 1 from scheduler.tasks where id = p_task_id and deleted_at is null) then
-    raise exception 'run_task_now: task % does not exist or is deleted', p_task_id using errcode = 'P0002';
+  if p_inputs is not null and pg_catalog.jsonb_typeof(p_inputs) <> 'object' then
+    raise exception 'run_task_now: p_inputs must be a JSON object (its fields are {{inputs.<field>}}), got %', pg_catalog.jsonb_typeof(p_inputs)
+      using errcode = '22023';
   end if;
-  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs)
-  values (p_task_id, p_now, 'queued', 1, 'manual', jsonb_build_object('requested_by', (select auth.uid())))
+  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, requested_by)
+  values (p_task_id, p_now, 'queued', 1, 'manual', coalesce(p_inputs, '{}'), (select auth.uid()))
   returning id into v_run_id;
   return v_run_id;
 end;
 $$;
 
-comment on function scheduler.run_task_now(uuid, timestamptz) is 'Queues a run now (triggered_by manual) and wakes the dispatcher through pg_net. Owners, editors and admins.';
+comment on function scheduler.run_task_now(uuid, timestamptz, jsonb) is 'Queues a run now (triggered_by manual, requested_by the caller) with optional inputs ({{inputs.<field>}}) and wakes the dispatcher through pg_net. Owners, editors and admins.';
 
-revoke execute on function scheduler.run_task_now(uuid, timestamptz) from public, anon;
+revoke execute on function scheduler.run_task_now(uuid, timestamptz, jsonb) from public, anon;
 
-grant execute on function scheduler.run_task_now(uuid, timestamptz) to authenticated, service_role;
+grant execute on function scheduler.run_task_now(uuid, timestamptz, jsonb) to authenticated, service_role;
 
 -- supabase/schemas/27_housekeeping/cleanup_expired_sessions.sql ----------------
 
@@ -3563,6 +3619,8 @@ create table scheduler.task_runs (
   idempotency_key text,
   -- the event that started the run; its payload is the run's inputs
   event_id uuid,
+  -- who pressed run now (manual runs)
+  requested_by uuid references auth.users (id) on delete set null,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
   ),
@@ -3574,6 +3632,8 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
 comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+
+comment on column scheduler.task_runs.requested_by is 'The user who queued the run with run_task_now (triggered_by manual); null for the system and for other triggers.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
@@ -3596,6 +3656,9 @@ create index task_runs_start_time_idx on scheduler.task_runs (start_time desc);
 create index task_runs_queued_idx on scheduler.task_runs (scheduled_time) where status = 'queued';
 
 create index task_runs_created_at_idx on scheduler.task_runs (created_at);
+
+-- deleting a user clears their requests without scanning the history
+create index task_runs_requested_by_idx on scheduler.task_runs (requested_by) where requested_by is not null;
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 
@@ -3621,7 +3684,10 @@ create policy "Runs are visible to those who can see the task" on scheduler.task
 
 create policy "Runs can be queued by editors of the task" on scheduler.task_runs
   for insert to authenticated
-  with check (scheduler_internal.can_edit_task(task_id) and status = 'queued');
+  with check (
+    scheduler_internal.can_edit_task(task_id) and status = 'queued'
+    and (requested_by is null or requested_by = (select auth.uid()))
+  );
 
 create policy "Runs can be changed by editors of the task" on scheduler.task_runs
   for update to authenticated
@@ -3631,6 +3697,9 @@ create policy "Runs can be changed by editors of the task" on scheduler.task_run
 create policy "Runs can be deleted by editors of the task" on scheduler.task_runs
   for delete to authenticated
   using (scheduler_internal.can_edit_task(task_id));
+
+create trigger _020_guard_attribution before update of requested_by on scheduler.task_runs
+for each row execute function scheduler_internal.tg__guard_attribution('requested_by');
 
 create trigger _100_set_updated_at before update on scheduler.task_runs
 for each row execute function scheduler_internal.tg__set_updated_at();
@@ -4381,10 +4450,15 @@ grant select on table scheduler_internal.signing_secrets to service_role;
 create table scheduler_internal.dispatcher_heartbeat (
   id boolean primary key default true check (id),
   last_tick_at timestamptz,
-  alerted_at timestamptz
+  alerted_at timestamptz,
+  -- who was told it stopped, so the same people hear that it is back
+  alerted_user_ids uuid[] not null default '{}',
+  -- a dispatcher that never ticked (a fresh install missing its Vault
+  -- entries) has been silent since the scheduler was installed
+  watching_since timestamptz not null default now()
 );
 
-comment on table scheduler_internal.dispatcher_heartbeat is 'When the dispatcher last claimed, and when admins were last told it stopped.';
+comment on table scheduler_internal.dispatcher_heartbeat is 'When the dispatcher last claimed; whether (and whom) the dead-man check has told that it stopped, until it claims again.';
 
 alter table scheduler_internal.dispatcher_heartbeat enable row level security;
 

@@ -20,6 +20,10 @@ begin
     raise exception 'a scheduled task needs schedule_cron, schedule_interval or run_at (or make it an event or manual task)'
       using errcode = '22023';
   end if;
+  if new.schedule_interval is not null and new.schedule_interval < interval '1 second' then
+    raise exception 'schedule_interval must be at least 1 second, got %', new.schedule_interval
+      using errcode = '22023';
+  end if;
   if tg_op = 'INSERT' or new.timezone is distinct from old.timezone then
     perform scheduler_internal.assert_valid_timezone(new.timezone);
   end if;

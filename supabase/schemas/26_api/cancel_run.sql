@@ -8,11 +8,13 @@ declare
   v_status scheduler.run_status;
 begin
   select task_id, status into v_task_id, v_status from scheduler.task_runs where id = p_run_id for update;
-  if v_task_id is null then
+  -- one answer for a run that does not exist and one the caller cannot see
+  if v_task_id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(v_task_id)) then
     raise exception 'cancel_run: run % does not exist', p_run_id using errcode = 'P0002';
   end if;
   if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(v_task_id) then
-    raise exception 'cancel_run: you may not cancel runs of task %', v_task_id using errcode = '42501';
+    raise exception 'cancel_run: you may not cancel runs of task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = v_task_id) using errcode = '42501';
   end if;
   if v_status in ('completed', 'failed', 'cancelled', 'skipped') then
     return v_status;

@@ -7,13 +7,16 @@ as $$
 declare
   v_cancelled integer;
 begin
-  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
-    raise exception 'cancel_task: you may not cancel task %', p_task_id using errcode = '42501';
-  end if;
-  update scheduler.tasks set is_active = false where id = p_task_id;
-  if not found then
+  -- one answer for a task that does not exist and one the caller cannot see
+  if not exists (select 1 from scheduler.tasks t where t.id = p_task_id)
+     or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
     raise exception 'cancel_task: task % does not exist', p_task_id using errcode = 'P0002';
   end if;
+  if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(p_task_id) then
+    raise exception 'cancel_task: you may not cancel task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = p_task_id) using errcode = '42501';
+  end if;
+  update scheduler.tasks set is_active = false where id = p_task_id;
   update scheduler.task_runs
   set status = 'cancelled', end_time = p_now, lease_expires_at = null,
       error_message = 'task cancelled by ' || coalesce((select auth.uid())::text, 'system')

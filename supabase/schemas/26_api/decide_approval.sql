@@ -10,11 +10,13 @@ declare
   v_task scheduler.tasks;
 begin
   select * into v_approval from scheduler.approvals where id = p_approval_id for update;
-  if v_approval.id is null then
+  -- one answer for an approval that does not exist and one the caller cannot see
+  if v_approval.id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(v_approval.task_id)) then
     raise exception 'decide_approval: approval % does not exist', p_approval_id using errcode = 'P0002';
   end if;
   if not scheduler_internal.acting_as_system() and not scheduler_internal.can_edit_task(v_approval.task_id) then
-    raise exception 'decide_approval: you may not decide approvals of task %', v_approval.task_id using errcode = '42501';
+    raise exception 'decide_approval: you may not decide approvals of task "%" (its owner, editors and admins may)',
+      (select t.name from scheduler.tasks t where t.id = v_approval.task_id) using errcode = '42501';
   end if;
   if v_approval.status <> 'pending' then
     raise exception 'decide_approval: approval % is already %', p_approval_id, v_approval.status using errcode = '55000';

@@ -29,6 +29,8 @@ create table scheduler.task_runs (
   idempotency_key text,
   -- the event that started the run; its payload is the run's inputs
   event_id uuid,
+  -- who pressed run now (manual runs)
+  requested_by uuid references auth.users (id) on delete set null,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
   ),
@@ -40,6 +42,8 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
 comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+
+comment on column scheduler.task_runs.requested_by is 'The user who queued the run with run_task_now (triggered_by manual); null for the system and for other triggers.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
@@ -62,6 +66,9 @@ create index task_runs_start_time_idx on scheduler.task_runs (start_time desc);
 create index task_runs_queued_idx on scheduler.task_runs (scheduled_time) where status = 'queued';
 
 create index task_runs_created_at_idx on scheduler.task_runs (created_at);
+
+-- deleting a user clears their requests without scanning the history
+create index task_runs_requested_by_idx on scheduler.task_runs (requested_by) where requested_by is not null;
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 
@@ -87,7 +94,10 @@ create policy "Runs are visible to those who can see the task" on scheduler.task
 
 create policy "Runs can be queued by editors of the task" on scheduler.task_runs
   for insert to authenticated
-  with check (scheduler_internal.can_edit_task(task_id) and status = 'queued');
+  with check (
+    scheduler_internal.can_edit_task(task_id) and status = 'queued'
+    and (requested_by is null or requested_by = (select auth.uid()))
+  );
 
 create policy "Runs can be changed by editors of the task" on scheduler.task_runs
   for update to authenticated
@@ -97,6 +107,9 @@ create policy "Runs can be changed by editors of the task" on scheduler.task_run
 create policy "Runs can be deleted by editors of the task" on scheduler.task_runs
   for delete to authenticated
   using (scheduler_internal.can_edit_task(task_id));
+
+create trigger _020_guard_attribution before update of requested_by on scheduler.task_runs
+for each row execute function scheduler_internal.tg__guard_attribution('requested_by');
 
 create trigger _100_set_updated_at before update on scheduler.task_runs
 for each row execute function scheduler_internal.tg__set_updated_at();
