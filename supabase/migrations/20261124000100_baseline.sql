@@ -1416,6 +1416,40 @@ $$;
 
 comment on function scheduler_internal.tg_tasks__check_project() is 'A user files a task only under a project they own (admins and service work: any project). An editor may still edit a shared task in its owner''s project.';
 
+-- supabase/schemas/24_triggers/tg_tasks__check_something_to_ask.sql ------------
+
+-- an ai-prompt task asks its prompt, or its steps in order. Steps reference
+-- their task, so they can only be added after it: the check waits for the
+-- end of the transaction, and an inactive task may wait for its steps for
+-- as long as it likes (activating it checks again).
+create or replace function scheduler_internal.tg_tasks__check_something_to_ask() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_task_id uuid;
+  v_task scheduler.tasks;
+begin
+  if tg_table_name = 'tasks' then
+    v_task_id := new.id;
+  else
+    v_task_id := old.task_id;
+  end if;
+  select * into v_task from scheduler.tasks t where t.id = v_task_id;
+  if v_task.id is null or v_task.action_type <> 'ai-prompt' or not v_task.is_active or v_task.deleted_at is not null
+     or coalesce(v_task.action_payload ->> 'prompt', '') <> ''
+     or exists (select 1 from scheduler.task_steps s where s.task_id = v_task_id) then
+    return null;
+  end if;
+  raise exception 'ai-prompt task "%" has nothing to ask: set action_payload.prompt, or add its task_steps in the same transaction (or create it with is_active = false and activate it once its steps are in)', v_task.name
+    using errcode = '22023';
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__check_something_to_ask() is 'At commit: an active ai-prompt task has a prompt or at least one step (on tasks, and on task_steps when a step leaves its task).';
+
+revoke execute on function scheduler_internal.tg_tasks__check_something_to_ask() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__check_timeout.sql ---------------------
 
 create or replace function scheduler_internal.tg_tasks__check_timeout() returns trigger
@@ -3438,6 +3472,12 @@ for each row execute function scheduler_internal.tg__audit('id');
 create trigger _030_check_project before insert or update of project_id on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_project();
 
+-- at commit, so the steps of a new ai-prompt task may follow it
+create constraint trigger _050_check_something_to_ask after insert or update of action_type, action_payload, is_active, deleted_at
+on scheduler.tasks deferrable initially deferred
+for each row when (new.action_type = 'ai-prompt')
+execute function scheduler_internal.tg_tasks__check_something_to_ask();
+
 create trigger _030_schedule before insert or update of schedule_cron, schedule_interval, run_at, timezone, is_active, misfire_policy on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__schedule();
 
@@ -3782,6 +3822,11 @@ create policy "Steps can be changed by editors of the task" on scheduler.task_st
 
 create policy "Steps can be deleted by editors of the task" on scheduler.task_steps
   for delete to authenticated using (scheduler_internal.can_edit_task(task_id));
+
+-- the last step of an active ai-prompt task without a prompt may not go
+create constraint trigger _050_check_something_to_ask after delete or update of task_id on scheduler.task_steps
+deferrable initially deferred
+for each row execute function scheduler_internal.tg_tasks__check_something_to_ask();
 
 create trigger _100_set_updated_at before update on scheduler.task_steps
 for each row execute function scheduler_internal.tg__set_updated_at();

@@ -157,6 +157,12 @@ for each row execute function scheduler_internal.tg__audit('id');
 create trigger _030_check_project before insert or update of project_id on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_project();
 
+-- at commit, so the steps of a new ai-prompt task may follow it
+create constraint trigger _050_check_something_to_ask after insert or update of action_type, action_payload, is_active, deleted_at
+on scheduler.tasks deferrable initially deferred
+for each row when (new.action_type = 'ai-prompt')
+execute function scheduler_internal.tg_tasks__check_something_to_ask();
+
 create trigger _030_schedule before insert or update of schedule_cron, schedule_interval, run_at, timezone, is_active, misfire_policy on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__schedule();
 

@@ -62,6 +62,11 @@ create policy "Steps can be changed by editors of the task" on scheduler.task_st
 create policy "Steps can be deleted by editors of the task" on scheduler.task_steps
   for delete to authenticated using (scheduler_internal.can_edit_task(task_id));
 
+-- the last step of an active ai-prompt task without a prompt may not go
+create constraint trigger _050_check_something_to_ask after delete or update of task_id on scheduler.task_steps
+deferrable initially deferred
+for each row execute function scheduler_internal.tg_tasks__check_something_to_ask();
+
 create trigger _100_set_updated_at before update on scheduler.task_steps
 for each row execute function scheduler_internal.tg__set_updated_at();
 
