@@ -234,7 +234,9 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  raise exception 'invalid cron expression "%": % field: %', p_expression, p_field, p_message
+  -- a message quotes at most the start of a long expression
+  raise exception 'invalid cron expression "%": % field: %',
+    case when length(p_expression) > 80 then left(p_expression, 77) || '...' else p_expression end, p_field, p_message
     using errcode = '22023';
 end;
 $$;
@@ -318,6 +320,12 @@ begin
     raise exception 'invalid cron expression "%": it is empty', coalesce(p_expression, '')
       using errcode = '22023';
   end if;
+  -- the claim evaluates expressions: a bounded one costs microseconds, a
+  -- 20,000-character list took seconds per evaluation
+  if length(v_text) > 256 then
+    raise exception 'invalid cron expression "%...": it is % characters long; the limit is 256', left(v_text, 40), length(v_text)
+      using errcode = '22023';
+  end if;
   if v_text like '@%' then
     v_text := case lower(v_text)
       when '@yearly' then '0 0 1 1 *'
@@ -393,6 +401,21 @@ begin
   if p_text ~ '[^0-9*,/-]' then
     perform scheduler_internal.cron_fail(p_expression, p_field_name,
       format('unsupported character "%s" in "%s" (L, W and # are not supported)', substring(p_text from '[^0-9*,/-]'), p_text));
+  end if;
+  -- no field has a value of 100 or more, nor a step of 1000: refused before
+  -- any cast, which would overflow on a long number (22003) instead of
+  -- saying what is wrong
+  if p_text ~ '(^|[,-])0*[1-9][0-9]{2,}' then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('value %s out of range %s-%s', left((regexp_match(p_text, '(?:^|[,-])0*([1-9][0-9]{2,})'))[1], 20), p_min, v_top));
+  end if;
+  if p_text ~ '/0*[1-9][0-9]{3,}' then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('step %s is larger than the field (%s values)', left((regexp_match(p_text, '/0*([1-9][0-9]{3,})'))[1], 20), p_max - p_min + 1));
+  end if;
+  if array_length(string_to_array(p_text, ','), 1) > 60 then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('%s list items; the limit is 60', array_length(string_to_array(p_text, ','), 1)));
   end if;
   foreach v_part in array string_to_array(p_text, ',') loop
     if v_part = '' then
@@ -649,6 +672,10 @@ begin
   if p_payload is null or jsonb_typeof(p_payload) <> 'object' then
     return 'payload: must be a JSON object';
   end if;
+  -- every claim carries the payload to its action: 256 KiB, an http body included
+  if octet_length(p_payload::text) > 262144 then
+    return scheduler_internal.json_size_error('payload', p_payload, 262144);
+  end if;
   if p_action = 'http' then
     v_errors := array[
       scheduler_internal.unknown_keys_error(p_payload, array['url', 'method', 'headers', 'body', 'max_redirects', 'max_response_bytes']),
@@ -782,6 +809,24 @@ as $$
       then p_key || ': must be between ' || p_min || ' and ' || p_max
   end
 $$;
+
+-- supabase/schemas/22_validation/json_size_error.sql ---------------------------
+
+-- size limits are measured on the JSON text, in bytes, as the value is
+-- stored and sent; compact JSON (what clients send) is never longer, so a
+-- client that checks the same limit never sends what this refuses
+create or replace function scheduler_internal.json_size_error(p_field text, p_value jsonb, p_max_bytes integer) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select case when octet_length(p_value::text) > p_max_bytes
+    then p_field || ': is ' || octet_length(p_value::text) || ' bytes of JSON; the limit is ' || p_max_bytes
+  end
+$$;
+
+comment on function scheduler_internal.json_size_error(text, jsonb, integer) is 'The message for a JSON value over its size limit (bytes of its JSON text), naming the field and the limit; null when it fits.';
+
+revoke execute on function scheduler_internal.json_size_error(text, jsonb, integer) from public, anon, authenticated;
 
 -- supabase/schemas/22_validation/json_type_error.sql ---------------------------
 
@@ -1206,6 +1251,29 @@ comment on function scheduler_internal.tg_events__start_subscribed_tasks() is 'Q
 
 revoke execute on function scheduler_internal.tg_events__start_subscribed_tasks() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_events__validate.sql -------------------------
+
+-- an event's payload becomes the inputs of the runs it starts
+create or replace function scheduler_internal.tg_events__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if jsonb_typeof(new.payload) is distinct from 'object' then
+    raise exception 'payload: must be a JSON object (the runs it starts read it as {{inputs.<field>}}), got %', coalesce(jsonb_typeof(new.payload), 'null')
+      using errcode = '22023';
+  end if;
+  if scheduler_internal.json_size_error('payload', new.payload, 65536) is not null then
+    raise exception '%', scheduler_internal.json_size_error('payload', new.payload, 65536) using errcode = '22023';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_events__validate() is 'Refuses an event whose payload is not a JSON object of at most 64 KiB.';
+
+revoke execute on function scheduler_internal.tg_events__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_profiles__guard_role.sql ---------------------
 
 -- profiles: email mirrors auth.users (the notify action and admins trust it),
@@ -1358,6 +1426,48 @@ comment on function scheduler_internal.tg_task_runs__request_approvals() is 'Cre
 revoke execute on function scheduler_internal.tg_task_runs__request_approvals() from public, anon, authenticated;
 
 revoke execute on function scheduler_internal.tg_task_runs__request_approvals() from public, anon, authenticated;
+
+-- supabase/schemas/24_triggers/tg_task_runs__validate.sql ----------------------
+
+-- what a user may insert into task_runs: a manual run of a task they may
+-- edit (the policy), with inputs for its templates. The engine's columns
+-- (lease, times, output, key, attempt, trigger) are the engine's, whatever
+-- the insert said; inputs must be a JSON object the action can read.
+create or replace function scheduler_internal.tg_task_runs__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.inputs is not null and jsonb_typeof(new.inputs) <> 'object' then
+    raise exception 'inputs: must be a JSON object (its fields are {{inputs.<field>}}), got %', jsonb_typeof(new.inputs)
+      using errcode = '22023';
+  end if;
+  if scheduler_internal.json_size_error('inputs', new.inputs, 65536) is not null then
+    raise exception '%', scheduler_internal.json_size_error('inputs', new.inputs, 65536) using errcode = '22023';
+  end if;
+  if tg_op = 'INSERT' and not scheduler_internal.acting_as_system() then
+    new.triggered_by := 'manual';
+    new.requested_by := (select auth.uid());
+    new.attempt := 1;
+    new.event_id := null;
+    new.idempotency_key := null;
+    new.start_time := null;
+    new.end_time := null;
+    new.output := null;
+    new.log := null;
+    new.log_summary := null;
+    new.error_message := null;
+    new.locked_at := null;
+    new.locked_by := null;
+    new.lease_expires_at := null;
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_task_runs__validate() is 'Refuses run inputs that are not a JSON object of at most 64 KiB; a run a user inserts is a manual run of theirs, with the engine''s columns left to the engine.';
+
+revoke execute on function scheduler_internal.tg_task_runs__validate() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_task_runs__wake_dispatcher.sql ---------------
 
@@ -1564,6 +1674,29 @@ begin
   if new.type = 'scheduled' and num_nonnulls(new.schedule_cron, new.schedule_interval, new.run_at) = 0 then
     raise exception 'a scheduled task needs schedule_cron, schedule_interval or run_at (or make it an event or manual task)'
       using errcode = '22023';
+  end if;
+  -- every claim carries these to the action: bounded, so one row cannot slow
+  -- or break the batch it is claimed in
+  if length(new.description) > 10000 then
+    raise exception 'description: is % characters; the limit is 10000', length(new.description) using errcode = '22023';
+  end if;
+  if cardinality(new.tags) > 100 or exists (select 1 from unnest(new.tags) g where g is null or length(g) not between 1 and 100) then
+    raise exception 'tags: at most 100, each 1 to 100 characters (got %)', cardinality(new.tags) using errcode = '22023';
+  end if;
+  if cardinality(new.acceptance_criteria) > 100
+     or exists (select 1 from unnest(new.acceptance_criteria) c where c is null or length(c) > 2000) then
+    raise exception 'acceptance_criteria: at most 100, each up to 2000 characters (got %)', cardinality(new.acceptance_criteria) using errcode = '22023';
+  end if;
+  if jsonb_typeof(new.metadata) is distinct from 'object' then
+    raise exception 'metadata: must be a JSON object, got %', coalesce(jsonb_typeof(new.metadata), 'null') using errcode = '22023';
+  end if;
+  if jsonb_typeof(new.constraints) is distinct from 'object' then
+    raise exception 'constraints: must be a JSON object, got %', coalesce(jsonb_typeof(new.constraints), 'null') using errcode = '22023';
+  end if;
+  if scheduler_internal.json_size_error('metadata', new.metadata, 65536) is not null
+     or scheduler_internal.json_size_error('constraints', new.constraints, 65536) is not null then
+    raise exception '%', coalesce(scheduler_internal.json_size_error('metadata', new.metadata, 65536),
+      scheduler_internal.json_size_error('constraints', new.constraints, 65536)) using errcode = '22023';
   end if;
   if new.schedule_interval is not null and new.schedule_interval < interval '1 second' then
     raise exception 'schedule_interval must be at least 1 second, got %', new.schedule_interval
@@ -3449,7 +3582,8 @@ create trigger _100_set_updated_at before update on scheduler.tasks
 for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- only when the columns it checks are written: the engine's next_run_at bookkeeping skips it
-create trigger _010_validate before insert or update of action_type, type, schedule_cron, schedule_interval, run_at, timezone on scheduler.tasks
+create trigger _010_validate before insert or update of action_type, type, schedule_cron, schedule_interval, run_at, timezone,
+  description, tags, acceptance_criteria, metadata, constraints on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__validate();
 
 create trigger _020_guard_ownership before update of owner_id, created_by on scheduler.tasks
@@ -3737,6 +3871,9 @@ create policy "Runs can be changed by editors of the task" on scheduler.task_run
 create policy "Runs can be deleted by editors of the task" on scheduler.task_runs
   for delete to authenticated
   using (scheduler_internal.can_edit_task(task_id));
+
+create trigger _010_validate before insert or update of inputs on scheduler.task_runs
+for each row execute function scheduler_internal.tg_task_runs__validate();
 
 create trigger _020_guard_attribution before update of requested_by on scheduler.task_runs
 for each row execute function scheduler_internal.tg__guard_attribution('requested_by');
@@ -4039,6 +4176,9 @@ create policy "Events can be recorded by their owner" on scheduler.events
     and (task_id is null or scheduler_internal.can_view_task(task_id))
     and (project_id is null or scheduler_internal.owns_project(project_id))
   );
+
+create trigger _005_validate before insert on scheduler.events
+for each row execute function scheduler_internal.tg_events__validate();
 
 create trigger _010_append_only before update or delete on scheduler.events
 for each row execute function scheduler_internal.tg_events__append_only();

@@ -3,7 +3,9 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  raise exception 'invalid cron expression "%": % field: %', p_expression, p_field, p_message
+  -- a message quotes at most the start of a long expression
+  raise exception 'invalid cron expression "%": % field: %',
+    case when length(p_expression) > 80 then left(p_expression, 77) || '...' else p_expression end, p_field, p_message
     using errcode = '22023';
 end;
 $$;

@@ -18,6 +18,21 @@ begin
     perform scheduler_internal.cron_fail(p_expression, p_field_name,
       format('unsupported character "%s" in "%s" (L, W and # are not supported)', substring(p_text from '[^0-9*,/-]'), p_text));
   end if;
+  -- no field has a value of 100 or more, nor a step of 1000: refused before
+  -- any cast, which would overflow on a long number (22003) instead of
+  -- saying what is wrong
+  if p_text ~ '(^|[,-])0*[1-9][0-9]{2,}' then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('value %s out of range %s-%s', left((regexp_match(p_text, '(?:^|[,-])0*([1-9][0-9]{2,})'))[1], 20), p_min, v_top));
+  end if;
+  if p_text ~ '/0*[1-9][0-9]{3,}' then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('step %s is larger than the field (%s values)', left((regexp_match(p_text, '/0*([1-9][0-9]{3,})'))[1], 20), p_max - p_min + 1));
+  end if;
+  if array_length(string_to_array(p_text, ','), 1) > 60 then
+    perform scheduler_internal.cron_fail(p_expression, p_field_name,
+      format('%s list items; the limit is 60', array_length(string_to_array(p_text, ','), 1)));
+  end if;
   foreach v_part in array string_to_array(p_text, ',') loop
     if v_part = '' then
       perform scheduler_internal.cron_fail(p_expression, p_field_name, format('empty list item in "%s"', p_text));

@@ -9,6 +9,10 @@ begin
   if p_payload is null or jsonb_typeof(p_payload) <> 'object' then
     return 'payload: must be a JSON object';
   end if;
+  -- every claim carries the payload to its action: 256 KiB, an http body included
+  if octet_length(p_payload::text) > 262144 then
+    return scheduler_internal.json_size_error('payload', p_payload, 262144);
+  end if;
   if p_action = 'http' then
     v_errors := array[
       scheduler_internal.unknown_keys_error(p_payload, array['url', 'method', 'headers', 'body', 'max_redirects', 'max_response_bytes']),

@@ -20,6 +20,29 @@ begin
     raise exception 'a scheduled task needs schedule_cron, schedule_interval or run_at (or make it an event or manual task)'
       using errcode = '22023';
   end if;
+  -- every claim carries these to the action: bounded, so one row cannot slow
+  -- or break the batch it is claimed in
+  if length(new.description) > 10000 then
+    raise exception 'description: is % characters; the limit is 10000', length(new.description) using errcode = '22023';
+  end if;
+  if cardinality(new.tags) > 100 or exists (select 1 from unnest(new.tags) g where g is null or length(g) not between 1 and 100) then
+    raise exception 'tags: at most 100, each 1 to 100 characters (got %)', cardinality(new.tags) using errcode = '22023';
+  end if;
+  if cardinality(new.acceptance_criteria) > 100
+     or exists (select 1 from unnest(new.acceptance_criteria) c where c is null or length(c) > 2000) then
+    raise exception 'acceptance_criteria: at most 100, each up to 2000 characters (got %)', cardinality(new.acceptance_criteria) using errcode = '22023';
+  end if;
+  if jsonb_typeof(new.metadata) is distinct from 'object' then
+    raise exception 'metadata: must be a JSON object, got %', coalesce(jsonb_typeof(new.metadata), 'null') using errcode = '22023';
+  end if;
+  if jsonb_typeof(new.constraints) is distinct from 'object' then
+    raise exception 'constraints: must be a JSON object, got %', coalesce(jsonb_typeof(new.constraints), 'null') using errcode = '22023';
+  end if;
+  if scheduler_internal.json_size_error('metadata', new.metadata, 65536) is not null
+     or scheduler_internal.json_size_error('constraints', new.constraints, 65536) is not null then
+    raise exception '%', coalesce(scheduler_internal.json_size_error('metadata', new.metadata, 65536),
+      scheduler_internal.json_size_error('constraints', new.constraints, 65536)) using errcode = '22023';
+  end if;
   if new.schedule_interval is not null and new.schedule_interval < interval '1 second' then
     raise exception 'schedule_interval must be at least 1 second, got %', new.schedule_interval
       using errcode = '22023';

@@ -134,7 +134,8 @@ create trigger _100_set_updated_at before update on scheduler.tasks
 for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- only when the columns it checks are written: the engine's next_run_at bookkeeping skips it
-create trigger _010_validate before insert or update of action_type, type, schedule_cron, schedule_interval, run_at, timezone on scheduler.tasks
+create trigger _010_validate before insert or update of action_type, type, schedule_cron, schedule_interval, run_at, timezone,
+  description, tags, acceptance_criteria, metadata, constraints on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__validate();
 
 create trigger _020_guard_ownership before update of owner_id, created_by on scheduler.tasks

@@ -108,6 +108,9 @@ create policy "Runs can be deleted by editors of the task" on scheduler.task_run
   for delete to authenticated
   using (scheduler_internal.can_edit_task(task_id));
 
+create trigger _010_validate before insert or update of inputs on scheduler.task_runs
+for each row execute function scheduler_internal.tg_task_runs__validate();
+
 create trigger _020_guard_attribution before update of requested_by on scheduler.task_runs
 for each row execute function scheduler_internal.tg__guard_attribution('requested_by');
 

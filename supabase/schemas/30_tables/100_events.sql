@@ -50,6 +50,9 @@ create policy "Events can be recorded by their owner" on scheduler.events
     and (project_id is null or scheduler_internal.owns_project(project_id))
   );
 
+create trigger _005_validate before insert on scheduler.events
+for each row execute function scheduler_internal.tg_events__validate();
+
 create trigger _010_append_only before update or delete on scheduler.events
 for each row execute function scheduler_internal.tg_events__append_only();
 
