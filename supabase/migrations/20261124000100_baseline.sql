@@ -1445,7 +1445,9 @@ begin
   if scheduler_internal.json_size_error('inputs', new.inputs, 65536) is not null then
     raise exception '%', scheduler_internal.json_size_error('inputs', new.inputs, 65536) using errcode = '22023';
   end if;
-  if tg_op = 'INSERT' and not scheduler_internal.acting_as_system() then
+  -- a user's own insert (through the Data API), not the scheduler's
+  -- functions acting for them (events, run_task_now run as their owner)
+  if tg_op = 'INSERT' and current_user in ('authenticated', 'anon') then
     new.triggered_by := 'manual';
     new.requested_by := (select auth.uid());
     new.attempt := 1;
