@@ -1,7 +1,7 @@
 -- scheduler.next_cron_time: the first instant strictly after `after` that
 -- matches, on the wall clock of the timezone, with daylight saving as
 -- docs/cron.md says. (The differential test against croner over 10,000
--- cases is shared/cron.test.ts; these pin the documented cases here.)
+-- cases is tests/cron-differential.test.ts; these pin the documented cases.)
 begin;
 \ir ../_helpers/setup.psql
 select plan(8);
