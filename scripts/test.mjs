@@ -56,23 +56,64 @@ function runDenoSuite() {
   record("deno check + lint", passed, failed);
 }
 
-/** The same files `supabase test db` runs, through pg_prove, as the postgres role. */
+/**
+ * The files `supabase test db` runs, in its order, each through pg_prove as
+ * the postgres role. The CLI runs `pg_prove --ext .pg --ext .sql -r
+ * supabase/tests`: every file ending in .sql or .pg at any depth (symlinks
+ * followed), sorted by path byte by byte. Helpers the files include
+ * (supabase/tests/database/_helpers/*.psql) end otherwise, so they are not
+ * tests. One more assertion: the database's catalog after the suite is the
+ * one before it, since every file rolls back.
+ */
 function runPgTapSuite() {
-  const dir = path.join(repoRoot, "supabase/tests/database");
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort() : [];
+  const root = path.join(repoRoot, "supabase/tests");
+  const walk = (dir) => fs.readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    const stat = fs.statSync(full);
+    if (stat.isDirectory()) return walk(full);
+    return stat.isFile() && /(?:\.pg|\.sql)$/.test(name) ? [path.relative(repoRoot, full)] : [];
+  });
+  const files = (fs.existsSync(root) ? walk(root) : []).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const connection = ["-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", "postgres"];
+  // what a test could leave behind: schemas, relations, functions (and their
+  // bodies), types, policies, triggers, roles, extensions, grants, pg_cron
+  // jobs, settings and labelled fixture users
+  const catalog = () => spawnSync("psql", ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...connection, "-c", `
+    select 'schema ' || n.nspname::text from pg_namespace n where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'relation ' || c.oid::regclass::text || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '')
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relpersistence <> 't' and n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'function ' || p.oid::regprocedure::text || ' ' || md5(p.prosrc) || ' ' || coalesce(p.proacl::text, '')
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'type ' || t.oid::regtype::text from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
+    union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled::text from pg_trigger
+    union all select 'role ' || rolname from pg_roles
+    union all select 'extension ' || extname || ' ' || extversion from pg_extension
+    union all select 'default acl ' || defaclrole::regrole::text || ' ' || defaclnamespace::regnamespace::text || ' ' || defaclobjtype::text || ' ' || defaclacl::text from pg_default_acl
+    union all select 'cron job ' || jobname || ' ' || schedule || ' ' || command from cron.job
+    union all select 'setting ' || key || ' ' || value::text from scheduler_internal.settings
+    union all select 'fixture users ' || count(*)::text from auth.users where raw_user_meta_data ? 'test_label' or email like '%@test.local'
+    order by 1`], { env: { ...process.env, PGPASSWORD: "postgres" }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const before = catalog();
   let passed = 0;
   let failed = 0;
   for (const file of files) {
-    const { status, output } = exec("pg_prove", [
-      "--verbose", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", "postgres",
-      path.join("supabase/tests/database", file),
-    ], { PGPASSWORD: "postgres" });
+    const { status, output } = exec("pg_prove", ["--verbose", ...connection, file], { PGPASSWORD: "postgres" });
     const ok = (output.match(/^ok \d+/gm) ?? []).length;
     const notOk = (output.match(/^not ok \d+/gm) ?? []).length;
     passed += ok;
     // a file that dies or misses its plan fails even when every printed test passed
     failed += notOk + (status !== 0 && notOk === 0 ? 1 : 0);
   }
+  const after = catalog();
+  const lines = (r) => new Set(r.stdout.split("\n"));
+  const [was, is] = [lines(before), lines(after)];
+  const changed = [...[...was].filter((l) => !is.has(l)).map((l) => `- ${l}`), ...[...is].filter((l) => !was.has(l)).map((l) => `+ ${l}`)];
+  const same = before.status === 0 && after.status === 0 && changed.length === 0;
+  console.log(same
+    ? "\nok: the database's catalog after the suite is the one before it (nothing left behind)"
+    : `\nnot ok: the suite left the database changed\n${`${before.stderr}${after.stderr}`}${changed.slice(0, 40).join("\n")}`);
+  same ? passed++ : failed++;
   record("pgTAP", passed, failed);
 }
 
