@@ -36,11 +36,11 @@ comment on schema scheduler is 'The task scheduler: tasks, runs, approvals, noti
 -- still needs its own grant, beside its policies
 grant usage on schema scheduler to anon, authenticated, service_role;
 
--- Postgres grants execute on new functions to PUBLIC; revoking that makes
--- each function state who may call it (the basejump pattern)
-alter default privileges in schema scheduler revoke execute on functions from public;
-
-alter default privileges in schema scheduler revoke execute on functions from anon, authenticated;
+-- PostgreSQL grants EXECUTE on every new function to PUBLIC, and default
+-- privileges cannot take that back for one schema (only for the whole
+-- database, which is the app's). So each function's file revokes it and
+-- grants who may call it (the basejump pattern); 00_schemas/function_grants
+-- in the pgTAP suite fails on a function that PUBLIC may still execute.
 
 -- supabase/schemas/00_schemas/30_scheduler_internal.sql ------------------------
 
@@ -58,9 +58,11 @@ revoke all on schema scheduler_internal from public, anon;
 
 grant usage on schema scheduler_internal to authenticated, service_role;
 
-alter default privileges in schema scheduler_internal revoke execute on functions from public;
-
-alter default privileges in schema scheduler_internal revoke execute on functions from anon, authenticated;
+-- PostgreSQL grants EXECUTE on every new function to PUBLIC, and default
+-- privileges cannot take that back for one schema (only for the whole
+-- database, which is the app's). So each function's file revokes it and
+-- grants who may call it (the basejump pattern); 00_schemas/function_grants
+-- in the pgTAP suite fails on a function that PUBLIC may still execute.
 
 -- supabase/schemas/10_types/cron_spec.sql --------------------------------------
 
@@ -117,6 +119,8 @@ $$;
 
 comment on function scheduler_internal.acting_as_system() is 'True for service work (service_role, postgres, pg_cron): no end-user identity in the request.';
 
+revoke execute on function scheduler_internal.acting_as_system() from public, anon;
+
 grant execute on function scheduler_internal.acting_as_system() to authenticated, service_role;
 
 -- supabase/schemas/20_utilities/clock_now.sql ----------------------------------
@@ -131,6 +135,8 @@ as $$
 $$;
 
 comment on function scheduler_internal.clock_now() is 'now(), unless the transaction pins scheduler.now (tests).';
+
+revoke execute on function scheduler_internal.clock_now() from public, anon;
 
 grant execute on function scheduler_internal.clock_now() to authenticated, service_role;
 
@@ -241,6 +247,11 @@ begin
 end;
 $$;
 
+revoke execute on function scheduler_internal.cron_fail(text, text, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_fail(text,text,text) to authenticated, service_role;
+
 -- supabase/schemas/21_cron/cron_next_local.sql ---------------------------------
 
 -- the first wall-clock time after p_after that matches, or null within 50 years
@@ -299,6 +310,11 @@ begin
   return null;
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_next_local(scheduler_internal.cron_spec, timestamp without time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_next_local(scheduler_internal.cron_spec,timestamp without time zone) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/cron_parse.sql --------------------------------------
 
@@ -379,6 +395,11 @@ end;
 $$;
 
 comment on function scheduler_internal.cron_parse(text) is 'Parses a cron expression into a cron_spec, raising 22023 with the field and token at fault.';
+
+revoke execute on function scheduler_internal.cron_parse(text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_parse(text) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/cron_parse_field.sql --------------------------------
 
@@ -470,6 +491,11 @@ begin
 end;
 $$;
 
+revoke execute on function scheduler_internal.cron_parse_field(text, text, text, integer, integer) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_parse_field(text,text,text,integer,integer) to authenticated, service_role;
+
 -- supabase/schemas/21_cron/cron_walk.sql ---------------------------------------
 
 -- walks matching wall-clock times from p_start (exclusive) and returns the first
@@ -510,6 +536,11 @@ begin
   end loop;
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_walk(scheduler_internal.cron_spec, text, timestamp without time zone, timestamp with time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_walk(scheduler_internal.cron_spec,text,timestamp without time zone,timestamp with time zone) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/next_cron_time.sql ----------------------------------
 
@@ -575,6 +606,11 @@ $$;
 
 comment on function scheduler_internal.next_due_time(text, interval, timestamptz, text, timestamptz) is 'Next due instant strictly after p_after for a cron, interval or one-off schedule (null when none is left).';
 
+revoke execute on function scheduler_internal.next_due_time(text, interval, timestamp with time zone, text, timestamp with time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.next_due_time(text,interval,timestamp with time zone,text,timestamp with time zone) to authenticated, service_role;
+
 -- supabase/schemas/21_cron/tz_offset.sql ---------------------------------------
 
 -- the utc offset of an instant in a timezone
@@ -584,6 +620,11 @@ set search_path = ''
 as $$
   select (p_at at time zone p_tz) - (p_at at time zone 'UTC')
 $$;
+
+revoke execute on function scheduler_internal.tz_offset(timestamp with time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_offset(timestamp with time zone,text) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/tz_resolve.sql --------------------------------------
 
@@ -617,6 +658,11 @@ begin
 end;
 $$;
 
+revoke execute on function scheduler_internal.tz_resolve(timestamp without time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_resolve(timestamp without time zone,text) to authenticated, service_role;
+
 -- supabase/schemas/21_cron/tz_transition.sql -----------------------------------
 
 -- the first instant after p_lo with the offset p_hi has (p_lo and p_hi straddle one transition)
@@ -641,6 +687,11 @@ begin
   return v_hi;
 end;
 $$;
+
+revoke execute on function scheduler_internal.tz_transition(timestamp with time zone, timestamp with time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_transition(timestamp with time zone,timestamp with time zone,text) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/validate_cron_expression.sql ------------------------
 
@@ -742,6 +793,8 @@ $$;
 
 comment on function scheduler_internal.action_payload_error(text, jsonb) is 'Null when the payload is valid for the action, else a readable message. Mirrors the zod schemas in shared/contract.ts.';
 
+revoke execute on function scheduler_internal.action_payload_error(text, jsonb) from public, anon;
+
 grant execute on function scheduler_internal.action_payload_error(text, jsonb) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/assert_valid_timezone.sql ---------------------
@@ -765,6 +818,8 @@ $$;
 
 comment on function scheduler_internal.assert_valid_timezone(text) is 'Raises 22023 with a clear message unless p_tz is a timezone PostgreSQL knows.';
 
+revoke execute on function scheduler_internal.assert_valid_timezone(text) from public, anon;
+
 grant execute on function scheduler_internal.assert_valid_timezone(text) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/enum_error.sql --------------------------------
@@ -779,6 +834,11 @@ as $$
       then p_key || ': must be one of ' || array_to_string(p_allowed, ', ')
   end
 $$;
+
+revoke execute on function scheduler_internal.enum_error(jsonb, text, text[], boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.enum_error(jsonb,text,text[],boolean) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/http_url_error.sql ----------------------------
 
@@ -795,6 +855,11 @@ as $$
   end
 $$;
 
+revoke execute on function scheduler_internal.http_url_error(jsonb, text, boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.http_url_error(jsonb,text,boolean) to authenticated, service_role;
+
 -- supabase/schemas/22_validation/int_range_error.sql ---------------------------
 
 create or replace function scheduler_internal.int_range_error(p_payload jsonb, p_key text, p_min numeric, p_max numeric) returns text
@@ -809,6 +874,11 @@ as $$
       then p_key || ': must be between ' || p_min || ' and ' || p_max
   end
 $$;
+
+revoke execute on function scheduler_internal.int_range_error(jsonb, text, numeric, numeric) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.int_range_error(jsonb,text,numeric,numeric) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/json_size_error.sql ---------------------------
 
@@ -828,6 +898,8 @@ comment on function scheduler_internal.json_size_error(text, jsonb, integer) is 
 
 revoke execute on function scheduler_internal.json_size_error(text, jsonb, integer) from public, anon, authenticated;
 
+grant execute on function scheduler_internal.json_size_error(text, jsonb, integer) to authenticated, service_role;
+
 -- supabase/schemas/22_validation/json_type_error.sql ---------------------------
 
 create or replace function scheduler_internal.json_type_error(p_payload jsonb, p_key text, p_type text) returns text
@@ -837,6 +909,11 @@ as $$
   select case when p_payload ? p_key and jsonb_typeof(p_payload -> p_key) <> p_type
     then p_key || ': must be a ' || p_type end
 $$;
+
+revoke execute on function scheduler_internal.json_type_error(jsonb, text, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.json_type_error(jsonb,text,text) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/string_length_error.sql -----------------------
 
@@ -852,6 +929,11 @@ as $$
   end
 $$;
 
+revoke execute on function scheduler_internal.string_length_error(jsonb, text, integer, integer, boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.string_length_error(jsonb,text,integer,integer,boolean) to authenticated, service_role;
+
 -- supabase/schemas/22_validation/unknown_keys_error.sql ------------------------
 
 create or replace function scheduler_internal.unknown_keys_error(p_payload jsonb, p_allowed text[]) returns text
@@ -863,6 +945,11 @@ as $$
   where k <> all (p_allowed)
   having count(*) > 0
 $$;
+
+revoke execute on function scheduler_internal.unknown_keys_error(jsonb, text[]) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.unknown_keys_error(jsonb,text[]) to authenticated, service_role;
 
 -- supabase/schemas/23_access/can_author.sql ------------------------------------
 
@@ -1074,6 +1161,10 @@ $$;
 
 comment on function scheduler_internal.tg__check_run_link() is 'Integrity: a row''s run_id names a run of the row''s own task_id.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg__check_run_link() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg__guard_attribution.sql -----------------------
 
 -- updates: a generic guard, tg_argv = the attribution columns of the table
@@ -1101,6 +1192,10 @@ $$;
 
 comment on function scheduler_internal.tg__guard_attribution() is 'Before update: the columns named in the trigger''s arguments (who created, granted or produced a row) change only by admins or service work.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg__guard_attribution() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg__set_updated_at.sql --------------------------
 
 create or replace function scheduler_internal.tg__set_updated_at() returns trigger
@@ -1114,6 +1209,10 @@ end;
 $$;
 
 comment on function scheduler_internal.tg__set_updated_at() is 'Shared before-update trigger: stamps updated_at on every mutable table.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg__set_updated_at() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_approvals__guard_deciders.sql ----------------
 
@@ -1143,6 +1242,10 @@ $$;
 
 comment on function scheduler_internal.tg_approvals__guard_deciders() is 'A user records an approval or rejection only as themselves; admins and service work are exempt.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_approvals__guard_deciders() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_approvals__validate.sql ----------------------
 
 create or replace function scheduler_internal.tg_approvals__validate() returns trigger
@@ -1157,6 +1260,10 @@ begin
   return new;
 end;
 $$;
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_approvals__validate() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_auth_users__create_profile.sql ---------------
 
@@ -1227,6 +1334,10 @@ $$;
 
 comment on function scheduler_internal.tg_events__append_only() is 'Keeps the event log immutable for everyone, service work included; only the foreign keys'' cascades and the retention (events older than the cutoff scheduler_internal.prune_batch sets in scheduler.prune_events_before) may delete.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_events__append_only() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_events__start_subscribed_tasks.sql -----------
 
 -- an event starts every task of the same owner subscribed to its name
@@ -1295,6 +1406,10 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_profiles__guard_role() is 'Stops users from raising their own role or status, or from changing the email their profile mirrors from auth.users.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_profiles__guard_role() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_sessions__remove_expired_of_user.sql ---------
 
@@ -1508,6 +1623,10 @@ begin
 end;
 $$;
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_task_steps__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__check_project.sql ---------------------
 
 create or replace function scheduler_internal.tg_tasks__check_project() returns trigger
@@ -1527,6 +1646,10 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__check_project() is 'A user files a task only under a project they own (admins and service work: any project). An editor may still edit a shared task in its owner''s project.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__check_project() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_tasks__check_something_to_ask.sql ------------
 
@@ -1625,6 +1748,10 @@ $$;
 
 comment on function scheduler_internal.tg_tasks__guard_ownership() is 'owner_id and created_by default to auth.uid(); only admins (or service work) change them later.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__guard_ownership() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__schedule.sql --------------------------
 
 -- resuming keeps the schedule: what fell due while paused is not a misfire
@@ -1652,6 +1779,10 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__schedule() is 'Computes next_run_at on insert, schedule changes and resume (resuming continues from the next due time; a past one-off runs once under misfire_policy run_once).';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__schedule() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_tasks__validate.sql --------------------------
 
@@ -1716,6 +1847,10 @@ $$;
 
 comment on function scheduler_internal.tg_tasks__validate() is 'Refuses bad task input with messages that say what to fix.';
 
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__validate_payload.sql ------------------
 
 create or replace function scheduler_internal.tg_tasks__validate_payload() returns trigger
@@ -1737,6 +1872,10 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__validate_payload() is 'Refuses a task whose action_payload does not match its action''s schema.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__validate_payload() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_tasks__wake_dispatcher_on_insert.sql ---------
 
@@ -2234,6 +2373,11 @@ $$;
 
 comment on function scheduler_internal.dependencies_satisfied(uuid) is 'True when every prerequisite''s latest finished run matches its edge: success, failure, or always.';
 
+revoke execute on function scheduler_internal.dependencies_satisfied(uuid) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.dependencies_satisfied(uuid) to authenticated, service_role;
+
 -- supabase/schemas/25_engine/dispatch_lookahead.sql ----------------------------
 
 -- settings the triggers and the dispatcher read, as numbers
@@ -2271,6 +2415,11 @@ as $$
 $$;
 
 comment on function scheduler_internal.edge_satisfied(uuid, text) is 'True when the prerequisite''s latest finished run matches the edge: success, failure, or always (either).';
+
+revoke execute on function scheduler_internal.edge_satisfied(uuid, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.edge_satisfied(uuid,text) to authenticated, service_role;
 
 -- supabase/schemas/25_engine/expire_approvals.sql ------------------------------
 
@@ -2604,6 +2753,11 @@ as $$
 $$;
 
 comment on function scheduler_internal.retry_delay(uuid, integer, integer, integer) is 'Backoff before the next attempt: exponential, capped, with deterministic jitter of up to 20%.';
+
+revoke execute on function scheduler_internal.retry_delay(uuid, integer, integer, integer) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.retry_delay(uuid,integer,integer,integer) to authenticated, service_role;
 
 -- supabase/schemas/25_engine/scheduler_tick.sql --------------------------------
 

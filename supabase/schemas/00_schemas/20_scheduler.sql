@@ -13,8 +13,8 @@ comment on schema scheduler is 'The task scheduler: tasks, runs, approvals, noti
 -- still needs its own grant, beside its policies
 grant usage on schema scheduler to anon, authenticated, service_role;
 
--- Postgres grants execute on new functions to PUBLIC; revoking that makes
--- each function state who may call it (the basejump pattern)
-alter default privileges in schema scheduler revoke execute on functions from public;
-
-alter default privileges in schema scheduler revoke execute on functions from anon, authenticated;
+-- PostgreSQL grants EXECUTE on every new function to PUBLIC, and default
+-- privileges cannot take that back for one schema (only for the whole
+-- database, which is the app's). So each function's file revokes it and
+-- grants who may call it (the basejump pattern); 00_schemas/function_grants
+-- in the pgTAP suite fails on a function that PUBLIC may still execute.

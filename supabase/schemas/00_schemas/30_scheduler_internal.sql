@@ -12,6 +12,8 @@ revoke all on schema scheduler_internal from public, anon;
 
 grant usage on schema scheduler_internal to authenticated, service_role;
 
-alter default privileges in schema scheduler_internal revoke execute on functions from public;
-
-alter default privileges in schema scheduler_internal revoke execute on functions from anon, authenticated;
+-- PostgreSQL grants EXECUTE on every new function to PUBLIC, and default
+-- privileges cannot take that back for one schema (only for the whole
+-- database, which is the app's). So each function's file revokes it and
+-- grants who may call it (the basejump pattern); 00_schemas/function_grants
+-- in the pgTAP suite fails on a function that PUBLIC may still execute.

@@ -10,4 +10,6 @@ $$;
 
 comment on function scheduler_internal.acting_as_system() is 'True for service work (service_role, postgres, pg_cron): no end-user identity in the request.';
 
+revoke execute on function scheduler_internal.acting_as_system() from public, anon;
+
 grant execute on function scheduler_internal.acting_as_system() to authenticated, service_role;

@@ -9,4 +9,6 @@ $$;
 
 comment on function scheduler_internal.clock_now() is 'now(), unless the transaction pins scheduler.now (tests).';
 
+revoke execute on function scheduler_internal.clock_now() from public, anon;
+
 grant execute on function scheduler_internal.clock_now() to authenticated, service_role;

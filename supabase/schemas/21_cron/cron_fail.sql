@@ -9,3 +9,8 @@ begin
     using errcode = '22023';
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_fail(text, text, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_fail(text,text,text) to authenticated, service_role;

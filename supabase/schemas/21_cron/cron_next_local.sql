@@ -54,3 +54,8 @@ begin
   return null;
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_next_local(scheduler_internal.cron_spec, timestamp without time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_next_local(scheduler_internal.cron_spec,timestamp without time zone) to authenticated, service_role;

@@ -75,3 +75,8 @@ end;
 $$;
 
 comment on function scheduler_internal.cron_parse(text) is 'Parses a cron expression into a cron_spec, raising 22023 with the field and token at fault.';
+
+revoke execute on function scheduler_internal.cron_parse(text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_parse(text) to authenticated, service_role;

@@ -85,3 +85,8 @@ begin
   return array(select distinct v from unnest(v_values) v order by v);
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_parse_field(text, text, text, integer, integer) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_parse_field(text,text,text,integer,integer) to authenticated, service_role;

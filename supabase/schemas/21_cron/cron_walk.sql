@@ -36,3 +36,8 @@ begin
   end loop;
 end;
 $$;
+
+revoke execute on function scheduler_internal.cron_walk(scheduler_internal.cron_spec, text, timestamp without time zone, timestamp with time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.cron_walk(scheduler_internal.cron_spec,text,timestamp without time zone,timestamp with time zone) to authenticated, service_role;

@@ -13,3 +13,8 @@ as $$
 $$;
 
 comment on function scheduler_internal.next_due_time(text, interval, timestamptz, text, timestamptz) is 'Next due instant strictly after p_after for a cron, interval or one-off schedule (null when none is left).';
+
+revoke execute on function scheduler_internal.next_due_time(text, interval, timestamp with time zone, text, timestamp with time zone) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.next_due_time(text,interval,timestamp with time zone,text,timestamp with time zone) to authenticated, service_role;

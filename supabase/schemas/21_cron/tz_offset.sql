@@ -5,3 +5,8 @@ set search_path = ''
 as $$
   select (p_at at time zone p_tz) - (p_at at time zone 'UTC')
 $$;
+
+revoke execute on function scheduler_internal.tz_offset(timestamp with time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_offset(timestamp with time zone,text) to authenticated, service_role;

@@ -27,3 +27,8 @@ begin
   end if;
 end;
 $$;
+
+revoke execute on function scheduler_internal.tz_resolve(timestamp without time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_resolve(timestamp without time zone,text) to authenticated, service_role;

@@ -20,3 +20,8 @@ begin
   return v_hi;
 end;
 $$;
+
+revoke execute on function scheduler_internal.tz_transition(timestamp with time zone, timestamp with time zone, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.tz_transition(timestamp with time zone,timestamp with time zone,text) to authenticated, service_role;

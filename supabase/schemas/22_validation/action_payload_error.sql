@@ -79,4 +79,6 @@ $$;
 
 comment on function scheduler_internal.action_payload_error(text, jsonb) is 'Null when the payload is valid for the action, else a readable message. Mirrors the zod schemas in shared/contract.ts.';
 
+revoke execute on function scheduler_internal.action_payload_error(text, jsonb) from public, anon;
+
 grant execute on function scheduler_internal.action_payload_error(text, jsonb) to authenticated, service_role;

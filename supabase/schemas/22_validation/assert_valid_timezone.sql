@@ -17,4 +17,6 @@ $$;
 
 comment on function scheduler_internal.assert_valid_timezone(text) is 'Raises 22023 with a clear message unless p_tz is a timezone PostgreSQL knows.';
 
+revoke execute on function scheduler_internal.assert_valid_timezone(text) from public, anon;
+
 grant execute on function scheduler_internal.assert_valid_timezone(text) to authenticated, service_role;

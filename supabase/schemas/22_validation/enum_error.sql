@@ -8,3 +8,8 @@ as $$
       then p_key || ': must be one of ' || array_to_string(p_allowed, ', ')
   end
 $$;
+
+revoke execute on function scheduler_internal.enum_error(jsonb, text, text[], boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.enum_error(jsonb,text,text[],boolean) to authenticated, service_role;

@@ -10,3 +10,8 @@ as $$
       then p_key || ': must be an absolute http(s) URL'
   end
 $$;
+
+revoke execute on function scheduler_internal.http_url_error(jsonb, text, boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.http_url_error(jsonb,text,boolean) to authenticated, service_role;

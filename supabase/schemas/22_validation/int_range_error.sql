@@ -10,3 +10,8 @@ as $$
       then p_key || ': must be between ' || p_min || ' and ' || p_max
   end
 $$;
+
+revoke execute on function scheduler_internal.int_range_error(jsonb, text, numeric, numeric) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.int_range_error(jsonb,text,numeric,numeric) to authenticated, service_role;

@@ -13,3 +13,5 @@ $$;
 comment on function scheduler_internal.json_size_error(text, jsonb, integer) is 'The message for a JSON value over its size limit (bytes of its JSON text), naming the field and the limit; null when it fits.';
 
 revoke execute on function scheduler_internal.json_size_error(text, jsonb, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.json_size_error(text, jsonb, integer) to authenticated, service_role;

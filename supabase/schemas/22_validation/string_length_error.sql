@@ -9,3 +9,8 @@ as $$
       then p_key || ': must be ' || p_min || ' to ' || p_max || ' characters'
   end
 $$;
+
+revoke execute on function scheduler_internal.string_length_error(jsonb, text, integer, integer, boolean) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.string_length_error(jsonb,text,integer,integer,boolean) to authenticated, service_role;

@@ -7,3 +7,8 @@ as $$
   where k <> all (p_allowed)
   having count(*) > 0
 $$;
+
+revoke execute on function scheduler_internal.unknown_keys_error(jsonb, text[]) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.unknown_keys_error(jsonb,text[]) to authenticated, service_role;

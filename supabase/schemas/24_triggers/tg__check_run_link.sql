@@ -17,3 +17,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg__check_run_link() is 'Integrity: a row''s run_id names a run of the row''s own task_id.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg__check_run_link() from public, anon, authenticated;

@@ -22,3 +22,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg__guard_attribution() is 'Before update: the columns named in the trigger''s arguments (who created, granted or produced a row) change only by admins or service work.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg__guard_attribution() from public, anon, authenticated;

@@ -23,3 +23,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_approvals__guard_deciders() is 'A user records an approval or rejection only as themselves; admins and service work are exempt.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_approvals__guard_deciders() from public, anon, authenticated;

@@ -10,3 +10,7 @@ begin
   return new;
 end;
 $$;
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_approvals__validate() from public, anon, authenticated;

@@ -26,3 +26,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_events__append_only() is 'Keeps the event log immutable for everyone, service work included; only the foreign keys'' cascades and the retention (events older than the cutoff scheduler_internal.prune_batch sets in scheduler.prune_events_before) may delete.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_events__append_only() from public, anon, authenticated;

@@ -17,3 +17,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_profiles__guard_role() is 'Stops users from raising their own role or status, or from changing the email their profile mirrors from auth.users.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_profiles__guard_role() from public, anon, authenticated;

@@ -15,3 +15,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__check_project() is 'A user files a task only under a project they own (admins and service work: any project). An editor may still edit a shared task in its owner''s project.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__check_project() from public, anon, authenticated;

@@ -13,3 +13,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__guard_ownership() is 'owner_id and created_by default to auth.uid(); only admins (or service work) change them later.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__guard_ownership() from public, anon, authenticated;

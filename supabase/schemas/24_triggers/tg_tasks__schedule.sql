@@ -23,3 +23,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__schedule() is 'Computes next_run_at on insert, schedule changes and resume (resuming continues from the next due time; a past one-off runs once under misfire_policy run_once).';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__schedule() from public, anon, authenticated;

@@ -58,3 +58,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__validate() is 'Refuses bad task input with messages that say what to fix.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__validate() from public, anon, authenticated;

@@ -17,3 +17,7 @@ end;
 $$;
 
 comment on function scheduler_internal.tg_tasks__validate_payload() is 'Refuses a task whose action_payload does not match its action''s schema.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__validate_payload() from public, anon, authenticated;

@@ -9,3 +9,8 @@ as $$
 $$;
 
 comment on function scheduler_internal.dependencies_satisfied(uuid) is 'True when every prerequisite''s latest finished run matches its edge: success, failure, or always.';
+
+revoke execute on function scheduler_internal.dependencies_satisfied(uuid) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.dependencies_satisfied(uuid) to authenticated, service_role;

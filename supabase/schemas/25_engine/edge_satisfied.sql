@@ -17,3 +17,8 @@ as $$
 $$;
 
 comment on function scheduler_internal.edge_satisfied(uuid, text) is 'True when the prerequisite''s latest finished run matches the edge: success, failure, or always (either).';
+
+revoke execute on function scheduler_internal.edge_satisfied(uuid, text) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.edge_satisfied(uuid,text) to authenticated, service_role;

@@ -13,3 +13,8 @@ as $$
 $$;
 
 comment on function scheduler_internal.retry_delay(uuid, integer, integer, integer) is 'Backoff before the next attempt: exponential, capped, with deterministic jitter of up to 20%.';
+
+revoke execute on function scheduler_internal.retry_delay(uuid, integer, integer, integer) from public, anon;
+
+-- called inside the triggers and functions signed-in users run
+grant execute on function scheduler_internal.retry_delay(uuid,integer,integer,integer) to authenticated, service_role;

@@ -11,7 +11,7 @@ insert into expected_execute (fn, roles) values
   -- the API: cron helpers, and what a signed-in user does to their tasks
   ('scheduler.next_cron_time(text, text, timestamptz)',                          '{authenticated,service_role}'),
   ('scheduler.validate_cron_expression(text)',                                   '{authenticated,service_role}'),
-  ('scheduler.run_task_now(uuid, timestamptz)',                                  '{authenticated,service_role}'),
+  ('scheduler.run_task_now(uuid, timestamptz, jsonb)',                           '{authenticated,service_role}'),
   ('scheduler.cancel_run(uuid, timestamptz)',                                    '{authenticated,service_role}'),
   ('scheduler.cancel_task(uuid, timestamptz)',                                   '{authenticated,service_role}'),
   ('scheduler.decide_approval(uuid, boolean, text, timestamptz)',                '{authenticated,service_role}'),
@@ -59,9 +59,10 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.tg_task_runs__wake_dispatcher()',                         '{}'),
   ('scheduler_internal.tg_tasks__ensure_signing_secret()',                       '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_insert()',                   '{}'),
-  ('scheduler_internal.tg_tasks__wake_dispatcher_on_update()',                   '{}');
+  ('scheduler_internal.tg_tasks__wake_dispatcher_on_update()',                   '{}'),
+  ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}');
 
-select plan((select count(*)::integer from expected_execute) + 1);
+select plan((select count(*)::integer from expected_execute) + 2);
 
 select is(
   array(select r from unnest(array['anon', 'authenticated', 'service_role']) r where has_function_privilege(r, e.fn, 'execute')),
@@ -76,6 +77,14 @@ select is_empty($$
          or (p.pronamespace = 'scheduler_internal'::regnamespace and p.prosecdef))
     and p.oid not in (select fn from expected_execute)
 $$, 'the list names every function in scheduler and every security definer function in scheduler_internal');
+
+-- PUBLIC (and so every role, anon included) gets EXECUTE on a new function;
+-- default privileges cannot revoke that per schema, so each file must
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p
+  where p.pronamespace in ('scheduler'::regnamespace, 'scheduler_internal'::regnamespace)
+    and (p.proacl is null or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE'))
+$$, 'no function of the scheduler is executable by PUBLIC: each revokes it and grants whom it means');
 
 select * from finish();
 rollback;

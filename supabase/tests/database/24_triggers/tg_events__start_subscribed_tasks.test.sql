@@ -3,7 +3,7 @@
 -- the event as the run's input, and wakes the dispatcher through pg_net.
 begin;
 \ir ../_helpers/setup.psql
-select plan(4);
+select plan(5);
 
 select tests.seed_users();
 set local scheduler.now = '2031-01-01 00:00:00+00';
@@ -17,7 +17,10 @@ select is_empty($$ select 1 from scheduler.task_runs where task_id = tests.fx('o
 select tests.dispatcher_wakes() as wakes_before \gset
 insert into scheduler.events (event_type, user_id, payload) values ('file_uploaded', tests.fx('owner'), '{"bucket": "docs", "path": "a.pdf"}');
 select is((select triggered_by from scheduler.task_runs where task_id = tests.fx('on_upload')), 'event:file_uploaded', 'a matching event queues a run');
-select is((select inputs #>> '{payload,path}' from scheduler.task_runs where task_id = tests.fx('on_upload')), 'a.pdf', 'with the event as its input');
+select is((select inputs from scheduler.task_runs where task_id = tests.fx('on_upload')), '{"bucket": "docs", "path": "a.pdf"}'::jsonb,
+  'with the event''s payload as its inputs ({{inputs.path}})');
+select is((select r.event_id from scheduler.task_runs r where r.task_id = tests.fx('on_upload')),
+  (select e.id from scheduler.events e where e.payload ->> 'path' = 'a.pdf'), 'and the event named by event_id');
 select cmp_ok(tests.dispatcher_wakes(), '>', :wakes_before, 'and wakes the dispatcher through pg_net');
 
 select * from finish();

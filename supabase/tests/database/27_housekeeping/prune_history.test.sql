@@ -48,8 +48,10 @@ insert into scheduler.events (event_type, user_id, created_at) values
   ('hk held', tests.fx('owner'), now() - interval '91 days'),
   ('hk done', tests.fx('owner'), now() - interval '91 days'),
   ('hk young', tests.fx('owner'), now() - interval '89 days');
-select tests.mk_run('hk-b', 'running', '91 days', 'b still running', jsonb_build_object('event_id', (select id from scheduler.events where event_type = 'hk held')));
-select tests.mk_run('hk-a', 'completed', '28 days', 'a from event', jsonb_build_object('event_id', (select id from scheduler.events where event_type = 'hk done')));
+select tests.mk_run('hk-b', 'running', '91 days', 'b still running');
+update scheduler.task_runs set event_id = (select id from scheduler.events where event_type = 'hk held') where inputs ->> 'label' = 'b still running';
+select tests.mk_run('hk-a', 'completed', '28 days', 'a from event');
+update scheduler.task_runs set event_id = (select id from scheduler.events where event_type = 'hk done') where inputs ->> 'label' = 'a from event';
 
 insert into scheduler.notifications (user_id, title, status, read_at, created_at) values
   (tests.fx('owner'), 'hk read old', 'read', now(), now() - interval '31 days'),
@@ -68,6 +70,8 @@ insert into scheduler.system_logs (level, module, message, created_at) values
   ('info', 'hk', 'hk young', now() - interval '29 days');
 
 -- cron history: the scheduler's current and retired jobs, and someone else's
+-- (a job a later migration would unschedule, remembered as retired)
+insert into scheduler_internal.retired_cron_jobs (jobid, jobname) values (987654000, 'dispatch-due-tasks');
 create temp table jobs as
   select 'tick' as name, jobid from cron.job where jobname = 'scheduler-tick'
   union all select 'retired', jobid from scheduler_internal.retired_cron_jobs where jobname = 'dispatch-due-tasks'
