@@ -5,7 +5,7 @@
 -- database is due with these tasks; assertions look at this file's tasks.
 begin;
 \ir ../_helpers/setup.psql
-select plan(13);
+select plan(14);
 
 select tests.seed_users();
 set local scheduler.now = '2031-01-01 00:00:00+00';
@@ -34,6 +34,8 @@ select tests.mk_task('skipper', '{"every": "1 minute", "misfire": "skip"}');
 select is((select count(*)::int from tests.dispatch('2031-01-01 05:00:00+00') where task_id = tests.fx('catchup') and outcome = 'started'), 1,
   'after hours down, run_once runs exactly once');
 select is((select status::text from scheduler.task_runs where task_id = tests.fx('skipper')), 'skipped', 'misfire_policy skip records a skipped run instead');
+select is_empty($$ select 1 from scheduler.task_runs where task_id = tests.fx('catchup') and (status = 'skipped' or error_message ~ 'misfire') $$,
+  'and a run_once task''s catch-up run is never labelled a misfire skip');
 select is((select next_run_at from scheduler.tasks where id = tests.fx('catchup')), '2031-01-01 05:01:00+00', 'and both move on to the next future time');
 select is((select next_run_at from scheduler.tasks where id = tests.fx('skipper')), '2031-01-01 05:01:00+00', 'skip moves on too');
 

@@ -4,7 +4,7 @@
 -- retried under its policy, keeping the first attempt's idempotency key.
 begin;
 \ir ../_helpers/setup.psql
-select plan(9);
+select plan(11);
 
 select tests.seed_users();
 
@@ -30,6 +30,17 @@ select ok(exists (select 1 from scheduler.reap_expired_leases('2035-01-01 00:50:
   and r.outcome like 'given back%'), 'a claimed run nobody started is given back when its lease expires');
 select is((select status::text || ' ' || attempt from scheduler.task_runs where task_id = tests.fx('lost_claim')), 'queued 1',
   'as the same attempt, queued: nothing was sent, so nothing is retried');
+-- a given-back run falls under its task's misfire policy when it is
+-- finally offered again: under skip, too late is skipped, not sent late
+select tests.mk_task('lost_late', '{"run_at": "2035-01-01 00:51:00+00", "misfire": "skip"}');
+select tests.claim('2035-01-01 00:50:55+00');
+select count(*) from scheduler.reap_expired_leases('2035-01-01 00:51:31+00');
+select tests.claim('2035-01-01 00:54:00+00');
+select is(tests.gate(tests.run_of('lost_late', '2035-01-01 00:51:00+00'), '2035-01-01 00:54:00+00'), 'skipped',
+  'a given-back run of a misfire_policy skip task offered after misfire_grace is skipped');
+select is((select status::text || ' ' || attempt || ': ' || error_message from scheduler.task_runs where task_id = tests.fx('lost_late')),
+  'skipped 1: skipped: it could start only 00:03:00 after its due time, later than misfire_grace (misfire_policy skip)',
+  'as its first attempt, saying how late it was, and nothing is retried');
 select tests.mk_task('lost_run');
 select scheduler.run_task_now(tests.fx('lost_run'), '2035-01-01 00:55:00+00');
 select tests.claim('2035-01-01 00:55:00+00');
