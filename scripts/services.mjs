@@ -28,7 +28,8 @@ const functionEnv = {
   SUPABASE_JWT_SECRET: jwtSecret,
   HTTP_ALLOWED_HOSTS: "127.0.0.1,localhost,[::1]",
   // the test stack points the model and email APIs at loopback servers the
-  // end-to-end tests run (tests/e2e/ports.ts); dev uses supabase/functions/.env
+  // end-to-end tests run (profile.mjs: modelApiPort, emailApiPort); dev uses
+  // supabase/functions/.env
   ...(profile.name === "test" ? {
     AI_BASE_URL: `http://127.0.0.1:${profile.modelApiPort}/v1`,
     AI_MODEL: "e2e-model",

@@ -64,6 +64,11 @@ const corpus: [ActionType, unknown][] = [
   ["notify", { channel: "sms", message: "m" }],
   ["notify", { message: "m" }],
   ["notify", { channel: "web", title: "x", extra: 1 }],
+  // sizes: a 100 KB body fits, 1.1 MB and 10 MB ones (string or object) do not
+  ["http", { url: "https://example.com", method: "POST", body: "x".repeat(100_000) }],
+  ["http", { url: "https://example.com", method: "POST", body: "x".repeat(1_100_000) }],
+  ["http", { url: "https://example.com", method: "POST", body: { blob: "y".repeat(10_000_000) } }],
+  ["ai-prompt", { prompt: "p", system: "s".repeat(100_000) }],
 ];
 
 test("the SQL check and the zod schemas agree on every payload of the corpus", async () => {

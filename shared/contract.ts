@@ -65,7 +65,18 @@ const WebhookNotify = z.strictObject({
 export const NotifyPayload = z.discriminatedUnion("channel", [WebNotify, EmailNotify, WebhookNotify]);
 export type NotifyPayload = z.infer<typeof NotifyPayload>;
 
-export const payloadSchemas = { "http": HttpPayload, "ai-prompt": AiPromptPayload, "notify": NotifyPayload } as const;
+/** Every claim carries its payload to the action: 256 KiB of JSON at most, as the write-time check says. */
+export const maxPayloadBytes = 262_144;
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+function bounded<T extends z.ZodType>(schema: T) {
+  return schema.refine((p) => jsonBytes(p) <= maxPayloadBytes, { message: `must be at most ${maxPayloadBytes} bytes of JSON` });
+}
+
+export const payloadSchemas = {
+  "http": bounded(HttpPayload),
+  "ai-prompt": bounded(AiPromptPayload),
+  "notify": bounded(NotifyPayload),
+} as const;
 
 /** Returns null when the payload is valid for the action, else one readable message. */
 export function payloadError(action: ActionType, payload: unknown): string | null {

@@ -1,5 +1,5 @@
 // The states and kinds the database defines: each is one frozen list,
-// mirrored by an enum type or a check constraint in supabase/migrations, and
+// mirrored by an enum type or a check constraint in supabase/schemas, and
 // a zod enum built from that list under one name. shared/enums.test.ts
 // compares every list with the live database, so neither side can change
 // alone.

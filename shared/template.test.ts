@@ -39,3 +39,15 @@ test("a run offers its task's public fields, its own, and its inputs; never the 
   expect(() => renderTemplate("{{task.signing_secret}}", ctx)).toThrow(TemplateError);
   expect(templateContext({ ...run, inputs: null }).inputs).toEqual({});
 });
+
+test("a missing field is named with what its parent has instead", () => {
+  const ctx = { task: { name: "Orders" }, run: { id: "r1" }, inputs: { order: 42, customer: "acme" } };
+  expect(() => renderTemplate("{{inputs.total}}", ctx))
+    .toThrow("template refers to {{inputs.total}}, but inputs has no field total (it has order, customer)");
+  expect(() => renderTemplate("{{inputs.order.id}}", ctx))
+    .toThrow("template refers to {{inputs.order.id}}, but inputs.order is number, so it has no field id");
+  expect(() => renderTemplate("{{inputs.x}}", { ...ctx, inputs: {} }))
+    .toThrow("template refers to {{inputs.x}}, but inputs has no field x (it is empty)");
+  expect(() => renderTemplate("{{payload.order}}", ctx))
+    .toThrow("template refers to {{payload.order}}, but payload is not one of task, run, inputs");
+});

@@ -15,14 +15,27 @@ export class TemplateError extends Error {
 const placeholder = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
 
 function lookup(context: Record<string, unknown>, path: string): unknown {
+  const keys = path.split(".");
   let value: unknown = context;
-  for (const key of path.split(".")) {
-    if (value === null || typeof value !== "object" || !(key in (value as Record<string, unknown>))) {
-      throw new TemplateError(`template refers to {{${path}}}, which is not a field of ${Object.keys(context).join(", ")}`);
+  for (const [depth, key] of keys.entries()) {
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !(key in (value as Record<string, unknown>))) {
+      throw new TemplateError(depth === 0
+        ? `template refers to {{${path}}}, but ${key} is not one of ${Object.keys(context).join(", ")}`
+        : `template refers to {{${path}}}, but ${describeMissing(keys.slice(0, depth).join("."), key, value)}`);
     }
     value = (value as Record<string, unknown>)[key];
   }
   return value;
+}
+
+/** Why `parent` has no `key`: which fields it has, or what it is instead of an object. */
+function describeMissing(parent: string, key: string, value: unknown): string {
+  if (value === null || typeof value !== "object") return `${parent} is ${value === null ? "null" : typeof value}, so it has no field ${key}`;
+  if (Array.isArray(value)) return `${parent} is a list, so it has no field ${key}`;
+  const fields = Object.keys(value);
+  return fields.length
+    ? `${parent} has no field ${key} (it has ${fields.join(", ")})`
+    : `${parent} has no field ${key} (it is empty)`;
 }
 
 /** Renders a string template; objects and arrays are inserted as JSON. */
@@ -44,7 +57,7 @@ export function renderJsonTemplate(value: unknown, context: Record<string, unkno
   return value;
 }
 
-/** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} … */
+/** The fields templates may use: {{task.name}}, {{run.id}}, {{run.scheduled_time}}, {{inputs.x}} (an event's payload, a manual run's inputs) … */
 export function templateContext(run: RunToExecute): Record<string, unknown> {
   return {
     task: { id: run.task.id, name: run.task.name, owner_id: run.task.owner_id, timezone: run.task.timezone, tags: run.task.tags, metadata: run.task.metadata },

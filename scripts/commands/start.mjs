@@ -24,9 +24,6 @@ export default async function start(args) {
     return 0;
   } catch (err) {
     console.error(`${name("start")} failed: ${err.message}`);
-    if (/Remote migration versions not found in local migrations directory/.test(err.message)) {
-      console.error(`\nThe local database has migrations the project no longer has (after uninstall, or a migration removed or renamed): \`${name("reset")}\` recreates it from the project's migrations and seed.`);
-    }
     return 1;
   }
 }

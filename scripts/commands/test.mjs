@@ -21,19 +21,22 @@ import { binPath, packageRoot, projectPaths } from "../lib/project.mjs";
 import { prepareDatabase, stackEnv, startServices, stopStack } from "../lib/stack.mjs";
 import { commandContext } from "./context.mjs";
 
-/** pgTAP files under `dir` as `supabase test db` takes them: *.sql and *.pg at any depth, in path order. */
+/**
+ * The files `supabase test db` runs under `dir`, in its order. The CLI runs
+ * `pg_prove --ext .pg --ext .sql -r supabase/tests`: every file ending in
+ * .sql or .pg at any depth (symlinks followed), sorted by path byte by byte.
+ * Helpers the files include (supabase/tests/database/_helpers/*.psql) end
+ * otherwise, so they are not tests.
+ */
 export function pgTapFiles(dir) {
   if (!fs.existsSync(dir)) return [];
-  const found = [];
-  const walk = (d) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.(sql|pg)$/.test(entry.name)) found.push(full);
-    }
-  };
-  walk(dir);
-  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const walk = (d) => fs.readdirSync(d).flatMap((name) => {
+    const full = path.join(d, name);
+    const stat = fs.statSync(full);
+    if (stat.isDirectory()) return walk(full);
+    return stat.isFile() && /(?:\.pg|\.sql)$/.test(name) ? [full] : [];
+  });
+  return walk(dir).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 export default async function test(args) {
@@ -84,19 +87,57 @@ export default async function test(args) {
     record("deno check + lint", passed, failed);
   }
 
-  /** The files `supabase test db` runs, through pg_prove, as the postgres role. */
-  function runPgTapSuite(suite, files) {
+  const connection = ["-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", "postgres"];
+
+  // what a test could leave behind: schemas, relations, functions (and their
+  // bodies), types, policies, triggers, roles, extensions, grants, pg_cron
+  // jobs, the scheduler's settings and labelled fixture users
+  const catalog = () => spawnSync("psql", ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...connection, "-c", `
+    select 'schema ' || n.nspname::text from pg_namespace n where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'relation ' || c.oid::regclass::text || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '')
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relpersistence <> 't' and n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'function ' || p.oid::regprocedure::text || ' ' || md5(p.prosrc) || ' ' || coalesce(p.proacl::text, '')
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'type ' || t.oid::regtype::text from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname !~ '^pg_(toast_)?temp_'
+    union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
+    union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled::text from pg_trigger
+    union all select 'role ' || rolname from pg_roles
+    union all select 'extension ' || extname || ' ' || extversion from pg_extension
+    union all select 'default acl ' || defaclrole::regrole::text || ' ' || defaclnamespace::regnamespace::text || ' ' || defaclobjtype::text || ' ' || defaclacl::text from pg_default_acl
+    union all select 'cron job ' || jobname || ' ' || schedule || ' ' || command from cron.job
+    union all select 'setting ' || key || ' ' || value::text from scheduler_internal.settings
+    union all select 'fixture users ' || count(*)::text from auth.users where raw_user_meta_data ? 'test_label' or email like '%@test.local'
+    order by 1`], { env: { ...process.env, PGPASSWORD: "postgres" }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+
+  /**
+   * `files` through pg_prove as the postgres role, as `supabase test db`
+   * runs them. With `leavesNothing`, one more assertion: the database's
+   * catalog after them is the one before, since every file rolls back (the
+   * scheduler's files; an app's own may commit helpers, as Supabase's testing
+   * guide does).
+   */
+  function runPgTapSuite(suite, files, { leavesNothing = false } = {}) {
+    const before = leavesNothing ? catalog() : null;
     let passed = 0;
     let failed = 0;
     for (const file of files) {
-      const { status, output } = exec("pg_prove", [
-        "--verbose", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", "postgres", file,
-      ], { PGPASSWORD: "postgres" });
+      const { status, output } = exec("pg_prove", ["--verbose", ...connection, file], { PGPASSWORD: "postgres" });
       const ok = (output.match(/^ok \d+/gm) ?? []).length;
       const notOk = (output.match(/^not ok \d+/gm) ?? []).length;
       passed += ok;
       // a file that dies or misses its plan fails even when every printed test passed
       failed += notOk + (status !== 0 && notOk === 0 ? 1 : 0);
+    }
+    if (before) {
+      const after = catalog();
+      const lines = (r) => new Set(r.stdout.split("\n"));
+      const [was, is] = [lines(before), lines(after)];
+      const changed = [...[...was].filter((l) => !is.has(l)).map((l) => `- ${l}`), ...[...is].filter((l) => !was.has(l)).map((l) => `+ ${l}`)];
+      const same = before.status === 0 && after.status === 0 && changed.length === 0;
+      console.log(same
+        ? "\nok: the database's catalog after the suite is the one before it (nothing left behind)"
+        : `\nnot ok: the suite left the database changed\n${`${before.stderr}${after.stderr}`}${changed.slice(0, 40).join("\n")}`);
+      same ? passed++ : failed++;
     }
     record(suite, passed, failed);
   }
@@ -125,10 +166,10 @@ export default async function test(args) {
     await startServices(profile, { detached: true });
     if (wanted("advisors")) runAdvisorsSuite();
     if (wanted("pgtap")) {
-      runPgTapSuite("pgTAP", pgTapFiles(project.testsDir));
+      runPgTapSuite("pgTAP", pgTapFiles(project.testsDir), { leavesNothing: project.isPackage });
       // in a project the scheduler is installed into, its own pgTAP files run beside the app's
       if (!project.isPackage && readManifest(project.root)) {
-        runPgTapSuite("pgTAP (the scheduler's)", pgTapFiles(projectPaths(packageRoot).testsDir));
+        runPgTapSuite("pgTAP (the scheduler's)", pgTapFiles(projectPaths(packageRoot).testsDir), { leavesNothing: true });
       }
     }
     if (wanted("vitest") && project.isPackage) runVitestSuite();

@@ -15,7 +15,7 @@ export function installSteps(manifest, { upgrade = false } = {}) {
     "On your hosted project (after `npx supabase link --project-ref <ref>`):",
     "",
     "  1. Apply the migrations (they also schedule the scheduler's pg_cron jobs):",
-    "       npx supabase db push",
+    "       npx supabase db push --remote --yes",
   ];
   if (!upgrade) {
     lines.push(
@@ -23,11 +23,11 @@ export function installSteps(manifest, { upgrade = false } = {}) {
       "       select vault.create_secret('https://<ref>.supabase.co', 'project_url');",
       "       select vault.create_secret('<random 32+ chars>', 'dispatcher_secret');",
       "  3. Give the functions the same secret (and, for ai-prompt and email, their API's):",
-      "       npx supabase secrets set DISPATCHER_SECRET='<the same secret>' \\",
+      "       npx supabase secrets set --yes DISPATCHER_SECRET='<the same secret>' \\",
       "         AI_BASE_URL=https://api.openai.com/v1 AI_API_KEY=sk-… AI_MODEL=gpt-4o-mini \\",
       "         EMAIL_API_KEY=re_… EMAIL_FROM='Scheduler <scheduler@yourdomain>'",
       "  4. Deploy the scheduler's functions (no Docker needed with --use-api):",
-      `       npx supabase functions deploy --use-api ${fns.join(" ")}`,
+      `       npx supabase functions deploy --use-api --yes ${fns.join(" ")}`,
       "  5. To reach it from supabase-js, expose its schema:",
       "       Dashboard → Project Settings → Data API → Exposed schemas → add scheduler",
       "",
@@ -38,7 +38,7 @@ export function installSteps(manifest, { upgrade = false } = {}) {
   } else {
     lines.push(
       "  2. Deploy the functions again:",
-      `       npx supabase functions deploy --use-api ${fns.join(" ")}`,
+      `       npx supabase functions deploy --use-api --yes ${fns.join(" ")}`,
     );
   }
   if (dispatcher !== "dispatcher") {
@@ -60,10 +60,10 @@ export function uninstallSteps(manifest) {
     "       drop schema if exists scheduler_internal cascade;",
     "       delete from vault.secrets where name in ('project_url', 'dispatcher_secret');",
     "  2. Forget its migrations, so `db push` does not look for them:",
-    `       npx supabase migration repair --status reverted ${versions.join(" ")}`,
+    `       npx supabase migration repair --remote --yes --status reverted ${versions.join(" ")}`,
     "  3. Delete its functions and secret:",
-    ...fns.map((fn) => `       npx supabase functions delete ${fn}`),
-    "       npx supabase secrets unset DISPATCHER_SECRET",
+    ...fns.map((fn) => `       npx supabase functions delete --yes ${fn}`),
+    "       npx supabase secrets unset --yes DISPATCHER_SECRET",
     "",
     "Locally: `npx supabase-task-scheduler reset` recreates the database from your own migrations.",
   ].join("\n");

@@ -131,8 +131,8 @@ export function initCluster(profile) {
     "max_connections = 200",
     "timezone = 'UTC'",
     "log_timezone = 'UTC'",
-    "fsync = " + (profile.name === "test" ? "off" : "on"),
-    "synchronous_commit = " + (profile.name === "test" ? "off" : "on"),
+    "fsync = " + (profile.name === "dev" || profile.name === "bench" ? "on" : "off"),
+    "synchronous_commit = " + (profile.name === "dev" || profile.name === "bench" ? "on" : "off"),
     "",
   ].join("\n");
   fs.appendFileSync(path.join(profile.dataDir, "postgresql.conf"), conf);

@@ -39,9 +39,19 @@ export function bootstrapDatabase(profile, db = "postgres") {
 
 /** `supabase db push` against the local database, exactly as against a hosted one. */
 export function applyMigrations(profile, dbUrl = profile.dbUrl) {
-  run(binPath("supabase"), [
-    "db", "push", `--remote=${dbUrl}`, "--include-all", "--skip-vault", "--yes",
-  ], { quiet: true, cwd: profile.projectRoot });
+  const reset = projectPaths(profile.projectRoot).isPackage ? "npm run reset" : "npx supabase-task-scheduler reset";
+  try {
+    run(binPath("supabase"), [
+      "db", "push", `--remote=${dbUrl}`, "--include-all", "--skip-vault", "--yes",
+    ], { quiet: true, cwd: profile.projectRoot });
+  } catch (err) {
+    if (!/Remote migration versions not found in local migrations directory/.test(err.message)) throw err;
+    // a local database migrated by another checkout's history (before the
+    // first release the migrations were regenerated from supabase/schemas/),
+    // or by migrations the project has since removed (uninstall)
+    throw new Error(`The ${profile.name} database holds migrations that supabase/migrations/ no longer has.\n` +
+      `\`${reset}\` recreates it from the project's migrations (its data is lost).\n\n${err.message}`);
+  }
 }
 
 /**
@@ -70,14 +80,15 @@ export function seedFiles(root) {
   return [...new Set(files)];
 }
 
+/**
+ * The project's seed files, each with scheduler.demo_api_url set to this
+ * stack's API URL first (this repository's demo points its tasks at the
+ * stack's echo endpoint with it; another project's seed ignores it).
+ */
 export function applySeed(profile, db = "postgres") {
-  for (const file of seedFiles(profile.projectRoot)) psql(profile, { file, user: "postgres", db });
-}
-
-/** A fresh database on the profile's cluster, bootstrapped and migrated (tests, benchmarks). */
-export function createMigratedDatabase(profile, db) {
-  psql(profile, { sql: `drop database if exists ${db} with (force)` });
-  psql(profile, { sql: `create database ${db} owner postgres` });
-  bootstrapDatabase(profile, db);
-  applyMigrations(profile, profile.dbUrl.replace(/\/postgres$/, `/${db}`));
+  for (const file of seedFiles(profile.projectRoot)) {
+    const sql = `set scheduler.demo_api_url = '${profile.apiUrl}';\n${fs.readFileSync(file, "utf8")}`;
+    run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(profile.dbPort), "-U", "postgres", "-d", db],
+      { input: sql, env: { PGPASSWORD: "postgres" }, quiet: true, cwd: path.dirname(file) });
+  }
 }

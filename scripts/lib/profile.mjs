@@ -21,6 +21,10 @@ const ports = {
   dev: { api: 54321, db: 54322 },
   test: { api: 54331, db: 54332 },
   bench: { api: 54341, db: 54342 },
+  // two bare clusters (no services) that `npm run db:diff` and the schema-sync
+  // suite build from supabase/migrations and from supabase/schemas
+  "from-migrations": { api: 54351, db: 54352 },
+  "from-schemas": { api: 54361, db: 54362 },
 };
 
 // STACK_PORT_BASE moves every profile's ports (base+1 api, base+2 db, and
@@ -31,7 +35,7 @@ function portsOf(name) {
   if (!known) return undefined;
   const base = Number(process.env.STACK_PORT_BASE ?? "");
   if (!Number.isInteger(base) || base <= 0) return known;
-  const shift = { dev: 0, test: 10, bench: 20 }[name];
+  const shift = { dev: 0, test: 10, bench: 20, "from-migrations": 30, "from-schemas": 40 }[name];
   return { api: base + shift + 1, db: base + shift + 2 };
 }
 

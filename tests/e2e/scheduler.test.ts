@@ -59,12 +59,15 @@ beforeAll(async () => {
     action_type: "http", run_at: nextMinute, max_attempts: 2, retry_backoff_seconds: 1,
     action_payload: { url: `${receiver.url}/fail`, method: "POST", body: "{}" },
   });
-  const workflow = await insertTask("workflow", { type: "manual", action_type: "ai-prompt", action_payload: { system: "terse" } });
+  // an ai-prompt task without a prompt needs its steps: created inactive, its
+  // steps added by separate requests (as supabase-js does), then activated
+  const workflow = await insertTask("workflow", { type: "manual", action_type: "ai-prompt", action_payload: { system: "terse" }, is_active: false });
   await admin`insert into scheduler.task_steps (task_id, step_order, step_name, instructions, include_previous_context) values
     (${workflow}, 1, 'draft', 'Write a line about {{task.name}}', false),
     (${workflow}, 2, 'polish', 'Polish it', true)`;
+  await admin`update scheduler.tasks set is_active = true where id = ${workflow}`;
   await insertTask("hello", { type: "manual", action_type: "notify", action_payload: { channel: "web", title: "Hello from {{task.name}}", message: "run {{run.id}}" } });
-  const onEvent = await insertTask("on-event", { type: "event", action_type: "notify", action_payload: { channel: "web", title: "Event {{inputs.event_type}}", message: "{{inputs.payload}}" } });
+  const onEvent = await insertTask("on-event", { type: "event", action_type: "notify", action_payload: { channel: "web", title: "Event {{run.triggered_by}}", message: "order {{inputs.order}}: {{inputs}}" } });
   await admin`insert into scheduler.task_event_triggers (task_id, event_name) values (${onEvent}, 'e2e_order_placed')`;
 
   // immediate work: a manual run and an event, both dispatched at once through pg_net
@@ -131,6 +134,7 @@ describe("through pg_cron, pg_net, the dispatcher and the functions", () => {
     const run = await waitFor("the event run", async () => (await runsOf("on-event")).find((r) => r.status === "completed" || r.status === "failed"), 60_000, 250);
     expect(run).toMatchObject({ status: "completed", triggered_by: "event:e2e_order_placed" });
     const [note] = await admin`select title, message from scheduler.notifications where run_id = ${run.id}`;
-    expect(note).toEqual({ title: "Event e2e_order_placed", message: '{"order":42}' });
+    // the event's payload is the run's inputs, as the README documents
+    expect(note).toEqual({ title: "Event event:e2e_order_placed", message: 'order 42: {"order":42}' });
   }, 70_000);
 });

@@ -7,9 +7,9 @@
 // functions and the scheduler's through one gateway, a scheduler task through
 // the real minute tick, `test`, and `uninstall`.
 //
-// Its stacks are the fixture's own: STACK_PORT_BASE is moved 30 above this
-// run's (dev on base+31/32, test on base+41/42), so they never meet this
-// repository's dev, test or bench stacks.
+// Its stacks are the fixture's own: STACK_PORT_BASE is moved 50 above this
+// run's (dev on base+51/52, test on base+61/62), so they never meet this
+// repository's dev, test, bench or schema-sync clusters (base+1 … base+42).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -21,7 +21,7 @@ import { cleanEnv, cli, type CliResult, copyFixture, fixtureApp, snapshot } from
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const testApiPort = Number(new URL(process.env.SUPABASE_URL ?? "http://127.0.0.1:54331").port);
-const portBase = testApiPort - 11 + 30;
+const portBase = testApiPort - 11 + 50;
 const apiUrl = `http://127.0.0.1:${portBase + 1}`;
 const adminDbUrl = `postgresql://supabase_admin:postgres@127.0.0.1:${portBase + 2}/postgres`;
 const env = cleanEnv({ STACK_PORT_BASE: String(portBase) });

@@ -37,7 +37,7 @@ describe("install into an existing app", () => {
 
   test("prints the hosted steps that remain, with the functions under their installed names", () => {
     for (const step of ["npx supabase db push", "vault.create_secret('https://<ref>.supabase.co', 'project_url')", "vault.create_secret('<random 32+ chars>', 'dispatcher_secret')",
-      "npx supabase secrets set DISPATCHER_SECRET=", "npx supabase functions deploy --use-api dispatcher ai-prompt http scheduler-notify", "Exposed schemas → add scheduler"]) {
+      "npx supabase secrets set --yes DISPATCHER_SECRET=", "npx supabase functions deploy --use-api --yes dispatcher ai-prompt http scheduler-notify", "Exposed schemas → add scheduler"]) {
       expect(result.stdout).toContain(step);
     }
   });
@@ -118,7 +118,7 @@ describe("install into an existing app", () => {
     const out = run(root, "uninstall");
     expect(out.status, out.output).toBe(0);
     expect(out.stdout).toContain("drop schema if exists scheduler cascade");
-    expect(out.stdout).toContain("npx supabase migration repair --status reverted");
+    expect(out.stdout).toContain("npx supabase migration repair --remote --yes --status reverted");
     expect(snapshot(root)).toEqual(original);
     expect(fs.readdirSync(root).sort()).toEqual(fs.readdirSync(fixtureApp).sort());
     expect(run(root, "uninstall").stdout).toContain("not installed here");
@@ -134,7 +134,7 @@ describe("names", () => {
     expect(fs.existsSync(path.join(root, "task-scheduler-shared/contract.ts"))).toBe(true);
     expect(fs.readFileSync(path.join(root, "supabase/functions/dispatcher/action-functions.ts"), "utf8")).toContain('"notify": "scheduler-alerts"');
     expect((parse(fs.readFileSync(path.join(root, "supabase/config.toml"), "utf8")) as any).functions["scheduler-alerts"]).toEqual({ verify_jwt: false });
-    expect(out.stdout).toContain("deploy --use-api dispatcher ai-prompt http scheduler-alerts");
+    expect(out.stdout).toContain("deploy --use-api --yes dispatcher ai-prompt http scheduler-alerts");
   });
 
   test("a chosen name the app has taken stops install, says what collided and how to choose, and writes nothing", () => {

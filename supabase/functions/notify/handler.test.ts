@@ -109,6 +109,14 @@ test("webhook posts a Slack-compatible message; a 503 is retryable", async () =>
   expect(down).toMatchObject({ status: "failed", retryable: true });
 });
 
+test("a Discord webhook gets Discord's bold, not Slack's", async () => {
+  const [ok] = await call([
+    runOf({ channel: "webhook", url: `${sink.url}/slack`, format: "discord", title: "Alert", message: "{{task.name}}" }, { action_type: "notify" }),
+  ]);
+  expect(ok.status).toBe("completed");
+  expect(JSON.parse(sink.received.filter((r) => r.url === "/slack").pop()!.body)).toEqual({ content: "**Alert**\nNightly report" });
+});
+
 test("webhooks go through the SSRF guard", async () => {
   const [result] = await call([runOf({ channel: "webhook", url: "http://169.254.169.254/hook", message: "x" }, { action_type: "notify" })], { allowHosts: new Set() });
   expect(result).toMatchObject({ status: "failed", retryable: false });

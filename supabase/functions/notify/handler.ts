@@ -65,9 +65,9 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
     case "webhook": {
       const title = payload.title ? renderTemplate(payload.title, ctx) : undefined;
       const message = renderTemplate(payload.message, ctx);
-      const text = title ? `*${title}*\n${message}` : message;
-      const body = payload.format === "slack" ? { text }
-        : payload.format === "discord" ? { content: text.slice(0, 2000) }
+      // Slack's mrkdwn bolds with one asterisk, Discord's markdown with two
+      const body = payload.format === "slack" ? { text: title ? `*${title}*\n${message}` : message }
+        : payload.format === "discord" ? { content: (title ? `**${title}**\n${message}` : message).slice(0, 2000) }
         : { title, message, task: ctx.task, run: ctx.run };
       const { response } = await guardedFetch(deps.fetch, payload.url, {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(run.timeout_seconds * 1000),

@@ -1,0 +1,73 @@
+-- What a schema diff cannot see, written by hand: the engine's settings,
+-- the singleton rows the dispatcher coordinates through, and the pg_cron jobs.
+-- Every statement is idempotent. supabase/schemas/ holds no data, so a later
+-- change to a value here is a new hand-written migration.
+
+-- the documented defaults; a project tunes them with
+--   update scheduler_internal.settings set value = ... where key = ...
+insert into scheduler_internal.settings (key, value, description) values
+  ('audit_retention', '"180 days"',
+   'audit_trail rows older than this are pruned daily (prune-history). null keeps them.'),
+  ('cron_history_retention', '"7 days"',
+   'cron.job_run_details rows of the scheduler''s own pg_cron jobs older than this are pruned daily (prune-history); other jobs'' rows are never touched. null keeps them.'),
+  ('dead_man_minutes', '5',
+   'Admins are notified when the dispatcher has not ticked for this many minutes.'),
+  ('dispatch_lookahead', '"10 seconds"',
+   'Runs due within this are handed to their action function ahead, to wait for their second there (fewer invocations; the policies are still judged at the second).'),
+  ('dispatch_loop_seconds', '60',
+   'How long one dispatcher invocation keeps looking for due work before the next minute''s tick takes over.'),
+  ('dispatch_retry_interval', '"1 second"',
+   'When due work was left because another session held it, the dispatcher looks again after this long.'),
+  ('dispatcher_timeout_ms', '10000',
+   'pg_net timeout for the call that wakes the dispatcher.'),
+  ('edge_wall_clock_seconds', '150',
+   'Edge Function wall clock of your plan: 150 (Free) or 400 (paid). A worker takes new requests until half of it and is killed at all of it; timeouts are capped from it.'),
+  ('event_retention', '"90 days"',
+   'Events older than this are pruned daily (prune-history), except those a queued, waiting or running run was started by. null keeps them.'),
+  ('http_response_retention', '"1 day"',
+   'net._http_response rows answering the dispatcher wakes of scheduler-tick older than this are pruned daily (prune-history); pg_net''s own pg_net.ttl (6 hours by default) usually removes them first. null keeps them.'),
+  ('lease_margin', '"2 minutes"',
+   'Added to a run''s timeout to form its lease.'),
+  ('log_retention', '"30 days"',
+   'system_logs rows older than this are pruned daily (prune-history). null keeps them.'),
+  ('misfire_grace', '"2 minutes"',
+   'A due time older than this when claimed counts as missed (scheduler was down).'),
+  ('notification_retention', '"30 days"',
+   'Read or archived notifications older than this are pruned daily (prune-history). null keeps them.'),
+  ('prune_batch_size', '5000',
+   'Rows deleted per batch (and per commit) when pruning (prune-history).'),
+  ('run_retention', '"30 days"',
+   'Completed, failed and cancelled runs older than this are pruned daily (prune-history); each task''s latest completed or failed run is kept, since dependencies read it. null keeps them.'),
+  ('skipped_run_retention', '"3 days"',
+   'Skipped runs (overlap or misfire) older than this are pruned daily (prune-history). Shorter than run_retention, so sub-minute tasks do not fill the history. null keeps them.'),
+  ('start_grace', '"30 seconds"',
+   'A claimed run not started this long after its due time (its action function died or never got it) goes back to the queue.'),
+  ('unread_notification_retention', '"90 days"',
+   'Unread notifications older than this are pruned daily (prune-history). null keeps them.')
+on conflict (key) do nothing;
+
+insert into scheduler_internal.dispatcher_heartbeat default values on conflict do nothing;
+
+insert into scheduler_internal.dispatcher_looks default values on conflict do nothing;
+
+insert into scheduler_internal.dispatcher_wakes default values on conflict do nothing;
+
+-- one job every minute: the tick expires approvals, checks the heartbeat and
+-- wakes the dispatcher (scheduler_internal.scheduler_tick)
+select cron.schedule('scheduler-tick', '* * * * *', 'select scheduler_internal.scheduler_tick()');
+
+-- a DO block, not a procedure: it commits between batches, so a long prune
+-- holds no lock for long (scheduler_internal.prune_step)
+select cron.schedule('prune-history', '17 3 * * *', $command$do $$
+declare
+  v_state jsonb := '{}';
+begin
+  loop
+    v_state := scheduler_internal.prune_step(v_state);
+    exit when (v_state ->> 'done')::boolean;
+    commit;
+  end loop;
+end
+$$$command$);
+
+select cron.schedule('cleanup-expired-sessions', '0 2 * * *', 'select scheduler.cleanup_expired_sessions()');

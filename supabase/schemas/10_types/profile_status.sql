@@ -1,0 +1,1 @@
+create type scheduler.profile_status as enum ('active', 'inactive', 'suspended');

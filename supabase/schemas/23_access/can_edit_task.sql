@@ -1,0 +1,26 @@
+create or replace function scheduler_internal.can_edit_task(p_task_id uuid) returns boolean
+language sql stable security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1 from scheduler.tasks t
+    where t.id = p_task_id
+      and (
+        t.owner_id = (select auth.uid())
+        or exists (
+          select 1 from scheduler.task_permissions p
+          join scheduler.profiles pr on pr.id = p.user_id
+          where p.task_id = t.id and p.user_id = (select auth.uid()) and p.can_edit
+            and pr.role <> 'viewer' and pr.status = 'active'
+        )
+      )
+  ) or (select scheduler_internal.is_admin())
+$$;
+
+comment on function scheduler_internal.can_edit_task(uuid) is 'Policy predicate: the caller owns the task, has it shared for editing (and is not a viewer), or is an admin.';
+
+revoke execute on function scheduler_internal.can_edit_task(uuid) from public, anon;
+
+grant execute on function scheduler_internal.can_edit_task(uuid) to authenticated, service_role;
+
+grant execute on function scheduler_internal.can_edit_task(uuid) to authenticated;

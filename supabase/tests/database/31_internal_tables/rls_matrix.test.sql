@@ -1,0 +1,113 @@
+-- The role matrix of every table in scheduler_internal, for every command
+-- (the same machinery as 30_tables/rls_matrix): none of them is reachable
+-- through the API. anon cannot even use the schema; signed-in users hold
+-- no privilege on its tables (the predicates they need are security
+-- definer functions); service_role reads what the dispatcher and the
+-- action functions need, through grants, and nothing else.
+begin;
+\ir ../_helpers/setup.psql
+select tests.seed();
+-- an http task gives the owner a signing secret; a recorded dispatcher wake
+select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": "https://example.com/hook"}}');
+insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
+
+insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
+  ('scheduler_internal.settings', 'select', 'a setting',
+   $$select 1 from scheduler_internal.settings where key = 'run_retention'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.settings', 'update', 'change a setting',
+   $$update scheduler_internal.settings set value = '"1 day"' where key = 'run_retention'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.settings', 'insert', 'add a setting',
+   $$insert into scheduler_internal.settings (key, value) values ('pgtap_probe', '1')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.settings', 'delete', 'remove a setting',
+   $$delete from scheduler_internal.settings where key = 'run_retention'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- read by the claim (service_role) to sign http runs
+  ('scheduler_internal.signing_secrets', 'select', 'the owner''s signing secret',
+   $$select 1 from scheduler_internal.signing_secrets where user_id = tests.fx('owner')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.signing_secrets', 'update', 'replace the owner''s signing secret',
+   $$update scheduler_internal.signing_secrets set secret = 'whsec_forged' where user_id = tests.fx('owner')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.signing_secrets', 'insert', 'give the other user a signing secret',
+   $$insert into scheduler_internal.signing_secrets (user_id, secret) values (tests.fx('other'), 'whsec_forged')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.signing_secrets', 'delete', 'remove the owner''s signing secret',
+   $$delete from scheduler_internal.signing_secrets where user_id = tests.fx('owner')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- the dispatcher (service_role) reads and moves its heartbeat and its looks
+  ('scheduler_internal.dispatcher_heartbeat', 'select', 'the heartbeat',
+   $$select 1 from scheduler_internal.dispatcher_heartbeat$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.dispatcher_heartbeat', 'update', 'beat',
+   $$update scheduler_internal.dispatcher_heartbeat set last_tick_at = now()$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.dispatcher_heartbeat', 'insert', 'a second heartbeat',
+   $$insert into scheduler_internal.dispatcher_heartbeat (id) values (false)$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_heartbeat', 'delete', 'stop the heart',
+   $$delete from scheduler_internal.dispatcher_heartbeat$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_looks', 'select', 'the next look',
+   $$select 1 from scheduler_internal.dispatcher_looks$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.dispatcher_looks', 'update', 'plan a look',
+   $$update scheduler_internal.dispatcher_looks set next_look_at = now()$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.dispatcher_looks', 'insert', 'a second looker row',
+   $$insert into scheduler_internal.dispatcher_looks (id) values (false)$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_looks', 'delete', 'forget the looks',
+   $$delete from scheduler_internal.dispatcher_looks$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_wakes', 'select', 'the last wake',
+   $$select 1 from scheduler_internal.dispatcher_wakes$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.dispatcher_wakes', 'update', 'reset the debounce',
+   $$update scheduler_internal.dispatcher_wakes set last_wake_at = null$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_wakes', 'insert', 'a second wake row',
+   $$insert into scheduler_internal.dispatcher_wakes (id) values (false)$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_wakes', 'delete', 'forget the wakes',
+   $$delete from scheduler_internal.dispatcher_wakes$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- only the owner: the tick's records and the retired jobs
+  ('scheduler_internal.dispatcher_requests', 'select', 'a recorded wake',
+   $$select 1 from scheduler_internal.dispatcher_requests where request_id = 910000000099$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_requests', 'update', 'move a recorded wake',
+   $$update scheduler_internal.dispatcher_requests set created_at = now() where request_id = 910000000099$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_requests', 'insert', 'record a wake',
+   $$insert into scheduler_internal.dispatcher_requests (request_id) values (910000000098)$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.dispatcher_requests', 'delete', 'forget a recorded wake',
+   $$delete from scheduler_internal.dispatcher_requests where request_id = 910000000099$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.retired_cron_jobs', 'select', 'a retired job',
+   $$select 1 from scheduler_internal.retired_cron_jobs where jobname = 'prune-run-history'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.retired_cron_jobs', 'update', 'rename a retired job',
+   $$update scheduler_internal.retired_cron_jobs set jobname = 'x' where jobname = 'prune-run-history'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.retired_cron_jobs', 'insert', 'retire a job',
+   $$insert into scheduler_internal.retired_cron_jobs (jobid, jobname) values (987654321, 'x')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.retired_cron_jobs', 'delete', 'forget a retired job',
+   $$delete from scheduler_internal.retired_cron_jobs where jobname = 'prune-run-history'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
+
+select plan(tests.rls_plan() + 1);
+select * from tests.rls_matrix();
+
+select is_empty($$ select * from tests.rls_uncovered('scheduler_internal', '{r}') $$,
+  'the matrix covers select, insert, update and delete on every table in scheduler_internal');
+
+select * from finish();
+rollback;
