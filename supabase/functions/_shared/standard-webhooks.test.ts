@@ -1,7 +1,7 @@
 // The signature against the Standard Webhooks specification's own example,
 // so a change of HMAC library cannot drift from what receivers verify.
 import { expect, test } from "vitest";
-import { signWebhook, webhookHeaders } from "./signing.ts";
+import { signWebhook, webhookHeaders } from "./standard-webhooks.ts";
 
 test("signs the specification's example exactly", () => {
   expect(signWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}'))
