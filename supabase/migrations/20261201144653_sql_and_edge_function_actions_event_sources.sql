@@ -662,12 +662,12 @@ begin
   ) a;
 
   if v_whole[1] then
-    v_from := format('%I.%I($1::%s) as r', v_schema, v_fn,
+    v_from := format('%I.%I($1::text::%s) as r', v_schema, v_fn,
       pg_catalog.format_type((select p.proargtypes[0] from pg_catalog.pg_proc p where p.oid = function_id), null));
   elsif v_coldefs is null then
     v_from := format('%I.%I() as r', v_schema, v_fn);
   else
-    v_from := format('pg_catalog.jsonb_to_record($1::jsonb) as a(%s) cross join lateral %I.%I(%s) as r', v_coldefs, v_schema, v_fn, v_callargs);
+    v_from := format('pg_catalog.jsonb_to_record($1::text::jsonb) as a(%s) cross join lateral %I.%I(%s) as r', v_coldefs, v_schema, v_fn, v_callargs);
   end if;
   v_shape := case
     when v_proc.prorettype = 'pg_catalog.void'::regtype then 'null::jsonb'
