@@ -168,7 +168,8 @@ begin
     v_from := format('%I.%I($1::text::%s) as r', v_schema, v_fn,
       pg_catalog.format_type((select p.proargtypes[0] from pg_catalog.pg_proc p where p.oid = function_id), null));
   elsif v_coldefs is null then
-    v_from := format('%I.%I() as r', v_schema, v_fn);
+    -- no arguments: $1 is still named, so the statement takes the same two parameters
+    v_from := format('(select $1::text as args) as a cross join lateral %I.%I() as r', v_schema, v_fn);
   else
     v_from := format('pg_catalog.jsonb_to_record($1::text::jsonb) as a(%s) cross join lateral %I.%I(%s) as r', v_coldefs, v_schema, v_fn, v_callargs);
   end if;
