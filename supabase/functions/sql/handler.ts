@@ -8,6 +8,7 @@
 // rolled back and recorded through the shared recorder. Why it runs here and
 // not in the dispatcher or in Postgres: docs/dispatch.md, "The sql action".
 import type { ActionResult } from "../../../shared/contract.ts";
+import { renderJsonTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { completedResult, failedResult } from "../_shared/action-result.ts";
 import { createActionHandler, type ExecuteIo, type RecordedResult, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 
@@ -124,7 +125,15 @@ export async function executeSqlRun(run: SqlRun, io: ExecuteIo, now: () => Date)
       await tx.executeSql(setIdentitySql, [
         String(p.timeout_ms), p.search_path, JSON.stringify(p.claims), run.run_id, run.task_id, run.idempotency_key ?? run.run_id, p.run_as,
       ]);
-      const [row] = await tx.executeSql<CallRow>(p.call, [JSON.stringify(p.args), p.max_output_bytes]);
+      // strings of args are templates over the run, as in every action's payload
+      let args: unknown;
+      try {
+        args = renderJsonTemplate(p.args, templateContext(run));
+      } catch (err) {
+        if (err instanceof TemplateError) return failed(err.message, false);
+        throw err;
+      }
+      const [row] = await tx.executeSql<CallRow>(p.call, [JSON.stringify(args), p.max_output_bytes]);
       await tx.executeSql(resetIdentitySql);
       const endedAt = now();
       const output = outputOf(row, p);

@@ -689,6 +689,8 @@ begin
       cross join lateral unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes::text[], p.proargnames)
         with ordinality as x(type, mode, name, n)
       where p.oid = function_id and coalesce(x.mode, 'i') in ('i', 'b', 'v') and x.name = any (v_keys)
+        -- a template ({{run.scheduled_time}}) is rendered at the run: its type is known only then
+        and not (jsonb_typeof(v_args -> x.name) = 'string' and (v_args ->> x.name) like '%{{%}}%')
       order by x.n
     loop
       begin
