@@ -65,6 +65,48 @@ const WebhookNotify = z.strictObject({
 export const NotifyPayload = z.discriminatedUnion("channel", [WebNotify, EmailNotify, WebhookNotify]);
 export type NotifyPayload = z.infer<typeof NotifyPayload>;
 
+/**
+ * Calls a database function as the task's owner (role authenticated with
+ * the owner's claims, as supabase-js rpc() would), or as service_role when an
+ * admin set run_as. Whether the function exists, is executable by that role
+ * and takes these arguments is checked in SQL when the task is written
+ * (scheduler_internal.sql_call), not here.
+ */
+export const SqlPayload = z.strictObject({
+  /** Schema-qualified, as stored: public.close_day. */
+  function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$/, "must be a schema-qualified function name, like public.close_day"),
+  /** The function's named arguments, as rpc() takes them. */
+  args: z.record(z.string(), z.unknown()).default({}),
+  /** service_role only when an admin sets it (a guard trigger refuses anyone else). */
+  run_as: z.enum(["owner", "service_role"]).default("owner"),
+  /** What is kept of the result in the run's output, in bytes of JSON. */
+  max_output_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
+});
+export type SqlPayload = z.infer<typeof SqlPayload>;
+
+/** Headers the edge-function action sets itself: the call's auth and its signature are the scheduler's. */
+export const schedulerSetHeader = (name: string) => {
+  const n = name.toLowerCase();
+  return ["authorization", "apikey", "webhook-id", "webhook-timestamp", "webhook-signature"].includes(n) || n.startsWith("x-scheduler-");
+};
+
+/**
+ * Calls an Edge Function of the same project by name, signed for the run and
+ * its owner. Which names a non-admin may use is the edge_function_allowlist
+ * setting, checked in SQL when the task is written and again at each run.
+ */
+export const EdgeFunctionPayload = z.strictObject({
+  function: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an Edge Function name (letters, digits, - and _, starting with a letter)"),
+  /** A string template, or JSON whose strings are templates; sent as data.body of the signed envelope. */
+  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+  headers: z.record(
+    z.string().regex(headerName, "must be a valid header name").refine((n) => !schedulerSetHeader(n), "is set by the scheduler"),
+    z.string().max(8192),
+  ).default({}),
+  max_response_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
+});
+export type EdgeFunctionPayload = z.infer<typeof EdgeFunctionPayload>;
+
 /** Every claim carries its payload to the action: 256 KiB of JSON at most, as the write-time check says. */
 export const maxPayloadBytes = 262_144;
 const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
@@ -76,6 +118,8 @@ export const payloadSchemas = {
   "http": bounded(HttpPayload),
   "ai-prompt": bounded(AiPromptPayload),
   "notify": bounded(NotifyPayload),
+  "sql": bounded(SqlPayload),
+  "edge-function": bounded(EdgeFunctionPayload),
 } as const;
 
 /** Returns null when the payload is valid for the action, else one readable message. */

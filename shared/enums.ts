@@ -43,7 +43,7 @@ export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
 
 /** `tasks.action_type` (check tasks_action_type_check): exactly the Edge Function names. */
-export const ACTION_TYPES = Object.freeze(["http", "ai-prompt", "notify"] as const);
+export const ACTION_TYPES = Object.freeze(["http", "ai-prompt", "notify", "sql", "edge-function"] as const);
 export const ActionType = z.enum(ACTION_TYPES);
 export type ActionType = z.infer<typeof ActionType>;
 

@@ -30,12 +30,27 @@ export type PayloadOf<A extends ActionType> = z.output<(typeof payloadSchemas)[A
 /** A run that parsed, with its payload parsed by the action's schema (defaults applied). */
 export type ValidRun<A extends ActionType> = Omit<RunToExecute, "payload"> & { payload: PayloadOf<A> };
 
+/** What an executor gets besides its run: the request's database client and the worker whose runs these are. */
+export interface ExecuteIo {
+  db: Db;
+  worker: string;
+}
+
+/**
+ * A result the executor recorded itself, in the transaction that did the
+ * run's work (the sql action: the call and complete_runs commit together).
+ * The runner counts it and does not record it again.
+ */
+export interface RecordedResult {
+  recorded: ActionResult;
+}
+
 export interface ActionDefinition<A extends ActionType> {
   action: A;
   /** How many runs of one request execute at once, across all its start instants. */
   concurrency: number;
   /** Executes one run the gate started; a throw becomes a retryable failure naming the crash. */
-  executeRun(run: ValidRun<A>, io: { db: Db }): Promise<ActionResult>;
+  executeRun(run: ValidRun<A>, io: ExecuteIo): Promise<ActionResult | RecordedResult>;
 }
 
 export type ParsedRun<A extends ActionType> =
@@ -131,7 +146,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
   const notRecordable: string[] = [];
   const db = deps.db();
   const recorder: Recorder = createRecorder({ db, worker, now: deps.now, sleep: deps.sleep, logger: deps.logger, retryDelaysMs: delays, logFields: { action: definition.action } });
-  const record = (result: ActionResult) => {
+  const record = (result: ActionResult, alreadyRecorded = false) => {
     if (result.status === "completed") summary.completed++;
     else {
       summary.failed++;
@@ -140,7 +155,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     if (result.started_at && result.ended_at) {
       summary.max_run_ms = Math.max(summary.max_run_ms, Date.parse(result.ended_at) - Date.parse(result.started_at));
     }
-    recorder.push(result);
+    if (!alreadyRecorded) recorder.push(result);
   };
   const notStarted = (why: keyof BatchSummary["not_started"], n = 1) => summary.not_started[why] = (summary.not_started[why] ?? 0) + n;
 
@@ -202,7 +217,15 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       const outcome = outcomes.get(run.run_id);
       if (outcome !== "started") notStarted(outcome ?? "no_answer");
     }
-    await executeRuns(started, limiter, (run) => definition.executeRun(run, { db }), deps.now, record);
+    const recordedHere = new Set<string>();
+    await executeRuns(started, limiter, async (run) => {
+      const out = await definition.executeRun(run, { db, worker });
+      if ("recorded" in out) {
+        recordedHere.add(out.recorded.run_id);
+        return out.recorded;
+      }
+      return out;
+    }, deps.now, (result) => record(result, recordedHere.has(result.run_id)));
   };
 
   const done = (async () => {

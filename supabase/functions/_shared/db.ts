@@ -7,8 +7,19 @@
 // out of connections (start gates failed with "too many clients").
 import postgres from "postgres";
 
+/** The statements of one transaction (Db.transaction). */
+export interface DbTransaction {
+  executeSql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
 export interface Db {
   executeSql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` in one transaction on a connection of its own: committed when
+   * `work` resolves, rolled back when it throws (the error is rethrown). Only
+   * the sql action uses it (the call and its completion commit together).
+   */
+  transaction?<T>(work: (tx: DbTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 export type DbFactory = () => Db;
@@ -19,6 +30,10 @@ export function postgresDb(url: string, max = 1): DbFactory {
     return {
       executeSql: async <T>(text: string, values: unknown[] = []) =>
         (await sql.unsafe(text, values as never[])) as unknown as T[],
+      transaction: async <T>(work: (tx: DbTransaction) => Promise<T>) =>
+        (await sql.begin((tx) =>
+          work({ executeSql: async <R>(text: string, values: unknown[] = []) => (await tx.unsafe(text, values as never[])) as unknown as R[] })
+        )) as T,
       close: () => sql.end({ timeout: 5 }),
     };
   };

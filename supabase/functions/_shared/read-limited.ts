@@ -5,7 +5,7 @@
 const utf8 = new TextDecoder();
 
 /** Reads at most `limit` bytes of a body; says whether it was cut. */
-export async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
+export async function readLimited(response: Pick<Response, "body" | "headers" | "arrayBuffer">, limit: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
   if (!response.body) return { text: "", truncated: false, bytes: 0 };
   // a declared length within the limit is read in one go: HTTP framing stops
   // the body at that length, and the stream reader costs far more per small body

@@ -9,7 +9,7 @@ import { completedResult, failedResult } from "../_shared/action-result.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import { readLimited } from "../_shared/read-limited.ts";
 import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
-import { webhookHeaders } from "./signing.ts";
+import { webhookHeaders } from "../_shared/standard-webhooks.ts";
 
 export interface HttpDeps extends RunnerDeps {
   resolve: Resolve;

@@ -70,6 +70,37 @@ begin
         scheduler_internal.string_length_error(p_payload, 'message', 1, 10000, true)
       ]
     end;
+  elsif p_action = 'sql' then
+    v_errors := array[
+      scheduler_internal.unknown_keys_error(p_payload, array['function', 'args', 'run_as', 'max_output_bytes']),
+      case when not p_payload ? 'function' then 'function: is required'
+        when jsonb_typeof(p_payload -> 'function') <> 'string'
+          or (p_payload ->> 'function') !~ '^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$'
+        then 'function: must be a schema-qualified function name, like public.close_day' end,
+      scheduler_internal.json_type_error(p_payload, 'args', 'object'),
+      scheduler_internal.enum_error(p_payload, 'run_as', array['owner', 'service_role'], false),
+      scheduler_internal.int_range_error(p_payload, 'max_output_bytes', 0, 1048576)
+    ];
+  elsif p_action = 'edge-function' then
+    v_errors := array[
+      scheduler_internal.unknown_keys_error(p_payload, array['function', 'body', 'headers', 'max_response_bytes']),
+      case when not p_payload ? 'function' then 'function: is required'
+        when jsonb_typeof(p_payload -> 'function') <> 'string' or (p_payload ->> 'function') !~ '^[A-Za-z][A-Za-z0-9_-]{0,99}$'
+        then 'function: must be an Edge Function name (letters, digits, - and _, starting with a letter)' end,
+      scheduler_internal.json_type_error(p_payload, 'headers', 'object'),
+      case when jsonb_typeof(p_payload -> 'headers') = 'object' and exists (
+        select 1 from jsonb_each(p_payload -> 'headers') h
+        where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
+      ) then 'headers: names must be valid header names and values strings' end,
+      -- the scheduler supplies the call's auth and signature: a key never goes in a payload
+      case when jsonb_typeof(p_payload -> 'headers') = 'object' and exists (
+        select 1 from jsonb_object_keys(p_payload -> 'headers') k
+        where lower(k) in ('authorization', 'apikey', 'webhook-id', 'webhook-timestamp', 'webhook-signature') or lower(k) like 'x-scheduler-%'
+      ) then 'headers: authorization, apikey, webhook-* and x-scheduler-* are set by the scheduler' end,
+      case when p_payload ? 'body' and jsonb_typeof(p_payload -> 'body') not in ('string', 'object', 'array')
+        then 'body: must be a string, an object or an array' end,
+      scheduler_internal.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
+    ];
   else
     return 'unknown action_type ' || coalesce(p_action, 'null');
   end if;

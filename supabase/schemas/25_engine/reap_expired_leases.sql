@@ -25,13 +25,22 @@ begin
 
   select jsonb_agg(jsonb_build_object(
     'run_id', r.id, 'status', 'failed', 'retryable', true,
-    'error_message', 'outcome unknown: the run started at ' || r.start_time || ' and its worker (' || coalesce(r.locked_by, '?')
+    'error_message', case when r.action_type = 'sql'
+      -- the sql action commits the call and its completion in one
+      -- transaction: a run still running has no committed call
+      then 'not committed: the sql call of the run started at ' || r.start_time || ' ended without recording (its worker '
+        || coalesce(r.locked_by, '?') || ' went quiet before its lease expired at ' || r.lease_expires_at
+        || '); the call commits only together with its result, so it took no effect; retried under the same idempotency key ('
+        || coalesce(r.idempotency_key, r.id::text) || ')'
+      else 'outcome unknown: the run started at ' || r.start_time || ' and its worker (' || coalesce(r.locked_by, '?')
       || ') reported nothing before its lease expired at ' || r.lease_expires_at
-      || '; a retry is sent with the same idempotency key (' || coalesce(r.idempotency_key, r.id::text) || ')'
+      || '; a retry is sent with the same idempotency key (' || coalesce(r.idempotency_key, r.id::text) || ')' end
   ))
   into v_results
   from (
-    select id, start_time, lease_expires_at, locked_by, idempotency_key from scheduler.task_runs
+    select id, start_time, lease_expires_at, locked_by, idempotency_key,
+      (select t.action_type from scheduler.tasks t where t.id = task_id) as action_type
+    from scheduler.task_runs
     where status = 'running' and lease_expires_at < p_now
     order by lease_expires_at
     limit 1000

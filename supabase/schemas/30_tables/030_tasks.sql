@@ -41,7 +41,7 @@ create table scheduler.tasks (
   ) stored,
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
-  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify')),
+  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function')),
   constraint tasks_overlap_policy_check check (overlap_policy in ('skip', 'queue', 'allow')),
   constraint tasks_misfire_policy_check check (misfire_policy in ('skip', 'run_once')),
   constraint tasks_max_attempts_check check (max_attempts between 1 and 100),
@@ -67,7 +67,7 @@ comment on column scheduler.tasks.timezone is 'IANA timezone the cron expression
 
 comment on column scheduler.tasks.next_run_at is 'Next due time, kept by the engine; null when nothing is scheduled.';
 
-comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt or notify.';
+comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner) or edge-function (a function of the project, signed).';
 
 comment on column scheduler.tasks.action_payload is 'The action''s input, validated against its schema (shared/contract.ts).';
 
@@ -174,7 +174,7 @@ for each statement execute function scheduler_internal.tg_tasks__ensure_signing_
 
 -- transition tables cannot go with a column list, so changes are per row
 create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on scheduler.tasks
-for each row when (new.action_type = 'http')
+for each row when (new.action_type in ('http', 'edge-function'))
 execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
@@ -182,6 +182,14 @@ for each row execute function scheduler_internal.tg_tasks__validate_payload();
 
 create trigger _012_check_timeout before insert or update of timeout_seconds on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_timeout();
+
+-- before the target check, so a non-admin asking for service_role hears that first
+create trigger _013_guard_run_as before insert or update of action_type, action_payload, owner_id on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__guard_run_as();
+
+create trigger _014_check_action_target before insert or update of action_type, action_payload, owner_id on scheduler.tasks
+for each row when (new.action_type in ('sql', 'edge-function'))
+execute function scheduler_internal.tg_tasks__check_action_target();
 
 create trigger _910_wake_dispatcher_on_insert after insert on scheduler.tasks
 referencing new table as new_tasks

@@ -16,6 +16,9 @@ insert into expected_execute (fn, roles) values
   ('scheduler.cancel_task(uuid, timestamptz)',                                   '{authenticated,service_role}'),
   ('scheduler.decide_approval(uuid, boolean, text, timestamptz)',                '{authenticated,service_role}'),
   ('scheduler.my_signing_secret()',                                              '{authenticated}'),
+  ('scheduler.my_inbound_secret()',                                              '{authenticated}'),
+  -- attached by the project's owner role only (CREATE TRIGGER needs EXECUTE)
+  ('scheduler.emit_event()',                                                     '{}'),
   -- the engine: the dispatcher and the action functions, as service_role
   ('scheduler.claim_due_runs(integer, timestamptz, interval, text, interval)',   '{service_role}'),
   ('scheduler.start_runs(uuid[], text, timestamptz)',                            '{service_role}'),
@@ -26,6 +29,11 @@ insert into expected_execute (fn, roles) values
   ('scheduler.expire_approvals(timestamptz)',                                    '{service_role}'),
   ('scheduler.check_dispatcher_heartbeat(timestamptz)',                          '{service_role}'),
   ('scheduler.cleanup_expired_sessions(timestamptz)',                            '{service_role}'),
+  ('scheduler.sql_action_prepare(uuid, text)',                                   '{service_role}'),
+  ('scheduler.edge_function_prepare(uuid[], text)',                              '{service_role}'),
+  ('scheduler.record_inbound_event(uuid, text, text, jsonb)',                    '{service_role}'),
+  ('scheduler.inbound_event_secret(uuid)',                                       '{service_role}'),
+  ('scheduler.edge_function_secret(uuid)',                                       '{service_role}'),
   -- only the owner: the pg_cron jobs
   ('scheduler.prune_history(timestamptz, integer)',                              '{}'),
   ('scheduler_internal.scheduler_tick(timestamptz)',                             '{}'),
@@ -47,6 +55,8 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.dispatch_lookahead()',                                    '{authenticated,service_role}'),
   ('scheduler_internal.max_run_seconds()',                                       '{authenticated,service_role}'),
   ('scheduler_internal.setting(text)',                                           '{service_role}'),
+  ('scheduler_internal.sql_action_schemas()',                                    '{authenticated,service_role}'),
+  ('scheduler_internal.edge_function_error(text, uuid, uuid)',                   '{authenticated,service_role}'),
   ('scheduler_internal.request_dispatch(timestamptz, text)',                     '{service_role}'),
   -- security definer trigger functions: a trigger needs no EXECUTE
   ('scheduler_internal.tg__audit()',                                             '{}'),

@@ -10,6 +10,7 @@ select tests.seed();
 -- an http task gives the owner a signing secret; a recorded dispatcher wake
 select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": "https://example.com/hook"}}');
 insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
+select scheduler.record_inbound_event(tests.fx('owner'), 'msg_matrix', 'matrix', '{}');
 
 insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
   ('scheduler_internal.settings', 'select', 'a setting',
@@ -101,6 +102,19 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.retired_cron_jobs', 'delete', 'forget a retired job',
    $$delete from scheduler_internal.retired_cron_jobs where jobname = 'prune-run-history'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  -- only the owner: scheduler.record_inbound_event (security definer) writes them
+  ('scheduler_internal.inbound_deliveries', 'select', 'a recorded delivery',
+   $$select 1 from scheduler_internal.inbound_deliveries where webhook_id = 'msg_matrix'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.inbound_deliveries', 'update', 'move a delivery',
+   $$update scheduler_internal.inbound_deliveries set webhook_id = 'x' where webhook_id = 'msg_matrix'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.inbound_deliveries', 'insert', 'claim a webhook-id',
+   $$insert into scheduler_internal.inbound_deliveries (user_id, webhook_id, event_id) values (tests.fx('owner'), 'msg_x', tests.fx('event'))$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.inbound_deliveries', 'delete', 'forget a delivery',
+   $$delete from scheduler_internal.inbound_deliveries where webhook_id = 'msg_matrix'$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
 
 select plan(tests.rls_plan() + 1);
