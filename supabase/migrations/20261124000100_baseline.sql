@@ -784,6 +784,37 @@ begin
         scheduler_internal.string_length_error(p_payload, 'message', 1, 10000, true)
       ]
     end;
+  elsif p_action = 'sql' then
+    v_errors := array[
+      scheduler_internal.unknown_keys_error(p_payload, array['function', 'args', 'run_as', 'max_output_bytes']),
+      case when not p_payload ? 'function' then 'function: is required'
+        when jsonb_typeof(p_payload -> 'function') <> 'string'
+          or (p_payload ->> 'function') !~ '^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$'
+        then 'function: must be a schema-qualified function name, like public.close_day' end,
+      scheduler_internal.json_type_error(p_payload, 'args', 'object'),
+      scheduler_internal.enum_error(p_payload, 'run_as', array['owner', 'service_role'], false),
+      scheduler_internal.int_range_error(p_payload, 'max_output_bytes', 0, 1048576)
+    ];
+  elsif p_action = 'edge-function' then
+    v_errors := array[
+      scheduler_internal.unknown_keys_error(p_payload, array['function', 'body', 'headers', 'max_response_bytes']),
+      case when not p_payload ? 'function' then 'function: is required'
+        when jsonb_typeof(p_payload -> 'function') <> 'string' or (p_payload ->> 'function') !~ '^[A-Za-z][A-Za-z0-9_-]{0,99}$'
+        then 'function: must be an Edge Function name (letters, digits, - and _, starting with a letter)' end,
+      scheduler_internal.json_type_error(p_payload, 'headers', 'object'),
+      case when jsonb_typeof(p_payload -> 'headers') = 'object' and exists (
+        select 1 from jsonb_each(p_payload -> 'headers') h
+        where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
+      ) then 'headers: names must be valid header names and values strings' end,
+      -- the scheduler supplies the call's auth and signature: a key never goes in a payload
+      case when jsonb_typeof(p_payload -> 'headers') = 'object' and exists (
+        select 1 from jsonb_object_keys(p_payload -> 'headers') k
+        where lower(k) in ('authorization', 'apikey', 'webhook-id', 'webhook-timestamp', 'webhook-signature') or lower(k) like 'x-scheduler-%'
+      ) then 'headers: authorization, apikey, webhook-* and x-scheduler-* are set by the scheduler' end,
+      case when p_payload ? 'body' and jsonb_typeof(p_payload -> 'body') not in ('string', 'object', 'array')
+        then 'body: must be a string, an object or an array' end,
+      scheduler_internal.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
+    ];
   else
     return 'unknown action_type ' || coalesce(p_action, 'null');
   end if;
@@ -821,6 +852,52 @@ comment on function scheduler_internal.assert_valid_timezone(text) is 'Raises 22
 revoke execute on function scheduler_internal.assert_valid_timezone(text) from public, anon;
 
 grant execute on function scheduler_internal.assert_valid_timezone(text) to authenticated, service_role;
+
+-- supabase/schemas/22_validation/edge_function_error.sql -----------------------
+
+-- which Edge Function an edge-function task may call. Never one of the
+-- scheduler's own; for a non-admin, only what the edge_function_allowlist
+-- setting lists: a call carries the scheduler's signature for the owner, so
+-- the functions that act on it are an admin's choice. p_writer is who writes
+-- the task (null: service work); the owner is whom every run is for.
+create or replace function scheduler_internal.edge_function_error(p_name text, p_owner uuid, p_writer uuid default null)
+returns text
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_list jsonb := coalesce(scheduler_internal.setting('edge_function_allowlist'), '[]'::jsonb);
+  v_listed boolean;
+  v_admin boolean;
+begin
+  if p_name in ('dispatcher', 'http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'inbound-events') then
+    return format('function: %s is one of the scheduler''s own functions, which a task cannot call', p_name);
+  end if;
+  v_listed := jsonb_typeof(v_list) = 'array' and v_list ? p_name;
+  if v_listed then
+    return null;
+  end if;
+  if p_writer is not null then
+    select exists (select 1 from scheduler.profiles where id = p_writer and role = 'admin' and status = 'active') into v_admin;
+    if not v_admin then
+      return format('function: %s is not in the edge_function_allowlist setting (%s); only an admin may name another function',
+        p_name, coalesce(nullif((select string_agg(e #>> '{}', ', ') from jsonb_array_elements(v_list) e where jsonb_typeof(v_list) = 'array'), ''), 'it is empty'));
+    end if;
+  end if;
+  select exists (select 1 from scheduler.profiles where id = p_owner and role = 'admin' and status = 'active') into v_admin;
+  if not v_admin then
+    return format('function: %s is not in the edge_function_allowlist setting, and the task''s owner is not an admin', p_name);
+  end if;
+  return null;
+end;
+$$;
+
+comment on function scheduler_internal.edge_function_error(text, uuid, uuid) is
+  'Null when an edge-function task of p_owner, written by p_writer (null: service work), may call the function p_name: never the scheduler''s own; for a non-admin writer or owner, only a name in the edge_function_allowlist setting. Else the reason, naming the setting.';
+
+revoke execute on function scheduler_internal.edge_function_error(text, uuid, uuid) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.edge_function_error(text, uuid, uuid) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/enum_error.sql --------------------------------
 
@@ -914,6 +991,248 @@ revoke execute on function scheduler_internal.json_type_error(jsonb, text, text)
 
 -- called inside the triggers and functions signed-in users run
 grant execute on function scheduler_internal.json_type_error(jsonb,text,text) to authenticated, service_role;
+
+-- supabase/schemas/22_validation/sql_action_schemas.sql ------------------------
+
+-- the schemas a sql task may name a function in: the sql_action_schemas
+-- setting, as PostgREST's exposed schemas bound what rpc() reaches
+create or replace function scheduler_internal.sql_action_schemas() returns text[]
+language sql stable security definer
+set search_path = ''
+as $$
+  select coalesce(
+    (select array_agg(s #>> '{}') from jsonb_array_elements(scheduler_internal.setting('sql_action_schemas')) s
+     where jsonb_typeof(scheduler_internal.setting('sql_action_schemas')) = 'array'),
+    array['public'])
+$$;
+
+comment on function scheduler_internal.sql_action_schemas() is 'The sql_action_schemas setting: the schemas whose functions a sql task may call (default public).';
+
+revoke execute on function scheduler_internal.sql_action_schemas() from public, anon, authenticated;
+
+grant execute on function scheduler_internal.sql_action_schemas() to authenticated, service_role;
+
+-- supabase/schemas/22_validation/sql_call.sql ----------------------------------
+
+-- The sql action's function, found the way PostgREST's rpc() finds it: by
+-- schema, name and the names of the arguments given (an overload whose
+-- named input parameters cover the arguments, with a default for each one
+-- left out; one unnamed json or jsonb parameter takes them all). Returns the
+-- statement that calls it with the arguments as $1 (jsonb, cast to each
+-- parameter's type by jsonb_to_record, as PostgREST does) and keeps at most
+-- $2 bytes of the result; or, in error, a message naming the field.
+--
+-- p_role, when given, is the role the call will run as: the write-time check
+-- also requires its USAGE on the schema and EXECUTE on the function, and that
+-- each argument converts to its parameter's type. At run time (p_role null)
+-- the call itself finds out, with the database's own error.
+create or replace function scheduler_internal.sql_call(
+  p_payload jsonb,
+  p_role text default null,
+  out function_id oid,
+  out signature text,
+  out call text,
+  out search_path text,
+  out error text,
+  out error_code text
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_name text := p_payload ->> 'function';
+  v_args jsonb := coalesce(p_payload -> 'args', '{}'::jsonb);
+  v_keys text[];
+  v_schema text := split_part(v_name, '.', 1);
+  v_fn text := split_part(v_name, '.', 2);
+  v_schemas text[] := scheduler_internal.sql_action_schemas();
+  v_proc record;
+  v_params record;
+  v_found oid[] := '{}';
+  v_whole boolean[] := '{}';
+  v_reasons text[] := '{}';
+  v_why text;
+  v_whole_object boolean;
+  v_coldefs text;
+  v_callargs text;
+  v_from text;
+  v_shape text;
+  v_key text;
+  v_errors text[] := '{}';
+  v_who text := case p_role when 'authenticated' then 'the task''s owner (role authenticated)' else p_role end;
+begin
+  if jsonb_typeof(v_args) <> 'object' then
+    error := 'args: must be an object of the function''s named arguments';
+    error_code := '22023';
+    return;
+  end if;
+  v_keys := array(select jsonb_object_keys(v_args) order by 1);
+  if v_schema in ('pg_catalog', 'information_schema') or v_schema like 'pg\_%' then
+    error := format('function: %s is in a system schema, which tasks cannot call', v_name);
+    error_code := '42501';
+    return;
+  end if;
+  if not v_schema = any (v_schemas) then
+    error := format('function: schema %s is not one a sql task may call (the sql_action_schemas setting lists %s)',
+      v_schema, array_to_string(v_schemas, ', '));
+    error_code := '42501';
+    return;
+  end if;
+
+  for v_proc in
+    select p.oid, p.prokind, p.proretset, p.prorettype, p.pronargs, p.pronargdefaults, p.provariadic,
+      p.oid::regprocedure::text as sig,
+      exists (select 1 from pg_catalog.pg_depend d
+              where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e') as in_extension,
+      p.prorettype = 'pg_catalog.record'::regtype and p.proretset
+        and not coalesce('o' = any (p.proargmodes::text[]) or 't' = any (p.proargmodes::text[]), false) as untyped_set
+    from pg_catalog.pg_proc p
+    join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = v_schema and p.proname = v_fn
+    order by p.oid
+  loop
+    -- the input parameters in order: names, types, and whether each has a default
+    select
+      coalesce(array_agg(coalesce(a.name, '') order by a.k), '{}') as names,
+      coalesce(array_agg(a.type order by a.k), '{}') as types,
+      coalesce(array_agg(a.k > v_proc.pronargs - v_proc.pronargdefaults order by a.k), '{}') as defaulted,
+      count(*) filter (where coalesce(a.name, '') = '') as unnamed,
+      bool_or(t.typtype = 'p') as pseudo
+    into v_params
+    from (
+      select x.name, x.type, row_number() over (order by x.n) as k
+      from pg_catalog.pg_proc p
+      cross join lateral unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes::text[], p.proargnames)
+        with ordinality as x(type, mode, name, n)
+      where p.oid = v_proc.oid and coalesce(x.mode, 'i') in ('i', 'b', 'v')
+    ) a
+    join pg_catalog.pg_type t on t.oid = a.type;
+
+    v_whole_object := v_proc.pronargs = 1 and v_params.unnamed = 1
+      and v_params.types[1] in ('pg_catalog.json'::regtype, 'pg_catalog.jsonb'::regtype);
+    v_why := case
+      when v_proc.prokind <> 'f' then 'is a ' || case v_proc.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'window function' end
+      when v_proc.prorettype in ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype) then 'is a trigger function'
+      when v_proc.in_extension then 'belongs to an extension (call it from a function of your own)'
+      when v_proc.untyped_set then 'returns setof record without OUT parameters'
+      when coalesce(v_params.pseudo, false) then 'takes a polymorphic or pseudo-type parameter'
+      when v_whole_object then null
+      when v_params.unnamed > 0 then 'has unnamed parameters (name them to call it with args)'
+      when exists (select 1 from unnest(v_keys) k where not k = any (v_params.names)) then
+        'takes no argument ' || (select string_agg(k, ', ') from unnest(v_keys) k where not k = any (v_params.names))
+      when exists (select 1 from unnest(v_params.names, v_params.defaulted) as q(name, defaulted) where not q.defaulted and not q.name = any (v_keys)) then
+        'needs ' || (select string_agg(q.name, ', ') from unnest(v_params.names, v_params.defaulted) as q(name, defaulted)
+                     where not q.defaulted and not q.name = any (v_keys))
+    end;
+    if v_why is null then
+      v_found := v_found || v_proc.oid;
+      v_whole := v_whole || v_whole_object;
+    else
+      v_reasons := v_reasons || (v_proc.sig || ' ' || v_why);
+    end if;
+  end loop;
+
+  if cardinality(v_found) = 0 and cardinality(v_reasons) = 0 then
+    error := format('function: %s does not exist', v_name);
+    error_code := '42883';
+    return;
+  end if;
+  if cardinality(v_found) = 0 then
+    error := format('args: do not match %s: %s', v_name, array_to_string(v_reasons, '; '));
+    error_code := '22023';
+    return;
+  end if;
+  if cardinality(v_found) > 1 then
+    error := format('args: match more than one overload of %s (%s); name arguments only one of them takes',
+      v_name, (select string_agg(f::regprocedure::text, ', ') from unnest(v_found) f));
+    error_code := '22023';
+    return;
+  end if;
+
+  function_id := v_found[1];
+  signature := function_id::regprocedure::text;
+  search_path := case when v_schema = 'public' then 'public, extensions' else format('%I, public, extensions', v_schema) end;
+
+  if p_role is not null then
+    if not pg_catalog.has_schema_privilege(p_role, v_schema, 'USAGE') then
+      error := format('function: %s may not use schema %s (grant usage on schema %I to %I)', v_who, v_schema, v_schema, p_role);
+      error_code := '42501';
+      return;
+    end if;
+    if not pg_catalog.has_function_privilege(p_role, function_id, 'EXECUTE') then
+      error := format('function: %s may not execute %s (grant execute on function %s to %I)', v_who, signature, signature, p_role);
+      error_code := '42501';
+      return;
+    end if;
+  end if;
+
+  select p.prorettype, p.proretset, p.provariadic into v_proc from pg_catalog.pg_proc p where p.oid = function_id;
+  -- the arguments given, each with its parameter's type
+  select
+    string_agg(format('%I %s', a.name, pg_catalog.format_type(a.type, null)), ', ' order by a.k),
+    string_agg(format('%s%I => a.%I', case when a.variadic then 'variadic ' else '' end, a.name, a.name), ', ' order by a.k)
+  into v_coldefs, v_callargs
+  from (
+    select x.name, x.type, x.n as k, coalesce(x.mode, 'i') = 'v' as variadic
+    from pg_catalog.pg_proc p
+    cross join lateral unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes::text[], p.proargnames)
+      with ordinality as x(type, mode, name, n)
+    where p.oid = function_id and coalesce(x.mode, 'i') in ('i', 'b', 'v') and x.name = any (v_keys)
+  ) a;
+
+  if v_whole[1] then
+    v_from := format('%I.%I($1::text::%s) as r', v_schema, v_fn,
+      pg_catalog.format_type((select p.proargtypes[0] from pg_catalog.pg_proc p where p.oid = function_id), null));
+  elsif v_coldefs is null then
+    -- no arguments: $1 is still named, so the statement takes the same two parameters
+    v_from := format('(select $1::text as args) as a cross join lateral %I.%I() as r', v_schema, v_fn);
+  else
+    v_from := format('pg_catalog.jsonb_to_record($1::text::jsonb) as a(%s) cross join lateral %I.%I(%s) as r', v_coldefs, v_schema, v_fn, v_callargs);
+  end if;
+  v_shape := case
+    when v_proc.prorettype = 'pg_catalog.void'::regtype then 'null::jsonb'
+    when v_proc.proretset then 'coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r)), ''[]''::jsonb)'
+    else 'pg_catalog.to_jsonb(r)'
+  end;
+  call := format(
+    'select case when s.bytes <= $2::integer then s.result end as result, coalesce(s.bytes, 0) as result_bytes, '
+    || 'case when s.bytes > $2::integer then pg_catalog.left(s.result::text, $2::integer) end as result_text '
+    || 'from (select c.result, pg_catalog.octet_length(c.result::text) as bytes from (select %s as result from %s) c) s',
+    v_shape, v_from);
+
+  -- each argument converts to its parameter's type, or the field is named
+  if p_role is not null and not v_whole[1] then
+    for v_params in
+      select x.name, x.type
+      from pg_catalog.pg_proc p
+      cross join lateral unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes::text[], p.proargnames)
+        with ordinality as x(type, mode, name, n)
+      where p.oid = function_id and coalesce(x.mode, 'i') in ('i', 'b', 'v') and x.name = any (v_keys)
+        -- a template ({{run.scheduled_time}}) is rendered at the run: its type is known only then
+        and not (jsonb_typeof(v_args -> x.name) = 'string' and (v_args ->> x.name) like '%{{%}}%')
+      order by x.n
+    loop
+      begin
+        execute format('select 1 from pg_catalog.jsonb_to_record($1) as a(%I %s)', v_params.name, pg_catalog.format_type(v_params.type, null))
+          using pg_catalog.jsonb_build_object(v_params.name, v_args -> v_params.name);
+      exception when others then
+        v_errors := v_errors || format('args.%s: %s (the parameter is %s)', v_params.name, sqlerrm, pg_catalog.format_type(v_params.type, null));
+      end;
+    end loop;
+    if cardinality(v_errors) > 0 then
+      error := array_to_string(v_errors, '; ');
+      error_code := '22023';
+    end if;
+  end if;
+end;
+$$;
+
+comment on function scheduler_internal.sql_call(jsonb, text) is
+  'The sql action''s function and the statement that calls it (arguments as $1 jsonb, a byte cap as $2), found like rpc() finds it; or an error naming the field. With p_role, also the write-time checks: USAGE, EXECUTE, argument types.';
+
+revoke execute on function scheduler_internal.sql_call(jsonb, text) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.sql_call(jsonb, text) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/string_length_error.sql -----------------------
 
@@ -1627,6 +1946,48 @@ $$;
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_task_steps__validate() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_tasks__check_action_target.sql ---------------
+
+-- what a payload names must exist and be the writer's to use, checked when
+-- the task is written (the shape was checked by _011_validate_payload):
+-- a sql task's function exists in an allowed schema, takes the arguments
+-- given, and is executable by the role the task runs as; an edge-function
+-- task's function is one its writer and owner may call.
+create or replace function scheduler_internal.tg_tasks__check_action_target() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_error text;
+  v_code text;
+begin
+  if tg_op = 'UPDATE' and new.action_type is not distinct from old.action_type
+     and new.action_payload is not distinct from old.action_payload and new.owner_id is not distinct from old.owner_id then
+    return new;
+  end if;
+  if new.action_type = 'sql' then
+    select c.error, c.error_code into v_error, v_code
+    from scheduler_internal.sql_call(new.action_payload,
+      case when new.action_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end) c;
+  elsif new.action_type = 'edge-function' then
+    v_error := scheduler_internal.edge_function_error(new.action_payload ->> 'function', new.owner_id,
+      case when scheduler_internal.acting_as_system() then null else (select auth.uid()) end);
+    v_code := '42501';
+  end if;
+  if v_error is not null then
+    raise exception 'invalid action_payload for %: %', new.action_type, v_error
+      using errcode = v_code, hint = 'see README, "Actions"';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__check_action_target() is 'Refuses a sql task whose function is unknown, not executable by the role it runs as, or given arguments its signature does not take; and an edge-function task naming a function its writer or owner may not call.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__check_action_target() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__check_project.sql ---------------------
 
 create or replace function scheduler_internal.tg_tasks__check_project() returns trigger
@@ -1717,7 +2078,7 @@ as $$
 begin
   if tg_level = 'STATEMENT' then
     insert into scheduler_internal.signing_secrets (user_id)
-    select distinct n.owner_id from new_tasks n where n.action_type = 'http' and n.owner_id is not null
+    select distinct n.owner_id from new_tasks n where n.action_type in ('http', 'edge-function') and n.owner_id is not null
     on conflict (user_id) do nothing;
   elsif new.owner_id is not null then
     insert into scheduler_internal.signing_secrets (user_id) values (new.owner_id) on conflict (user_id) do nothing;
@@ -1726,7 +2087,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http task a webhook signing secret (scheduler_internal.signing_secrets) if they have none.';
+comment on function scheduler_internal.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http or edge-function task webhook signing secrets (scheduler_internal.signing_secrets) if they have none.';
 
 revoke execute on function scheduler_internal.tg_tasks__ensure_signing_secret() from public, anon, authenticated;
 
@@ -1751,6 +2112,37 @@ comment on function scheduler_internal.tg_tasks__guard_ownership() is 'owner_id 
 -- a trigger function: only its trigger calls it (EXECUTE is checked when
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_tasks__guard_ownership() from public, anon, authenticated;
+
+-- supabase/schemas/24_triggers/tg_tasks__guard_run_as.sql ----------------------
+
+-- a sql task runs as its owner (role authenticated, the owner's claims);
+-- only an admin may make one run as service_role, or change one that does
+-- (its function, arguments and owner are what service_role will run). The
+-- audit trail records who did (tasks' _900/_901_audit).
+create or replace function scheduler_internal.tg_tasks__guard_run_as() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.action_type = 'sql' and new.action_payload ->> 'run_as' = 'service_role'
+     and (tg_op = 'INSERT'
+          or old.action_type is distinct from new.action_type
+          or old.action_payload is distinct from new.action_payload
+          or old.owner_id is distinct from new.owner_id)
+     and not (scheduler_internal.acting_as_system() or (select scheduler_internal.is_admin())) then
+    raise exception 'run_as: only an admin may make a task run as service_role, or change one that does'
+      using errcode = '42501',
+            hint = 'leave run_as out (or set it to owner): the task then runs as its owner, under RLS';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__guard_run_as() is 'Only admins (or service work) set run_as service_role on a sql task, or change a task that has it.';
+
+-- a trigger function: only its trigger calls it (EXECUTE is checked when
+-- the trigger is created, not when it fires)
+revoke execute on function scheduler_internal.tg_tasks__guard_run_as() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_tasks__schedule.sql --------------------------
 
@@ -1792,8 +2184,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify') then
-    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify', new.action_type
+  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function') then
+    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify, sql, edge-function', new.action_type
       using errcode = '22023';
   end if;
   if new.type is null or new.type not in ('scheduled', 'event', 'manual') then
@@ -2394,6 +2786,47 @@ revoke execute on function scheduler_internal.dispatch_lookahead() from public, 
 
 grant execute on function scheduler_internal.dispatch_lookahead() to authenticated, service_role;
 
+-- supabase/schemas/25_engine/edge_function_prepare.sql -------------------------
+
+-- the edge-function action, for the runs the start gate started: each run's
+-- function (still one its owner may call: the allow-list is read now, so a
+-- name an admin removed stops being called) and its owner's function_secret,
+-- which signs the call.
+create or replace function scheduler.edge_function_prepare(p_run_ids uuid[], p_worker text)
+returns table (run_id uuid, owner_id uuid, function_name text, signing_secret text, error text)
+language plpgsql security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  insert into scheduler_internal.signing_secrets (user_id)
+  select distinct t.owner_id
+  from scheduler.task_runs r
+  join scheduler.tasks t on t.id = r.task_id
+  where r.id = any (p_run_ids)
+  on conflict (user_id) do nothing;
+
+  return query
+  select a.id, t.owner_id, t.action_payload ->> 'function', s.function_secret,
+    case
+      when r.id is null or r.status <> 'running' or r.locked_by is distinct from p_worker then 'not a run ' || coalesce(p_worker, '?') || ' started'
+      when t.action_type <> 'edge-function' then 'the task''s action is ' || t.action_type || ', not edge-function'
+      else scheduler_internal.edge_function_error(t.action_payload ->> 'function', t.owner_id, null)
+    end
+  from unnest(p_run_ids) as a(id)
+  left join scheduler.task_runs r on r.id = a.id
+  left join scheduler.tasks t on t.id = r.task_id
+  left join scheduler_internal.signing_secrets s on s.user_id = t.owner_id;
+end;
+$$;
+
+comment on function scheduler.edge_function_prepare(uuid[], text) is
+  'service_role (the edge-function action): per run p_worker started, the function to call, whether its owner may still call it (error, naming edge_function_allowlist), and the owner''s function_secret that signs the call.';
+
+revoke execute on function scheduler.edge_function_prepare(uuid[], text) from public, anon, authenticated;
+
+grant execute on function scheduler.edge_function_prepare(uuid[], text) to service_role;
+
 -- supabase/schemas/25_engine/edge_satisfied.sql --------------------------------
 
 -- one edge: the prerequisite's latest finished run matches the edge type
@@ -2624,13 +3057,22 @@ begin
 
   select jsonb_agg(jsonb_build_object(
     'run_id', r.id, 'status', 'failed', 'retryable', true,
-    'error_message', 'outcome unknown: the run started at ' || r.start_time || ' and its worker (' || coalesce(r.locked_by, '?')
+    'error_message', case when r.action_type = 'sql'
+      -- the sql action commits the call and its completion in one
+      -- transaction: a run still running has no committed call
+      then 'not committed: the sql call of the run started at ' || r.start_time || ' ended without recording (its worker '
+        || coalesce(r.locked_by, '?') || ' went quiet before its lease expired at ' || r.lease_expires_at
+        || '); the call commits only together with its result, so it took no effect; retried under the same idempotency key ('
+        || coalesce(r.idempotency_key, r.id::text) || ')'
+      else 'outcome unknown: the run started at ' || r.start_time || ' and its worker (' || coalesce(r.locked_by, '?')
       || ') reported nothing before its lease expired at ' || r.lease_expires_at
-      || '; a retry is sent with the same idempotency key (' || coalesce(r.idempotency_key, r.id::text) || ')'
+      || '; a retry is sent with the same idempotency key (' || coalesce(r.idempotency_key, r.id::text) || ')' end
   ))
   into v_results
   from (
-    select id, start_time, lease_expires_at, locked_by, idempotency_key from scheduler.task_runs
+    select id, start_time, lease_expires_at, locked_by, idempotency_key,
+      (select t.action_type from scheduler.tasks t where t.id = task_id) as action_type
+    from scheduler.task_runs
     where status = 'running' and lease_expires_at < p_now
     order by lease_expires_at
     limit 1000
@@ -2653,6 +3095,46 @@ grant execute on function scheduler.reap_expired_leases(timestamptz) to service_
 revoke execute on function scheduler.reap_expired_leases(timestamptz) from public, anon, authenticated;
 
 grant execute on function scheduler.reap_expired_leases(timestamptz) to service_role;
+
+-- supabase/schemas/25_engine/record_inbound_event.sql --------------------------
+
+-- the inbound-events function records a verified delivery: once per
+-- webhook-id and owner. A delivery sent again returns the event recorded the
+-- first time (duplicate true) and starts nothing; concurrent copies wait on
+-- the first one's key.
+create or replace function scheduler.record_inbound_event(p_user_id uuid, p_webhook_id text, p_event_type text, p_payload jsonb)
+returns table (event_id uuid, duplicate boolean)
+language plpgsql security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_id uuid := scheduler_internal.uuid_v7();
+  v_existing uuid;
+begin
+  if p_user_id is null or p_webhook_id is null or length(p_webhook_id) not between 1 and 255 then
+    raise exception 'record_inbound_event: a user and a webhook-id of 1 to 255 characters are required' using errcode = '22023';
+  end if;
+  insert into scheduler_internal.inbound_deliveries (user_id, webhook_id, event_id)
+  values (p_user_id, p_webhook_id, v_id)
+  on conflict (user_id, webhook_id) do nothing;
+  if not found then
+    select d.event_id into v_existing from scheduler_internal.inbound_deliveries d
+    where d.user_id = p_user_id and d.webhook_id = p_webhook_id;
+    return query select v_existing, true;
+    return;
+  end if;
+  insert into scheduler.events (id, event_type, payload, user_id) values (v_id, p_event_type, p_payload, p_user_id);
+  return query select v_id, false;
+end;
+$$;
+
+comment on function scheduler.record_inbound_event(uuid, text, text, jsonb) is
+  'service_role (the inbound-events function): records an event for p_user_id once per webhook-id; a repeated webhook-id returns the existing event with duplicate = true.';
+
+revoke execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) from public, anon, authenticated;
+
+grant execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) to service_role;
 
 -- supabase/schemas/25_engine/release_runs.sql ----------------------------------
 
@@ -2805,6 +3287,107 @@ $$;
 comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
+
+-- supabase/schemas/25_engine/sql_action_prepare.sql ----------------------------
+
+-- the sql action, for one run the start gate started: the statement that
+-- calls the task's function and the identity it runs with. The action runs
+-- it in a transaction of its own, after set_config of role, request.jwt.claims,
+-- search_path and statement_timeout (as PostgREST does for rpc()), and records
+-- the run completed in that same transaction (complete_runs), so a run is
+-- completed exactly when its call committed (docs/dispatch.md, "The sql
+-- action"). state: ready, not_running (not this worker's started run: run
+-- nothing) or refused (the run fails with error, final).
+create or replace function scheduler.sql_action_prepare(p_run_id uuid, p_worker text)
+returns table (
+  state text,
+  error text,
+  call text,
+  args jsonb,
+  run_as text,
+  claims jsonb,
+  search_path text,
+  timeout_ms integer,
+  max_output_bytes integer,
+  function_signature text
+)
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_run record;
+  v_call record;
+  v_user record;
+  v_role text;
+  v_now bigint := extract(epoch from now())::bigint;
+begin
+  select r.status, r.locked_by, t.action_type, t.action_payload, t.owner_id, t.timeout_seconds
+  into v_run
+  from scheduler.task_runs r
+  join scheduler.tasks t on t.id = r.task_id
+  where r.id = p_run_id;
+  if not found or v_run.status <> 'running' or v_run.locked_by is distinct from p_worker then
+    return query select 'not_running'::text, 'not a run ' || coalesce(p_worker, '?') || ' started', null::text, null::jsonb, null::text,
+      null::jsonb, null::text, null::integer, null::integer, null::text;
+    return;
+  end if;
+  if v_run.action_type <> 'sql' then
+    return query select 'refused'::text, 'the task''s action is ' || v_run.action_type || ', not sql', null::text, null::jsonb, null::text,
+      null::jsonb, null::text, null::integer, null::integer, null::text;
+    return;
+  end if;
+  v_role := case when v_run.action_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end;
+  select * into v_call from scheduler_internal.sql_call(v_run.action_payload, null);
+  if v_call.error is not null then
+    return query select 'refused'::text, v_call.error, null::text, null::jsonb, v_role, null::jsonb, null::text, null::integer, null::integer, null::text;
+    return;
+  end if;
+  if v_role = 'authenticated' then
+    select u.id, u.email, u.phone, u.raw_app_meta_data, u.raw_user_meta_data, u.is_anonymous, u.banned_until, u.deleted_at
+    into v_user from auth.users u where u.id = v_run.owner_id;
+    -- a task never does more than its owner could: a user who cannot sign in cannot call it
+    if not found or v_user.deleted_at is not null then
+      return query select 'refused'::text, 'the task''s owner no longer exists', null::text, null::jsonb, v_role, null::jsonb, null::text,
+        null::integer, null::integer, null::text;
+      return;
+    end if;
+    if v_user.banned_until > now() then
+      return query select 'refused'::text, 'the task''s owner is banned until ' || v_user.banned_until || ', so their tasks call nothing',
+        null::text, null::jsonb, v_role, null::jsonb, null::text, null::integer, null::integer, null::text;
+      return;
+    end if;
+  end if;
+  return query select
+    'ready'::text,
+    null::text,
+    v_call.call,
+    coalesce(v_run.action_payload -> 'args', '{}'::jsonb),
+    v_role,
+    case when v_role = 'service_role' then jsonb_build_object('role', 'service_role', 'iss', 'supabase-task-scheduler', 'iat', v_now)
+    else jsonb_build_object(
+      'sub', v_user.id, 'role', 'authenticated', 'aud', 'authenticated',
+      'email', coalesce(v_user.email, ''), 'phone', coalesce(v_user.phone, ''),
+      'app_metadata', coalesce(v_user.raw_app_meta_data, '{}'::jsonb),
+      'user_metadata', coalesce(v_user.raw_user_meta_data, '{}'::jsonb),
+      'is_anonymous', coalesce(v_user.is_anonymous, false),
+      'iss', 'supabase-task-scheduler', 'iat', v_now, 'exp', v_now + v_run.timeout_seconds + 60,
+      -- the scheduler asserts no second factor: policies that ask for aal2 refuse it
+      'aal', 'aal1', 'amr', jsonb_build_array(jsonb_build_object('method', 'scheduler', 'timestamp', v_now)))
+    end,
+    v_call.search_path,
+    v_run.timeout_seconds * 1000,
+    coalesce((v_run.action_payload ->> 'max_output_bytes')::integer, 65536),
+    v_call.signature;
+end;
+$$;
+
+comment on function scheduler.sql_action_prepare(uuid, text) is
+  'service_role (the sql action): for a run p_worker started, the statement calling the task''s function (found like rpc() finds it), its arguments, the role and request.jwt.claims it runs with (the owner''s, or service_role when an admin set run_as), search_path, statement timeout and output cap. state not_running: run nothing; refused: fail the run with error.';
+
+revoke execute on function scheduler.sql_action_prepare(uuid, text) from public, anon, authenticated;
+
+grant execute on function scheduler.sql_action_prepare(uuid, text) to service_role;
 
 -- supabase/schemas/25_engine/start_runs.sql ------------------------------------
 
@@ -3144,6 +3727,140 @@ comment on function scheduler.decide_approval(uuid, boolean, text, timestamptz) 
 revoke execute on function scheduler.decide_approval(uuid, boolean, text, timestamptz) from public, anon;
 
 grant execute on function scheduler.decide_approval(uuid, boolean, text, timestamptz) to authenticated, service_role;
+
+-- supabase/schemas/26_api/edge_function_secret.sql -----------------------------
+
+-- what a function of the project verifies the edge-function action's calls
+-- with: the owner's function_secret. service_role only, so only the
+-- project's own server side can check (or make) such a signature.
+create or replace function scheduler.edge_function_secret(p_user_id uuid) returns text
+language sql stable security definer
+set search_path = ''
+as $$
+  select s.function_secret from scheduler_internal.signing_secrets s where s.user_id = p_user_id
+$$;
+
+comment on function scheduler.edge_function_secret(uuid) is 'service_role: the secret the edge-function action signs p_user_id''s calls with (Standard Webhooks); null when the user has none.';
+
+revoke execute on function scheduler.edge_function_secret(uuid) from public, anon, authenticated;
+
+grant execute on function scheduler.edge_function_secret(uuid) to service_role;
+
+-- supabase/schemas/26_api/emit_event.sql ---------------------------------------
+
+-- A trigger function for the app's own tables, the way Supabase Database
+-- Webhooks attach supabase_functions.http_request:
+--   create trigger order_created after insert on public.orders
+--   for each row execute function scheduler.emit_event('order_created', 'user_id');
+-- Each row change becomes an event of the row's owner (the uuid in the named
+-- column, user_id by default; the new row's, the old row's for a delete)
+-- with the Database Webhooks payload {type, table, schema, record,
+-- old_record}, so the owner's subscribed tasks start at once.
+--
+-- Why security definer: whoever writes the row (its owner, a service, an
+-- admin, another user the app's RLS lets write it) may not insert events
+-- for the owner under the events policies, and the event must be the
+-- owner's all the same. It does one thing with that: one insert into
+-- events, owned by the row's user, and nothing else (no argument can name
+-- another owner: the owner is read from the row). Nobody but the owner of
+-- this function holds EXECUTE, and CREATE TRIGGER requires it, so only the
+-- project's owner role attaches it; users cannot hang it on a table of
+-- their own (a temporary one, say) to forge events for someone else.
+create or replace function scheduler.emit_event() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_type text := tg_argv[0];
+  v_column text := coalesce(tg_argv[1], 'user_id');
+  v_row jsonb;
+  v_owner text;
+  v_user uuid;
+begin
+  if tg_level <> 'ROW' or tg_when <> 'AFTER' then
+    raise exception 'scheduler.emit_event() on %.% must be an AFTER ... FOR EACH ROW trigger', tg_table_schema, tg_table_name
+      using errcode = '22023';
+  end if;
+  if tg_nargs not between 1 and 2 or length(v_type) not between 1 and 200 then
+    raise exception 'scheduler.emit_event(event_type, owner_column) on %.%: event_type is 1 to 200 characters, owner_column names the uuid column of the row''s owner (default user_id)',
+      tg_table_schema, tg_table_name using errcode = '22023';
+  end if;
+  v_row := case when tg_op = 'DELETE' then pg_catalog.to_jsonb(old) else pg_catalog.to_jsonb(new) end;
+  if not v_row ? v_column then
+    raise exception 'scheduler.emit_event on %.%: the table has no column "%" to take the event''s owner from', tg_table_schema, tg_table_name, v_column
+      using errcode = '42703';
+  end if;
+  v_owner := v_row ->> v_column;
+  if v_owner is null then
+    return null;  -- nobody's row: nobody's event
+  end if;
+  if jsonb_typeof(v_row -> v_column) <> 'string'
+     or v_owner !~* '^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$' then
+    raise exception 'scheduler.emit_event on %.%: column "%" must hold the owner''s user id (a uuid), got %', tg_table_schema, tg_table_name, v_column, v_row -> v_column
+      using errcode = '22023';
+  end if;
+  v_user := v_owner::uuid;
+  -- a row of someone who is not a user of this project starts nothing, and
+  -- must not make the app's write fail
+  if not exists (select 1 from auth.users u where u.id = v_user) then
+    return null;
+  end if;
+  insert into scheduler.events (event_type, payload, user_id)
+  values (v_type, pg_catalog.jsonb_build_object(
+      'type', tg_op, 'table', tg_table_name, 'schema', tg_table_schema,
+      'record', case when tg_op = 'DELETE' then null else pg_catalog.to_jsonb(new) end,
+      'old_record', case when tg_op = 'INSERT' then null else pg_catalog.to_jsonb(old) end),
+    v_user);
+  return null;
+end;
+$$;
+
+comment on function scheduler.emit_event() is
+  'Trigger function for your tables: after insert/update/delete ... for each row execute function scheduler.emit_event(''event_type'', ''owner_column''). Records an event {type, table, schema, record, old_record} for the row''s owner (the uuid in owner_column, default user_id), which starts their subscribed tasks at once. Only the function''s owner may attach it.';
+
+-- CREATE TRIGGER requires EXECUTE: only the owner role (postgres) attaches it
+revoke execute on function scheduler.emit_event() from public, anon, authenticated, service_role;
+
+-- supabase/schemas/26_api/inbound_event_secret.sql -----------------------------
+
+-- what the inbound-events function verifies a delivery for p_user_id with
+create or replace function scheduler.inbound_event_secret(p_user_id uuid) returns text
+language sql stable security definer
+set search_path = ''
+as $$
+  select s.inbound_secret from scheduler_internal.signing_secrets s where s.user_id = p_user_id
+$$;
+
+comment on function scheduler.inbound_event_secret(uuid) is 'service_role (the inbound-events function): p_user_id''s inbound secret; null when they have none (so nothing sent for them is accepted).';
+
+revoke execute on function scheduler.inbound_event_secret(uuid) from public, anon, authenticated;
+
+grant execute on function scheduler.inbound_event_secret(uuid) to service_role;
+
+-- supabase/schemas/26_api/my_inbound_secret.sql --------------------------------
+
+create or replace function scheduler.my_inbound_secret() returns text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_secret text;
+begin
+  if v_uid is null then
+    raise exception 'my_inbound_secret() needs a signed-in user' using errcode = '42501';
+  end if;
+  insert into scheduler_internal.signing_secrets (user_id) values (v_uid) on conflict (user_id) do nothing;
+  select inbound_secret into v_secret from scheduler_internal.signing_secrets where user_id = v_uid;
+  return v_secret;
+end;
+$$;
+
+comment on function scheduler.my_inbound_secret() is 'The caller''s inbound secret (whsec_...), created on first use: systems that send you events sign them with it (Standard Webhooks) and post them to /functions/v1/inbound-events/<your user id>.';
+
+revoke execute on function scheduler.my_inbound_secret() from public, anon;
+
+grant execute on function scheduler.my_inbound_secret() to authenticated;
 
 -- supabase/schemas/26_api/my_signing_secret.sql --------------------------------
 
@@ -3645,7 +4362,7 @@ create table scheduler.tasks (
   ) stored,
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
-  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify')),
+  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function')),
   constraint tasks_overlap_policy_check check (overlap_policy in ('skip', 'queue', 'allow')),
   constraint tasks_misfire_policy_check check (misfire_policy in ('skip', 'run_once')),
   constraint tasks_max_attempts_check check (max_attempts between 1 and 100),
@@ -3671,7 +4388,7 @@ comment on column scheduler.tasks.timezone is 'IANA timezone the cron expression
 
 comment on column scheduler.tasks.next_run_at is 'Next due time, kept by the engine; null when nothing is scheduled.';
 
-comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt or notify.';
+comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner) or edge-function (a function of the project, signed).';
 
 comment on column scheduler.tasks.action_payload is 'The action''s input, validated against its schema (shared/contract.ts).';
 
@@ -3778,7 +4495,7 @@ for each statement execute function scheduler_internal.tg_tasks__ensure_signing_
 
 -- transition tables cannot go with a column list, so changes are per row
 create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on scheduler.tasks
-for each row when (new.action_type = 'http')
+for each row when (new.action_type in ('http', 'edge-function'))
 execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
@@ -3786,6 +4503,14 @@ for each row execute function scheduler_internal.tg_tasks__validate_payload();
 
 create trigger _012_check_timeout before insert or update of timeout_seconds on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_timeout();
+
+-- before the target check, so a non-admin asking for service_role hears that first
+create trigger _013_guard_run_as before insert or update of action_type, action_payload, owner_id on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__guard_run_as();
+
+create trigger _014_check_action_target before insert or update of action_type, action_payload, owner_id on scheduler.tasks
+for each row when (new.action_type in ('sql', 'edge-function'))
+execute function scheduler_internal.tg_tasks__check_action_target();
 
 create trigger _910_wake_dispatcher_on_insert after insert on scheduler.tasks
 referencing new table as new_tasks
@@ -4768,15 +5493,25 @@ for each row execute function scheduler_internal.tg__set_updated_at();
 
 -- supabase/schemas/31_internal_tables/020_signing_secrets.sql ------------------
 
--- per-owner webhook signing secrets (Standard Webhooks) for the http action.
+-- per-owner webhook signing secrets (Standard Webhooks): the http action's
+-- (the owner reads it and hands it to receivers), the edge-function action's
+-- (only the project's service side reads it, so a call signed with it came
+-- from the scheduler), and the inbound endpoint's (the owner hands it to the
+-- systems that send events).
 
 create table scheduler_internal.signing_secrets (
   user_id uuid primary key references auth.users (id) on delete cascade,
   secret text not null default ('whsec_' || encode(extensions.gen_random_bytes(32), 'base64')),
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  function_secret text not null default ('whsec_' || encode(extensions.gen_random_bytes(32), 'base64')),
+  inbound_secret text not null default ('whsec_' || encode(extensions.gen_random_bytes(32), 'base64'))
 );
 
-comment on table scheduler_internal.signing_secrets is 'Per-owner Standard Webhooks signing secret for the http action. Read yours with select scheduler.my_signing_secret().';
+comment on table scheduler_internal.signing_secrets is 'Per-owner Standard Webhooks signing secrets: secret for the http action (scheduler.my_signing_secret()), function_secret for edge-function calls (scheduler.edge_function_secret(user), service_role only), inbound_secret for events sent to the inbound-events function (scheduler.my_inbound_secret()).';
+
+comment on column scheduler_internal.signing_secrets.function_secret is 'Signs the edge-function action''s calls. Never shown to the owner: the project''s functions read it (scheduler.edge_function_secret) to know a call came from the scheduler.';
+
+comment on column scheduler_internal.signing_secrets.inbound_secret is 'Verifies events external systems send to the inbound-events function for this user; the user reads it with scheduler.my_inbound_secret().';
 
 alter table scheduler_internal.signing_secrets enable row level security;
 
@@ -4883,6 +5618,29 @@ comment on table scheduler_internal.retired_cron_jobs is 'The scheduler''s pg_cr
 alter table scheduler_internal.retired_cron_jobs enable row level security;
 
 revoke all on table scheduler_internal.retired_cron_jobs from public, anon, authenticated, service_role;
+
+-- supabase/schemas/31_internal_tables/080_inbound_deliveries.sql ---------------
+
+-- the webhook-ids the inbound-events function has recorded, per owner: a
+-- delivery sent again (Standard Webhooks senders retry with the same id)
+-- answers with the event it recorded the first time. Pruned with its event.
+
+create table scheduler_internal.inbound_deliveries (
+  user_id uuid not null references auth.users (id) on delete cascade,
+  webhook_id text not null check (length(webhook_id) between 1 and 255),
+  -- deferred: the delivery claims its id first, then the event is inserted
+  event_id uuid not null references scheduler.events (id) on delete cascade deferrable initially deferred,
+  received_at timestamptz not null default now(),
+  primary key (user_id, webhook_id)
+);
+
+comment on table scheduler_internal.inbound_deliveries is 'webhook-id of each event recorded by the inbound-events function, per owner, so a redelivery returns the existing event (scheduler.record_inbound_event). Deleted with its event (event_retention).';
+
+create index inbound_deliveries_event_id_idx on scheduler_internal.inbound_deliveries (event_id);
+
+alter table scheduler_internal.inbound_deliveries enable row level security;
+
+revoke all on table scheduler_internal.inbound_deliveries from public, anon, authenticated, service_role;
 
 -- supabase/schemas/40_views/10_task_summary.sql --------------------------------
 

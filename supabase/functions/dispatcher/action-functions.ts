@@ -6,4 +6,6 @@ export const actionFunctions: Readonly<Record<string, string>> = Object.freeze({
   "http": "http",
   "ai-prompt": "ai-prompt",
   "notify": "notify",
+  "sql": "sql",
+  "edge-function": "edge-function",
 });
