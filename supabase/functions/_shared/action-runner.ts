@@ -34,8 +34,12 @@ export interface ActionDefinition<A extends ActionType> {
   action: A;
   /** How many runs of one request execute at once, across all its start instants. */
   concurrency: number;
-  /** Executes one run the gate started; a throw becomes a retryable failure naming the crash. */
-  executeRun(run: ValidRun<A>, io: { db: Db }): Promise<ActionResult>;
+  /**
+   * Executes one run the gate started; a throw becomes a retryable failure
+   * naming the crash. `worker` holds the run (its locked_by), for an action
+   * that records more than its result (a watcher's poll).
+   */
+  executeRun(run: ValidRun<A>, io: { db: Db; worker: string }): Promise<ActionResult>;
 }
 
 export type ParsedRun<A extends ActionType> =
@@ -202,7 +206,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       const outcome = outcomes.get(run.run_id);
       if (outcome !== "started") notStarted(outcome ?? "no_answer");
     }
-    await executeRuns(started, limiter, (run) => definition.executeRun(run, { db }), deps.now, record);
+    await executeRuns(started, limiter, (run) => definition.executeRun(run, { db, worker }), deps.now, record);
   };
 
   const done = (async () => {

@@ -6,4 +6,5 @@ export const actionFunctions: Readonly<Record<string, string>> = Object.freeze({
   "http": "http",
   "ai-prompt": "ai-prompt",
   "notify": "notify",
+  "watch": "watch",
 });

@@ -70,6 +70,8 @@ begin
         scheduler_internal.string_length_error(p_payload, 'message', 1, 10000, true)
       ]
     end;
+  elsif p_action = 'watch' then
+    return scheduler_internal.watch_payload_error(p_payload);
   else
     return 'unknown action_type ' || coalesce(p_action, 'null');
   end if;

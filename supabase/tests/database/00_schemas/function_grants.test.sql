@@ -26,6 +26,8 @@ insert into expected_execute (fn, roles) values
   ('scheduler.expire_approvals(timestamptz)',                                    '{service_role}'),
   ('scheduler.check_dispatcher_heartbeat(timestamptz)',                          '{service_role}'),
   ('scheduler.cleanup_expired_sessions(timestamptz)',                            '{service_role}'),
+  ('scheduler.record_watcher_poll(uuid, text, jsonb, timestamptz)',              '{service_role}'),
+  ('scheduler.record_watcher_error(uuid, text, text, timestamptz)',              '{service_role}'),
   -- only the owner: the pg_cron jobs
   ('scheduler.prune_history(timestamptz, integer)',                              '{}'),
   ('scheduler_internal.scheduler_tick(timestamptz)',                             '{}'),
@@ -60,7 +62,8 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.tg_tasks__ensure_signing_secret()',                       '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_insert()',                   '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_update()',                   '{}'),
-  ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}');
+  ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}'),
+  ('scheduler_internal.tg_tasks__sync_watcher()',                                '{}');
 
 select plan((select count(*)::integer from expected_execute) + 2);
 
