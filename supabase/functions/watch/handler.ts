@@ -101,7 +101,7 @@ async function fetchAnswer(run: WatchRun, db: Db, deps: WatchIo, startedAt: Date
 }
 
 /** The run's one-line account of a successful poll, saying when the cap held items back. */
-function describe(summary: Record<string, unknown>): string {
+function pollMessage(summary: Record<string, unknown>): string {
   const n = (k: string) => Number(summary[k] ?? 0);
   if (summary.mode === "hash") {
     if (!summary.changed) return "unchanged since the last poll";
@@ -142,7 +142,7 @@ export async function executeWatchRun(run: WatchRun, db: Db, worker: string, dep
       throw err;
     }
     const endedAt = deps.now();
-    const message = describe(summary);
+    const message = pollMessage(summary);
     return completedResult(run, {
       startedAt, endedAt,
       output: { message, url: answer.url, status: answer.status, bytes: answer.bytes, redirects: answer.redirects },
