@@ -106,6 +106,59 @@ export const EdgeFunctionPayload = z.strictObject({
   max_response_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
 });
 export type EdgeFunctionPayload = z.infer<typeof EdgeFunctionPayload>;
+// ── watch: a watcher's poll (scheduler.watchers holds its state) ──────────
+
+/** RFC 6901: "" (the whole value) or /-separated tokens, where ~ only escapes (~0 is ~, ~1 is /). */
+export const jsonPointerPattern = /^(\/([^~/]|~[01])*)*$/;
+/** A dotted path of non-empty names (data.items, 0 for a list's first element). */
+export const dottedPathPattern = /^[^./][^.]*(\.[^.]+)*$/;
+const pointerOrPath = z.string().max(1024).refine((s) => s === "" || jsonPointerPattern.test(s) || dottedPathPattern.test(s), {
+  message: "must be a JSON pointer (/data/items) or a dotted path (data.items)",
+});
+
+/** An http GET of the answer, through the http action's SSRF guard, signing and size limit. */
+export const WatchHttpSource = z.strictObject({
+  type: z.literal("http"),
+  /** A template: {{watcher.cursor}} is the high-water mark (empty before the first poll). */
+  url: httpUrl,
+  headers: z.record(z.string().regex(headerName, "must be a valid header name"), z.string().max(8192)).default({}),
+  max_redirects: z.number().int().min(0).max(10).default(3),
+  /** An answer over this is a failed poll (a cut answer cannot be parsed or hashed truthfully). */
+  max_response_bytes: z.number().int().min(1).max(1_048_576).default(1_048_576),
+});
+/**
+ * Where a watcher polls. One kind today; a database function (the sql
+ * action's rules) would be another member of this union, and the rest of
+ * the payload, the dedupe and the state stay as they are.
+ */
+export const WatchSource = z.discriminatedUnion("type", [WatchHttpSource]);
+export type WatchSource = z.infer<typeof WatchSource>;
+
+export const WatchPayload = z.strictObject({
+  source: WatchSource,
+  /** items: each new item of a list is an event; hash: an event whenever the answer (or the part `items` picks) changes. */
+  mode: z.enum(["items", "hash"]).default("items"),
+  /** Where the list is in the answer (mode items; default the answer itself), or what to hash (mode hash; default the raw answer). */
+  items: pointerOrPath.optional(),
+  /** Each item's dedupe key, within the item; default the SHA-256 of the item's JSON with sorted keys. */
+  key: pointerOrPath.optional(),
+  /** A field that grows (a number or an ISO timestamp): items below the high-water mark are old; new ones go out oldest first. */
+  cursor: pointerOrPath.optional(),
+  max_events_per_poll: z.number().int().min(1).max(1000).default(100),
+  /** The first poll only remembers what is there (no events). */
+  seed_first_poll: z.boolean().default(true),
+  /** Failed polls in a row after which the watcher pauses itself and tells its owner. */
+  pause_after_errors: z.number().int().min(1).max(100).default(5),
+  /** The seen-set's bounds: at most this many keys, each forgotten this many days after it was last listed. */
+  seen_limit: z.number().int().min(1).max(100_000).default(10_000),
+  seen_max_age_days: z.number().int().min(1).max(3650).default(30),
+}).superRefine((p, ctx) => {
+  if (p.mode !== "hash") return;
+  for (const field of ["key", "cursor"] as const) {
+    if (p[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: "only for mode items (mode hash compares the hash of the whole answer)" });
+  }
+});
+export type WatchPayload = z.infer<typeof WatchPayload>;
 
 /** Every claim carries its payload to the action: 256 KiB of JSON at most, as the write-time check says. */
 export const maxPayloadBytes = 262_144;
@@ -120,6 +173,7 @@ export const payloadSchemas = {
   "notify": bounded(NotifyPayload),
   "sql": bounded(SqlPayload),
   "edge-function": bounded(EdgeFunctionPayload),
+  "watch": bounded(WatchPayload),
 } as const;
 
 /** Returns null when the payload is valid for the action, else one readable message. */

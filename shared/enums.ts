@@ -42,8 +42,8 @@ export const TASK_TYPES = Object.freeze(["scheduled", "event", "manual"] as cons
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
 
-/** `tasks.action_type` (check tasks_action_type_check): exactly the Edge Function names. */
-export const ACTION_TYPES = Object.freeze(["http", "ai-prompt", "notify", "sql", "edge-function"] as const);
+/** `tasks.action_type` (check tasks_action_type_check): exactly the Edge Function names. `watch` is a watcher: its runs are polls. */
+export const ACTION_TYPES = Object.freeze(["http", "ai-prompt", "notify", "sql", "edge-function", "watch"] as const);
 export const ActionType = z.enum(ACTION_TYPES);
 export type ActionType = z.infer<typeof ActionType>;
 

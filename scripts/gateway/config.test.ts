@@ -28,7 +28,7 @@ test("the project's own config.toml turns verify_jwt off for every function (eac
   const config = parseToml(fs.readFileSync(new URL("../../supabase/config.toml", import.meta.url), "utf8"));
   const functions = fs.readdirSync(new URL("../../supabase/functions/", import.meta.url))
     .filter((n) => !n.startsWith("_") && fs.existsSync(new URL(`../../supabase/functions/${n}/index.ts`, import.meta.url)));
-  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "edge-function", "hello-scheduler", "http", "inbound-events", "notify", "sql"]);
+  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "edge-function", "hello-scheduler", "http", "inbound-events", "notify", "sql", "watch"]);
   for (const name of functions) expect(verifyJwtFor(config, name)).toBe(false);
 });
 

@@ -36,7 +36,7 @@ const functions = fs.readdirSync(functionsDir)
   .filter((name) => !name.startsWith("_") && fs.existsSync(path.join(functionsDir, name, "index.ts")));
 
 test("there are functions to check", () => {
-  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "edge-function", "hello-scheduler", "http", "inbound-events", "notify", "sql"]);
+  expect(functions.sort()).toEqual(["ai-prompt", "dispatcher", "edge-function", "hello-scheduler", "http", "inbound-events", "notify", "sql", "watch"]);
 });
 
 for (const name of functions) {

@@ -233,6 +233,40 @@ revoke execute on function scheduler_internal.uuid_v7(timestamptz) from public, 
 
 grant execute on function scheduler_internal.uuid_v7(timestamptz) to authenticated, service_role;
 
+-- supabase/schemas/20_utilities/uuid_v7_seq.sql --------------------------------
+
+-- the ids of rows one statement writes in a given order (a watcher's events,
+-- the runs they start): uuid_v7 draws its bits after the milliseconds at
+-- random, so ids of one millisecond sort at random. This one keeps a 26-bit
+-- counter there instead (RFC 9562, 6.2 method 1: the 12 bits of rand_a, then
+-- the 14 bits after the variant), so ids made for one p_at sort by p_seq;
+-- the last six bytes stay random, so two statements never collide.
+create function scheduler_internal.uuid_v7_seq(p_at timestamptz, p_seq bigint) returns uuid
+language plpgsql volatile parallel safe
+set search_path = ''
+as $$
+declare
+  v_bytes bytea;
+begin
+  if p_seq is null or p_seq < 0 or p_seq >= 67108864 then
+    raise exception 'uuid_v7_seq: p_seq must be between 0 and 67108863, got %', p_seq using errcode = '22023';
+  end if;
+  v_bytes := uuid_send(scheduler_internal.uuid_v7(p_at));
+  -- version 7 and the counter's top 12 bits; the variant (10) and its next 14
+  v_bytes := set_byte(v_bytes, 6, (112 | ((p_seq >> 22) & 15))::integer);
+  v_bytes := set_byte(v_bytes, 7, ((p_seq >> 14) & 255)::integer);
+  v_bytes := set_byte(v_bytes, 8, (128 | ((p_seq >> 8) & 63))::integer);
+  v_bytes := set_byte(v_bytes, 9, (p_seq & 255)::integer);
+  return encode(v_bytes, 'hex')::uuid;
+end;
+$$;
+
+comment on function scheduler_internal.uuid_v7_seq(timestamptz, bigint) is 'A UUID version 7 for p_at whose bits after the milliseconds are the counter p_seq (0 to 2^26 - 1), so the ids one statement makes for one p_at sort in p_seq order.';
+
+revoke execute on function scheduler_internal.uuid_v7_seq(timestamptz, bigint) from public, anon;
+
+grant execute on function scheduler_internal.uuid_v7_seq(timestamptz, bigint) to authenticated, service_role;
+
 -- supabase/schemas/21_cron/cron_fail.sql ---------------------------------------
 
 create or replace function scheduler_internal.cron_fail(p_expression text, p_field text, p_message text) returns void
@@ -815,6 +849,8 @@ begin
         then 'body: must be a string, an object or an array' end,
       scheduler_internal.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
     ];
+  elsif p_action = 'watch' then
+    return scheduler_internal.watch_payload_error(p_payload);
   else
     return 'unknown action_type ' || coalesce(p_action, 'null');
   end if;
@@ -1270,6 +1306,76 @@ revoke execute on function scheduler_internal.unknown_keys_error(jsonb, text[]) 
 -- called inside the triggers and functions signed-in users run
 grant execute on function scheduler_internal.unknown_keys_error(jsonb,text[]) to authenticated, service_role;
 
+-- supabase/schemas/22_validation/watch_payload_error.sql -----------------------
+
+-- the watch action's payload (WatchPayload in shared/contract.ts): where to
+-- poll (source), how items are picked out of the answer and keyed, and the
+-- bounds of a poll and of the seen-set. The source is an object with a type
+-- so that other sources (a database function, with the sql action's rules)
+-- can join http without changing the rest.
+create or replace function scheduler_internal.watch_payload_error(p_payload jsonb) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  -- RFC 6901 (every ~ escapes / or ~), or a dotted path of non-empty names
+  v_pointer constant text := '^(/([^~/]|~[01])*)*$';
+  v_path constant text := '^[^./][^.]*(\.[^.]+)*$';
+  v_source jsonb := p_payload -> 'source';
+  v_mode text := coalesce(p_payload ->> 'mode', 'items');
+  v_errors text[];
+  v_field text;
+begin
+  if v_source is null then
+    return 'source: is required (an object: {"type": "http", "url": ...})';
+  end if;
+  if jsonb_typeof(v_source) <> 'object' then
+    return 'source: must be an object';
+  end if;
+  if jsonb_typeof(v_source -> 'type') is distinct from 'string' or v_source ->> 'type' <> all (array['http']) then
+    return 'source.type: must be one of http';
+  end if;
+  v_errors := array[
+    scheduler_internal.unknown_keys_error(p_payload, array['source', 'mode', 'items', 'key', 'cursor', 'max_events_per_poll',
+      'seed_first_poll', 'pause_after_errors', 'seen_limit', 'seen_max_age_days']),
+    'source.' || scheduler_internal.unknown_keys_error(v_source, array['type', 'url', 'headers', 'max_redirects', 'max_response_bytes']),
+    'source.' || scheduler_internal.http_url_error(v_source, 'url', true),
+    'source.' || scheduler_internal.json_type_error(v_source, 'headers', 'object'),
+    case when jsonb_typeof(v_source -> 'headers') = 'object' and exists (
+      select 1 from jsonb_each(v_source -> 'headers') h
+      where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
+    ) then 'source.headers: names must be valid header names and values strings' end,
+    'source.' || scheduler_internal.int_range_error(v_source, 'max_redirects', 0, 10),
+    'source.' || scheduler_internal.int_range_error(v_source, 'max_response_bytes', 1, 1048576),
+    scheduler_internal.enum_error(p_payload, 'mode', array['items', 'hash'], false),
+    case when jsonb_typeof(p_payload -> 'seed_first_poll') is distinct from 'boolean' and p_payload ? 'seed_first_poll'
+      then 'seed_first_poll: must be a boolean' end,
+    scheduler_internal.int_range_error(p_payload, 'max_events_per_poll', 1, 1000),
+    scheduler_internal.int_range_error(p_payload, 'pause_after_errors', 1, 100),
+    scheduler_internal.int_range_error(p_payload, 'seen_limit', 1, 100000),
+    scheduler_internal.int_range_error(p_payload, 'seen_max_age_days', 1, 3650)
+  ];
+  foreach v_field in array array['items', 'key', 'cursor'] loop
+    if p_payload ? v_field then
+      if jsonb_typeof(p_payload -> v_field) <> 'string' or length(p_payload ->> v_field) > 1024
+         or not ((p_payload ->> v_field) = '' or (p_payload ->> v_field) ~ v_pointer or (p_payload ->> v_field) ~ v_path) then
+        v_errors := v_errors || (v_field || ': must be a JSON pointer (/data/items) or a dotted path (data.items)');
+      elsif v_mode = 'hash' and v_field <> 'items' then
+        v_errors := v_errors || (v_field || ': only for mode items (mode hash compares the hash of the whole answer)');
+      end if;
+    end if;
+  end loop;
+  return nullif(array_to_string(v_errors, '; '), '');
+end;
+$$;
+
+comment on function scheduler_internal.watch_payload_error(jsonb) is 'Null when a watch task''s action_payload is valid, else a readable message naming the fields. Mirrors WatchPayload in shared/contract.ts; called by action_payload_error.';
+
+revoke execute on function scheduler_internal.watch_payload_error(jsonb) from public, anon;
+
+-- called inside the triggers signed-in users' writes run
+grant execute on function scheduler_internal.watch_payload_error(jsonb) to authenticated, service_role;
+
 -- supabase/schemas/23_access/can_author.sql ------------------------------------
 
 create or replace function scheduler_internal.can_author() returns boolean
@@ -1664,11 +1770,16 @@ create or replace function scheduler_internal.tg_events__start_subscribed_tasks(
 language plpgsql security definer
 set search_path = ''
 as $$
+declare
+  v_at timestamptz := clock_timestamp();
 begin
   -- the payload is what the task is given ({{inputs.<field>}}); the event
-  -- itself is named by event_id and triggered_by
-  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id)
-  select s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type, e.payload, e.id
+  -- itself is named by event_id and triggered_by. The runs' ids follow the
+  -- events' (a watcher's events are in the order of its items), so a task
+  -- that takes its runs one at a time takes them in that order
+  insert into scheduler.task_runs (id, task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id)
+  select scheduler_internal.uuid_v7_seq(v_at, row_number() over (order by e.id, s.task_id)),
+    s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type, e.payload, e.id
   from new_events e
   join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
   join scheduler.tasks t on t.id = s.task_id
@@ -2078,7 +2189,7 @@ as $$
 begin
   if tg_level = 'STATEMENT' then
     insert into scheduler_internal.signing_secrets (user_id)
-    select distinct n.owner_id from new_tasks n where n.action_type in ('http', 'edge-function') and n.owner_id is not null
+    select distinct n.owner_id from new_tasks n where n.action_type in ('http', 'edge-function', 'watch') and n.owner_id is not null
     on conflict (user_id) do nothing;
   elsif new.owner_id is not null then
     insert into scheduler_internal.signing_secrets (user_id) values (new.owner_id) on conflict (user_id) do nothing;
@@ -2087,7 +2198,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http or edge-function task webhook signing secrets (scheduler_internal.signing_secrets) if they have none.';
+comment on function scheduler_internal.tg_tasks__ensure_signing_secret() is 'Gives the owner of an http, edge-function or watch task (whose polls are signed) webhook signing secrets (scheduler_internal.signing_secrets) if they have none.';
 
 revoke execute on function scheduler_internal.tg_tasks__ensure_signing_secret() from public, anon, authenticated;
 
@@ -2176,6 +2287,48 @@ comment on function scheduler_internal.tg_tasks__schedule() is 'Computes next_ru
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_tasks__schedule() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_tasks__sync_watcher.sql ----------------------
+
+-- a watch task's state row follows the task: made with it, forgotten (seen
+-- items, cursor, first poll) when what it watches changes, its error streak
+-- cleared when it is resumed, removed when the task stops being a watcher.
+-- Definer: the row is engine state that signed-in users only read.
+create or replace function scheduler_internal.tg_tasks__sync_watcher() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' or old.action_type is distinct from 'watch' then
+    insert into scheduler.watchers (task_id) values (new.id) on conflict (task_id) do nothing;
+    return null;
+  end if;
+  if new.action_type is distinct from 'watch' then
+    delete from scheduler.watchers w where w.task_id = new.id;
+    return null;
+  end if;
+  -- another feed, or items picked or keyed differently: the old keys and
+  -- cursor mean nothing there, and keeping them would emit every item again
+  -- as new; the next poll is a first poll (seed_first_poll applies)
+  if (old.action_payload -> 'source' ->> 'type', old.action_payload -> 'source' ->> 'url', coalesce(old.action_payload ->> 'mode', 'items'),
+      old.action_payload ->> 'items', old.action_payload ->> 'key', old.action_payload ->> 'cursor')
+     is distinct from
+     (new.action_payload -> 'source' ->> 'type', new.action_payload -> 'source' ->> 'url', coalesce(new.action_payload ->> 'mode', 'items'),
+      new.action_payload ->> 'items', new.action_payload ->> 'key', new.action_payload ->> 'cursor') then
+    delete from scheduler.watcher_seen_items s where s.task_id = new.id;
+    update scheduler.watchers w set cursor = null, last_success_at = null where w.task_id = new.id;
+  end if;
+  -- resuming (after it paused itself, or a person paused it) starts a new streak
+  if new.is_active and not old.is_active then
+    update scheduler.watchers w set error_count = 0, paused_at = null where w.task_id = new.id;
+  end if;
+  return null;
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__sync_watcher() is 'Keeps a watch task''s scheduler.watchers row: made on insert, reset (seen-set, cursor) when the source, mode, items, key or cursor changes, error streak cleared on resume, removed when action_type stops being watch.';
+
+revoke execute on function scheduler_internal.tg_tasks__sync_watcher() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__validate.sql --------------------------
 
 -- clear messages for bad input; the check constraints stay as the backstop
@@ -2184,8 +2337,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function') then
-    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify, sql, edge-function', new.action_type
+  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch') then
+    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify, sql, edge-function, watch', new.action_type
       using errcode = '22023';
   end if;
   if new.type is null or new.type not in ('scheduled', 'event', 'manual') then
@@ -2582,7 +2735,8 @@ begin
     ), '[]'::jsonb),
     r.idempotency_key
   from handed r
-  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
+  -- http deliveries and watch polls are signed with the owner's secret
+  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
 end;
 $$;
@@ -2643,12 +2797,12 @@ begin
     returning r.*, coalesce(x.retryable, false) as retryable, x.steps
   ),
   judged as (
-    select f.*, t.owner_id, t.task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds,
+    select f.*, t.owner_id, t.task_name, t.action_type, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds,
       (f.status = 'failed' and f.retryable and f.attempt < t.max_attempts and t.deleted_at is null) as will_retry
     from finished f
     -- one primary-key probe per finished run (offset 0 keeps it a probe)
     cross join lateral (
-      select t.owner_id, t.name as task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
+      select t.owner_id, t.name as task_name, t.action_type, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
       from scheduler.tasks t
       where t.id = f.task_id
       offset 0
@@ -2668,6 +2822,9 @@ begin
       'error', 'high', 'web', j.task_id, j.id,
       jsonb_build_object('attempt', j.attempt, 'scheduled_time', j.scheduled_time)
     from judged j where j.status = 'failed' and not j.will_retry
+      -- a failed poll is the watcher's to report: it backs off, and tells
+      -- the owner once when it pauses itself (record_watcher_error)
+      and j.action_type <> 'watch'
   ),
   step_results as (
     update scheduler.task_steps s
@@ -3135,6 +3292,294 @@ comment on function scheduler.record_inbound_event(uuid, text, text, jsonb) is
 revoke execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) from public, anon, authenticated;
 
 grant execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) to service_role;
+
+-- supabase/schemas/25_engine/record_watcher_error.sql --------------------------
+
+-- A watcher's failed poll (unreachable or refused URL, an error status, an
+-- answer over max_response_bytes, items or a key that match nothing ...):
+-- the error and the streak are kept on the watcher, and the next poll backs
+-- off like a retry (the task's retry_backoff_seconds doubled per error in a
+-- row, capped by retry_backoff_max_seconds). After pause_after_errors in a
+-- row the watcher pauses itself (the task's is_active) and tells its owner
+-- once, with the last error. Nothing a poll did before is touched: the
+-- seen-set and the cursor stay as the last good poll left them.
+create function scheduler.record_watcher_error(p_run_id uuid, p_worker text, p_error text, p_now timestamptz default now())
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_task record;
+  v_error text := left(coalesce(nullif(p_error, ''), 'the poll failed without a message'), 2000);
+  v_pause_after integer;
+  v_count integer;
+  v_delay bigint;
+  v_next timestamptz;
+begin
+  select t.id, t.name, t.owner_id, t.action_type, t.action_payload, t.retry_backoff_seconds, t.retry_backoff_max_seconds into v_task
+  from scheduler.task_runs r
+  join scheduler.tasks t on t.id = r.task_id
+  where r.id = p_run_id and r.status = 'running' and r.locked_by = p_worker;
+  if not found then
+    raise exception 'record_watcher_error: run % is not running for worker % (finished, cancelled or taken back); nothing was recorded', p_run_id, p_worker
+      using errcode = '55000';
+  end if;
+  if v_task.action_type <> 'watch' then
+    raise exception 'record_watcher_error: run % belongs to a % task, not a watcher', p_run_id, v_task.action_type using errcode = '22023';
+  end if;
+  v_pause_after := coalesce((v_task.action_payload ->> 'pause_after_errors')::integer, 5);
+
+  update scheduler.watchers w
+  set last_run = p_now, last_error = v_error, error_count = w.error_count + 1
+  where w.task_id = v_task.id
+  returning w.error_count into v_count;
+  if v_count is null then
+    raise exception 'record_watcher_error: task % has no watchers row', v_task.id using errcode = '55000';
+  end if;
+
+  if v_count >= v_pause_after then
+    update scheduler.tasks t set is_active = false where t.id = v_task.id and t.is_active;
+    update scheduler.watchers w set paused_at = p_now where w.task_id = v_task.id;
+    insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+    values (v_task.owner_id, 'Watcher paused: ' || v_task.name,
+      'Its last ' || v_count || ' polls failed (pause_after_errors ' || v_pause_after || '), the last with: ' || left(v_error, 500)
+        || '. It polls again once you resume it (is_active = true).',
+      'error', 'high', 'web', v_task.id, p_run_id,
+      jsonb_build_object('error_count', v_count, 'last_error', v_error));
+    return jsonb_build_object('error_count', v_count, 'pause_after_errors', v_pause_after, 'paused', true);
+  end if;
+
+  -- back off: the next poll no sooner than the delay a retry would wait
+  v_delay := least(v_task.retry_backoff_seconds * power(2::numeric, v_count - 1), v_task.retry_backoff_max_seconds)::bigint;
+  update scheduler.tasks t
+  set next_run_at = greatest(t.next_run_at, p_now + make_interval(secs => v_delay::double precision))
+  where t.id = v_task.id and t.next_run_at is not null
+  returning t.next_run_at into v_next;
+  return jsonb_build_object('error_count', v_count, 'pause_after_errors', v_pause_after, 'paused', false,
+    'backoff_seconds', v_delay, 'next_poll_at', v_next);
+end;
+$$;
+
+comment on function scheduler.record_watcher_error(uuid, text, text, timestamptz) is
+  'service_role (the watch action): records a watcher''s failed poll: last_error, error_count + 1, the next poll backed off by the task''s retry backoff; after pause_after_errors in a row, pauses the task and notifies its owner. Returns the streak for the run''s log_summary.';
+
+revoke execute on function scheduler.record_watcher_error(uuid, text, text, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler.record_watcher_error(uuid, text, text, timestamptz) to service_role;
+
+-- supabase/schemas/25_engine/record_watcher_poll.sql ---------------------------
+
+-- A watcher's successful poll, in one transaction: the watch action hands
+-- over every item it picked out of the answer, in the answer's order, each
+-- with its dedupe key (and cursor value); this dedupes them against the
+-- seen-set and the high-water mark, inserts one event per new item in order
+-- (up to max_events_per_poll; the rest stay new for the next poll), remembers
+-- what it emitted, moves the cursor, clears the error streak and prunes the
+-- seen-set to its bounds. A crash before the commit leaves nothing done (the
+-- next poll finds the same items new); after it, the items are seen, so a
+-- poll that is repeated (a retry of a run whose outcome was unknown) emits
+-- nothing twice. Only the worker running the poll can record it.
+create function scheduler.record_watcher_poll(p_run_id uuid, p_worker text, p_items jsonb, p_now timestamptz default now())
+returns jsonb
+language plpgsql
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_task record;
+  v_watcher record;
+  v_payload jsonb;
+  v_cap integer;
+  v_limit integer;
+  v_age interval;
+  v_first boolean;
+  v_seeding boolean;
+  -- one instant for the events' ids, so they sort in the items' order
+  v_at timestamptz := clock_timestamp();
+  v_keys text[];
+  v_summary jsonb;
+  v_mark jsonb;
+  v_key text;
+  v_changed boolean;
+  v_event uuid;
+  v_forgotten integer := 0;
+  v_n integer;
+begin
+  if p_items is null or jsonb_typeof(p_items) <> 'array' then
+    raise exception 'record_watcher_poll: p_items must be a JSON array of {key, item, cursor}' using errcode = '22023';
+  end if;
+  if exists (
+    select 1 from jsonb_array_elements(p_items) e
+    where jsonb_typeof(e) <> 'object' or jsonb_typeof(e -> 'key') is distinct from 'string' or length(e ->> 'key') > 512
+  ) then
+    raise exception 'record_watcher_poll: every item needs a key, a string of at most 512 characters' using errcode = '22023';
+  end if;
+
+  -- a poll whose run is no longer running for this worker (reaped as
+  -- outcome unknown, cancelled) records nothing: its retry polls again.
+  -- Once a run leaves running it never returns to it, so no lock is needed
+  select t.id, t.name, t.owner_id, t.project_id, t.action_type, t.action_payload into v_task
+  from scheduler.task_runs r
+  join scheduler.tasks t on t.id = r.task_id
+  where r.id = p_run_id and r.status = 'running' and r.locked_by = p_worker;
+  if not found then
+    raise exception 'record_watcher_poll: run % is not running for worker % (finished, cancelled or taken back); nothing was recorded', p_run_id, p_worker
+      using errcode = '55000';
+  end if;
+  if v_task.action_type <> 'watch' then
+    raise exception 'record_watcher_poll: run % belongs to a % task, not a watcher', p_run_id, v_task.action_type using errcode = '22023';
+  end if;
+  -- one poll of a watcher at a time: another waits here, then sees what this one remembered
+  select w.* into v_watcher from scheduler.watchers w where w.task_id = v_task.id for update;
+  if not found then
+    raise exception 'record_watcher_poll: task % has no watchers row', v_task.id using errcode = '55000';
+  end if;
+
+  v_payload := v_task.action_payload;
+  v_cap := coalesce((v_payload ->> 'max_events_per_poll')::integer, 100);
+  v_limit := coalesce((v_payload ->> 'seen_limit')::integer, 10000);
+  v_age := make_interval(days => coalesce((v_payload ->> 'seen_max_age_days')::integer, 30));
+  v_first := v_watcher.last_success_at is null;
+  v_seeding := v_first and coalesce((v_payload ->> 'seed_first_poll')::boolean, true);
+
+  -- mode hash: one item, the answer's hash; it is new when it differs from the last
+  if coalesce(v_payload ->> 'mode', 'items') = 'hash' then
+    if jsonb_array_length(p_items) <> 1 then
+      raise exception 'record_watcher_poll: mode hash takes exactly one item (the answer''s hash), got %', jsonb_array_length(p_items)
+        using errcode = '22023';
+    end if;
+    v_key := p_items -> 0 ->> 'key';
+    v_changed := v_watcher.cursor is distinct from to_jsonb(v_key);
+    if v_changed and not v_seeding then
+      insert into scheduler.events (id, event_type, payload, project_id, task_id, user_id)
+      values (scheduler_internal.uuid_v7_seq(v_at, 1), v_task.name,
+        jsonb_build_object('key', v_key, 'item',
+          case when jsonb_typeof(p_items -> 0 -> 'item') = 'object' then p_items -> 0 -> 'item' else '{}'::jsonb end
+          || jsonb_build_object('hash', v_key, 'previous_hash', v_watcher.cursor)),
+        v_task.project_id, v_task.id, v_task.owner_id)
+      returning id into v_event;
+    end if;
+    update scheduler.watchers w
+    set last_run = p_now, last_success_at = p_now, error_count = 0, cursor = to_jsonb(v_key)
+    where w.task_id = v_task.id;
+    return jsonb_build_object(
+      'mode', 'hash', 'items_seen', 1, 'new', v_changed::integer, 'emitted', (v_event is not null)::integer,
+      'seeded', (v_changed and v_seeding)::integer, 'first_poll', v_first, 'changed', v_changed,
+      'hash', v_key, 'previous_hash', v_watcher.cursor, 'event_id', v_event);
+  end if;
+
+  v_keys := array(select distinct e ->> 'key' from jsonb_array_elements(p_items) e);
+  if cardinality(v_keys) > v_limit then
+    raise exception 'the answer lists % items, more than seen_limit (%): items still listed would be forgotten and emitted again; raise seen_limit or pick fewer items', cardinality(v_keys), v_limit
+      using errcode = '22023';
+  end if;
+
+  with incoming as (
+    select e ->> 'key' as key, e -> 'item' as item, e -> 'cursor' as cur, x.n
+    from jsonb_array_elements(p_items) with ordinality as x(e, n)
+  ),
+  -- a key listed twice is one item: its first listing counts
+  firsts as (
+    select distinct on (i.key) i.* from incoming i order by i.key, i.n
+  ),
+  judged as (
+    select f.*,
+      exists (select 1 from scheduler.watcher_seen_items s where s.task_id = v_task.id and s.dedupe_key = f.key) as seen,
+      -- below the high-water mark is old, even when the seen-set has forgotten it
+      coalesce(case
+        when jsonb_typeof(f.cur) = 'number' and jsonb_typeof(v_watcher.cursor) = 'number'
+          then (f.cur #>> '{}')::numeric < (v_watcher.cursor #>> '{}')::numeric
+        when jsonb_typeof(f.cur) = 'string' and jsonb_typeof(v_watcher.cursor) = 'string'
+          then (f.cur #>> '{}') collate "C" < (v_watcher.cursor #>> '{}') collate "C"
+      end, false) as below_mark
+    from firsts f
+  ),
+  -- new items in order: by cursor when there is one (oldest first), then as listed
+  fresh as (
+    select j.*, row_number() over (
+      order by case when jsonb_typeof(j.cur) = 'number' then (j.cur #>> '{}')::numeric end,
+        case when jsonb_typeof(j.cur) = 'string' then (j.cur #>> '{}') collate "C" end,
+        j.n) as pos
+    from judged j
+    where not j.seen and not j.below_mark
+  ),
+  emitted as (
+    insert into scheduler.events (id, event_type, payload, project_id, task_id, user_id)
+    select scheduler_internal.uuid_v7_seq(v_at, f.pos), v_task.name, jsonb_build_object('key', f.key, 'item', f.item),
+      v_task.project_id, v_task.id, v_task.owner_id
+    from fresh f
+    where not v_seeding and f.pos <= v_cap
+    order by f.pos
+    returning id, payload ->> 'key' as key
+  ),
+  -- what was emitted (or, seeding, every new item) is seen; what the cap
+  -- held back stays new
+  remembered as (
+    insert into scheduler.watcher_seen_items (task_id, dedupe_key, first_seen_at, last_seen_at, event_id)
+    select v_task.id, f.key, p_now, p_now, e.id
+    from fresh f
+    left join emitted e on e.key = f.key
+    where v_seeding or f.pos <= v_cap
+    on conflict (task_id, dedupe_key) do nothing
+    returning 1
+  ),
+  -- still listed: not forgotten for its age (at most one write an hour per key)
+  refreshed as (
+    update scheduler.watcher_seen_items s
+    set last_seen_at = p_now
+    from judged j
+    where j.seen and s.task_id = v_task.id and s.dedupe_key = j.key and s.last_seen_at < p_now - interval '1 hour'
+    returning 1
+  )
+  select
+    jsonb_build_object(
+      'mode', 'items',
+      'items_seen', (select count(*) from incoming),
+      'duplicates', (select count(*) from incoming) - (select count(*) from firsts),
+      'already_seen', (select count(*) from judged j where j.seen),
+      'below_cursor', (select count(*) from judged j where not j.seen and j.below_mark),
+      'new', (select count(*) from fresh),
+      'emitted', (select count(*) from emitted),
+      'seeded', case when v_seeding then (select count(*) from remembered) else 0 end,
+      'capped', not v_seeding and (select count(*) from fresh) > v_cap,
+      'left_for_next_poll', case when v_seeding then 0 else greatest((select count(*) from fresh) - v_cap, 0) end,
+      'max_events_per_poll', v_cap,
+      'first_poll', v_first),
+    -- fresh items are at or above the mark, and in cursor order: the last one remembered is the new mark
+    (select f.cur from fresh f where v_seeding or f.pos <= v_cap order by f.pos desc limit 1)
+  into v_summary, v_mark;
+
+  update scheduler.watchers w
+  set last_run = p_now, last_success_at = p_now, error_count = 0,
+      cursor = case when jsonb_typeof(v_mark) in ('number', 'string') then v_mark else w.cursor end
+  where w.task_id = v_task.id
+  returning w.cursor into v_mark;
+
+  -- the seen-set's bounds: keys not listed for seen_max_age_days, then, when
+  -- it grew, the least recently seen beyond seen_limit (never one listed now)
+  delete from scheduler.watcher_seen_items s where s.task_id = v_task.id and s.last_seen_at < p_now - v_age;
+  get diagnostics v_forgotten = row_count;
+  if (v_summary ->> 'emitted')::integer + (v_summary ->> 'seeded')::integer > 0 then
+    delete from scheduler.watcher_seen_items s
+    where s.task_id = v_task.id and s.dedupe_key in (
+      select o.dedupe_key from scheduler.watcher_seen_items o
+      where o.task_id = v_task.id and not exists (select 1 from unnest(v_keys) k(key) where k.key = o.dedupe_key)
+      order by o.last_seen_at desc, o.dedupe_key desc
+      offset greatest(v_limit - cardinality(v_keys), 0));
+    get diagnostics v_n = row_count;
+    v_forgotten := v_forgotten + v_n;
+  end if;
+
+  return v_summary || jsonb_build_object('forgotten', v_forgotten, 'cursor', v_mark);
+end;
+$$;
+
+comment on function scheduler.record_watcher_poll(uuid, text, jsonb, timestamptz) is
+  'service_role (the watch action): records a watcher''s successful poll in one transaction. p_items is every item picked out of the answer, in order, as {key, item, cursor}. Dedupes them against the seen-set and the cursor, inserts one event per new item in order (event_type the task''s name, owner the task''s owner) up to max_events_per_poll, or only remembers them on a first poll with seed_first_poll; moves the cursor, clears the error streak, prunes the seen-set. Returns the counts for the run''s log_summary.';
+
+revoke execute on function scheduler.record_watcher_poll(uuid, text, jsonb, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler.record_watcher_poll(uuid, text, jsonb, timestamptz) to service_role;
 
 -- supabase/schemas/25_engine/release_runs.sql ----------------------------------
 
@@ -4362,7 +4807,7 @@ create table scheduler.tasks (
   ) stored,
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
-  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function')),
+  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch')),
   constraint tasks_overlap_policy_check check (overlap_policy in ('skip', 'queue', 'allow')),
   constraint tasks_misfire_policy_check check (misfire_policy in ('skip', 'run_once')),
   constraint tasks_max_attempts_check check (max_attempts between 1 and 100),
@@ -4388,7 +4833,7 @@ comment on column scheduler.tasks.timezone is 'IANA timezone the cron expression
 
 comment on column scheduler.tasks.next_run_at is 'Next due time, kept by the engine; null when nothing is scheduled.';
 
-comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner) or edge-function (a function of the project, signed).';
+comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner), edge-function (a function of the project, signed) or watch (a watcher: its runs are polls).';
 
 comment on column scheduler.tasks.action_payload is 'The action''s input, validated against its schema (shared/contract.ts).';
 
@@ -4495,7 +4940,7 @@ for each statement execute function scheduler_internal.tg_tasks__ensure_signing_
 
 -- transition tables cannot go with a column list, so changes are per row
 create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on scheduler.tasks
-for each row when (new.action_type in ('http', 'edge-function'))
+for each row when (new.action_type in ('http', 'edge-function', 'watch'))
 execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
@@ -4525,6 +4970,17 @@ when (new.is_active and new.deleted_at is null and new.next_run_at is not null
       and new.next_run_at is distinct from old.next_run_at
       and new.next_run_at < now() + interval '2 minutes')
 execute function scheduler_internal.tg_tasks__wake_dispatcher_on_update();
+
+-- a watch task's state row (scheduler.watchers): made with the task, reset
+-- when what it watches changes or it is resumed, removed when it stops being
+-- a watcher. Row triggers with a when clause cost other tasks nothing
+create trigger _920_sync_watcher_on_insert after insert on scheduler.tasks
+for each row when (new.action_type = 'watch')
+execute function scheduler_internal.tg_tasks__sync_watcher();
+
+create trigger _920_sync_watcher_on_update after update of action_type, action_payload, is_active on scheduler.tasks
+for each row when (new.action_type = 'watch' or old.action_type = 'watch')
+execute function scheduler_internal.tg_tasks__sync_watcher();
 
 -- supabase/schemas/30_tables/040_task_permissions.sql --------------------------
 
@@ -5467,6 +5923,108 @@ grant select on table scheduler.audit_trail to authenticated, service_role;
 create policy "Audit entries are visible to their actor and to admins" on scheduler.audit_trail
   for select to authenticated
   using (user_id = (select auth.uid()) or (select scheduler_internal.is_admin()));
+
+-- supabase/schemas/30_tables/190_watchers.sql ----------------------------------
+
+-- watchers (seed 004): the state of a watch task, one row per task. A
+-- watcher is a task with action_type `watch`: its schedule is the poll
+-- schedule, its action_payload the source and how items are picked out
+-- (seed 004's watcher_type and config), its is_active and created_by the
+-- seed's. This row holds what the polls keep between them; the seen-set is
+-- watcher_seen_items. It is made, reset and removed by the task's triggers
+-- (tg_tasks__sync_watcher) and written by the watch action's two functions
+-- (record_watcher_poll, record_watcher_error), never by a signed-in user.
+
+create table scheduler.watchers (
+  task_id uuid primary key references scheduler.tasks (id) on delete cascade,
+  last_run timestamptz,
+  last_success_at timestamptz,
+  last_error text,
+  error_count integer not null default 0,
+  cursor jsonb,
+  paused_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint watchers_error_count_check check (error_count >= 0),
+  constraint watchers_last_error_length check (length(last_error) <= 2000)
+);
+
+comment on table scheduler.watchers is 'The state a watch task keeps between polls (seed 004 watchers: watcher_type and config are the task''s action_payload, is_active and created_by the task''s). One row per watch task, made by its trigger.';
+
+comment on column scheduler.watchers.last_run is 'When the last poll ended, whether it succeeded or failed (seed 004).';
+
+comment on column scheduler.watchers.last_success_at is 'When the last poll succeeded; null until the first, which seeds the seen-set without events under seed_first_poll.';
+
+comment on column scheduler.watchers.last_error is 'The last poll''s error (seed 004); kept after a success for the record, error_count says whether it is current.';
+
+comment on column scheduler.watchers.error_count is 'Failed polls in a row (seed 004); 0 after a success or a resume. Each one backs the next poll off; pause_after_errors of them pause the task.';
+
+comment on column scheduler.watchers.cursor is 'The high-water mark: the largest cursor value emitted (mode items with cursor), or the hash of the last response (mode hash).';
+
+comment on column scheduler.watchers.paused_at is 'When the watcher paused itself (tasks.is_active false) after pause_after_errors failed polls in a row; cleared when the task is resumed.';
+
+alter table scheduler.watchers enable row level security;
+
+-- watchers: whoever sees the task reads its state; only service work writes
+-- it (the task's triggers as definer, the watch action as service_role)
+revoke all on table scheduler.watchers from anon, authenticated, service_role;
+
+grant select on table scheduler.watchers to authenticated;
+
+grant select, insert, update, delete on table scheduler.watchers to service_role;
+
+create policy "Watchers are visible to those who can see their task" on scheduler.watchers
+  for select to authenticated using (scheduler_internal.can_view_task(task_id));
+
+create trigger _100_set_updated_at before update on scheduler.watchers
+for each row execute function scheduler_internal.tg__set_updated_at();
+
+-- supabase/schemas/30_tables/200_watcher_seen_items.sql ------------------------
+
+-- watcher_seen_items: a watcher's seen-set, one row per dedupe key, so that
+-- only new items become events. Set-based: record_watcher_poll dedupes a
+-- whole poll against it in one statement. Bounded by each watcher's
+-- seen_limit (the least recently seen go first) and seen_max_age_days (a key
+-- not seen in the feed for that long is forgotten), pruned at every poll.
+-- An editor of the task may forget keys, so that those items are emitted
+-- again when they are next seen.
+
+create table scheduler.watcher_seen_items (
+  task_id uuid not null references scheduler.watchers (task_id) on delete cascade,
+  dedupe_key text not null,
+  first_seen_at timestamptz not null,
+  last_seen_at timestamptz not null,
+  event_id uuid,
+  primary key (task_id, dedupe_key),
+  constraint watcher_seen_items_key_length check (length(dedupe_key) <= 512)
+);
+
+comment on table scheduler.watcher_seen_items is 'The dedupe keys a watcher has seen (its seen-set), bounded by seen_limit and seen_max_age_days; deleting a key makes its item new again.';
+
+comment on column scheduler.watcher_seen_items.dedupe_key is 'The item''s key field (payload key), or the SHA-256 of its JSON with sorted keys; keys over 512 characters are kept as sha256:<hex>.';
+
+comment on column scheduler.watcher_seen_items.last_seen_at is 'The last poll that listed it (refreshed at most hourly); the age bound counts from here, so an item still in the feed is never forgotten for its age.';
+
+comment on column scheduler.watcher_seen_items.event_id is 'The event the item became; null when the first poll only remembered it (seed_first_poll). No foreign key: events are pruned by event_retention.';
+
+-- the pruning by age and by size, per watcher
+create index watcher_seen_items_last_seen_idx on scheduler.watcher_seen_items (task_id, last_seen_at);
+
+alter table scheduler.watcher_seen_items enable row level security;
+
+-- watcher_seen_items: whoever sees the task reads them; its editors forget
+-- them; only service work records them
+revoke all on table scheduler.watcher_seen_items from anon, authenticated, service_role;
+
+grant select, delete on table scheduler.watcher_seen_items to authenticated;
+
+grant select, insert, update, delete on table scheduler.watcher_seen_items to service_role;
+
+create policy "Seen items are visible to those who can see the watcher's task" on scheduler.watcher_seen_items
+  for select to authenticated using (scheduler_internal.can_view_task(task_id));
+
+create policy "Seen items can be forgotten by editors of the watcher's task" on scheduler.watcher_seen_items
+  for delete to authenticated using (scheduler_internal.can_edit_task(task_id));
 
 -- supabase/schemas/31_internal_tables/010_settings.sql -------------------------
 

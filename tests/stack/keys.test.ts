@@ -8,7 +8,7 @@ import { stack } from "../helpers/stack.ts";
 const post = (name: string, headers: Record<string, string>, body: unknown = { runs: [] }) =>
   fetch(`${stack.url}/functions/v1/${name}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
-describe.each(["http", "ai-prompt", "notify"])("%s", (name) => {
+describe.each(["http", "ai-prompt", "notify", "watch"])("%s", (name) => {
   test("a secret key in apikey and the legacy service_role JWT reach the handler", async () => {
     for (const headers of [{ apikey: stack.secretKey }, { authorization: `Bearer ${stack.serviceRoleKey}` }]) {
       const res = await post(name, headers);

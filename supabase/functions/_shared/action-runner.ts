@@ -49,7 +49,12 @@ export interface ActionDefinition<A extends ActionType> {
   action: A;
   /** How many runs of one request execute at once, across all its start instants. */
   concurrency: number;
-  /** Executes one run the gate started; a throw becomes a retryable failure naming the crash. */
+  /**
+   * Executes one run the gate started; a throw becomes a retryable failure
+   * naming the crash. `io.worker` holds the run (its locked_by), for an
+   * action that records more than its result (a watcher's poll, a sql call
+   * recorded in its own transaction).
+   */
   executeRun(run: ValidRun<A>, io: ExecuteIo): Promise<ActionResult | RecordedResult>;
 }
 

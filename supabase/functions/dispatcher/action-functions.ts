@@ -8,4 +8,5 @@ export const actionFunctions: Readonly<Record<string, string>> = Object.freeze({
   "notify": "notify",
   "sql": "sql",
   "edge-function": "edge-function",
+  "watch": "watch",
 });

@@ -101,6 +101,8 @@ begin
         then 'body: must be a string, an object or an array' end,
       scheduler_internal.int_range_error(p_payload, 'max_response_bytes', 0, 1048576)
     ];
+  elsif p_action = 'watch' then
+    return scheduler_internal.watch_payload_error(p_payload);
   else
     return 'unknown action_type ' || coalesce(p_action, 'null');
   end if;

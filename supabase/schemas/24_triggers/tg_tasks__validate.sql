@@ -4,8 +4,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function') then
-    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify, sql, edge-function', new.action_type
+  if new.action_type is null or new.action_type not in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch') then
+    raise exception 'unknown action_type "%": expected one of http, ai-prompt, notify, sql, edge-function, watch', new.action_type
       using errcode = '22023';
   end if;
   if new.type is null or new.type not in ('scheduled', 'event', 'manual') then

@@ -211,7 +211,8 @@ begin
     ), '[]'::jsonb),
     r.idempotency_key
   from handed r
-  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type = 'http'
+  -- http deliveries and watch polls are signed with the owner's secret
+  left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
 end;
 $$;

@@ -45,12 +45,12 @@ begin
     returning r.*, coalesce(x.retryable, false) as retryable, x.steps
   ),
   judged as (
-    select f.*, t.owner_id, t.task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds,
+    select f.*, t.owner_id, t.task_name, t.action_type, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds,
       (f.status = 'failed' and f.retryable and f.attempt < t.max_attempts and t.deleted_at is null) as will_retry
     from finished f
     -- one primary-key probe per finished run (offset 0 keeps it a probe)
     cross join lateral (
-      select t.owner_id, t.name as task_name, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
+      select t.owner_id, t.name as task_name, t.action_type, t.max_attempts, t.retry_backoff_seconds, t.retry_backoff_max_seconds, t.deleted_at
       from scheduler.tasks t
       where t.id = f.task_id
       offset 0
@@ -70,6 +70,9 @@ begin
       'error', 'high', 'web', j.task_id, j.id,
       jsonb_build_object('attempt', j.attempt, 'scheduled_time', j.scheduled_time)
     from judged j where j.status = 'failed' and not j.will_retry
+      -- a failed poll is the watcher's to report: it backs off, and tells
+      -- the owner once when it pauses itself (record_watcher_error)
+      and j.action_type <> 'watch'
   ),
   step_results as (
     update scheduler.task_steps s

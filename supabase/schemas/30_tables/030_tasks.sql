@@ -41,7 +41,7 @@ create table scheduler.tasks (
   ) stored,
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
-  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function')),
+  constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch')),
   constraint tasks_overlap_policy_check check (overlap_policy in ('skip', 'queue', 'allow')),
   constraint tasks_misfire_policy_check check (misfire_policy in ('skip', 'run_once')),
   constraint tasks_max_attempts_check check (max_attempts between 1 and 100),
@@ -67,7 +67,7 @@ comment on column scheduler.tasks.timezone is 'IANA timezone the cron expression
 
 comment on column scheduler.tasks.next_run_at is 'Next due time, kept by the engine; null when nothing is scheduled.';
 
-comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner) or edge-function (a function of the project, signed).';
+comment on column scheduler.tasks.action_type is 'Which Edge Function executes the task: http, ai-prompt, notify, sql (a database function, as the owner), edge-function (a function of the project, signed) or watch (a watcher: its runs are polls).';
 
 comment on column scheduler.tasks.action_payload is 'The action''s input, validated against its schema (shared/contract.ts).';
 
@@ -174,7 +174,7 @@ for each statement execute function scheduler_internal.tg_tasks__ensure_signing_
 
 -- transition tables cannot go with a column list, so changes are per row
 create trigger _900_ensure_signing_secret_on_change after update of action_type, owner_id on scheduler.tasks
-for each row when (new.action_type in ('http', 'edge-function'))
+for each row when (new.action_type in ('http', 'edge-function', 'watch'))
 execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
@@ -204,3 +204,14 @@ when (new.is_active and new.deleted_at is null and new.next_run_at is not null
       and new.next_run_at is distinct from old.next_run_at
       and new.next_run_at < now() + interval '2 minutes')
 execute function scheduler_internal.tg_tasks__wake_dispatcher_on_update();
+
+-- a watch task's state row (scheduler.watchers): made with the task, reset
+-- when what it watches changes or it is resumed, removed when it stops being
+-- a watcher. Row triggers with a when clause cost other tasks nothing
+create trigger _920_sync_watcher_on_insert after insert on scheduler.tasks
+for each row when (new.action_type = 'watch')
+execute function scheduler_internal.tg_tasks__sync_watcher();
+
+create trigger _920_sync_watcher_on_update after update of action_type, action_payload, is_active on scheduler.tasks
+for each row when (new.action_type = 'watch' or old.action_type = 'watch')
+execute function scheduler_internal.tg_tasks__sync_watcher();

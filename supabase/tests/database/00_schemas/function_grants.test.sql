@@ -34,6 +34,8 @@ insert into expected_execute (fn, roles) values
   ('scheduler.record_inbound_event(uuid, text, text, jsonb)',                    '{service_role}'),
   ('scheduler.inbound_event_secret(uuid)',                                       '{service_role}'),
   ('scheduler.edge_function_secret(uuid)',                                       '{service_role}'),
+  ('scheduler.record_watcher_poll(uuid, text, jsonb, timestamptz)',              '{service_role}'),
+  ('scheduler.record_watcher_error(uuid, text, text, timestamptz)',              '{service_role}'),
   -- only the owner: the pg_cron jobs
   ('scheduler.prune_history(timestamptz, integer)',                              '{}'),
   ('scheduler_internal.scheduler_tick(timestamptz)',                             '{}'),
@@ -70,7 +72,8 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.tg_tasks__ensure_signing_secret()',                       '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_insert()',                   '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_update()',                   '{}'),
-  ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}');
+  ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}'),
+  ('scheduler_internal.tg_tasks__sync_watcher()',                                '{}');
 
 select plan((select count(*)::integer from expected_execute) + 2);
 

@@ -1,7 +1,8 @@
 -- scheduler_internal.tg__set_updated_at: every mutable table has updated_at
 -- and stamps it with this one trigger on each update (the logs are not
 -- mutable: events and audit_trail are immutable, system_logs is written by
--- service work).
+-- service work, and a watcher's seen-set is written by its polls, which keep
+-- last_seen_at).
 begin;
 \ir ../_helpers/setup.psql
 select plan(3);
@@ -9,7 +10,7 @@ select plan(3);
 select is_empty($$
   select c.relname from pg_class c
   where c.relnamespace = 'scheduler'::regnamespace and c.relkind = 'r'
-    and c.relname not in ('events', 'audit_trail', 'system_logs')
+    and c.relname not in ('events', 'audit_trail', 'system_logs', 'watcher_seen_items')
     and not exists (
       select 1 from pg_trigger t
       join pg_attribute a on a.attrelid = c.oid and a.attname = 'updated_at' and not a.attisdropped

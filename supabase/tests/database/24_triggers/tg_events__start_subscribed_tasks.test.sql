@@ -3,7 +3,7 @@
 -- the event as the run's input, and wakes the dispatcher through pg_net.
 begin;
 \ir ../_helpers/setup.psql
-select plan(5);
+select plan(6);
 
 select tests.seed_users();
 set local scheduler.now = '2031-01-01 00:00:00+00';
@@ -22,6 +22,15 @@ select is((select inputs from scheduler.task_runs where task_id = tests.fx('on_u
 select is((select r.event_id from scheduler.task_runs r where r.task_id = tests.fx('on_upload')),
   (select e.id from scheduler.events e where e.payload ->> 'path' = 'a.pdf'), 'and the event named by event_id');
 select cmp_ok(tests.dispatcher_wakes(), '>', :wakes_before, 'and wakes the dispatcher through pg_net');
+
+-- fifty events in one statement, ids in order (as a watcher writes them): the runs sort the same way
+select tests.mk_task('in_order', '{"type": "event"}');
+insert into scheduler.task_event_triggers (task_id, event_name) values (tests.fx('in_order'), 'tick');
+insert into scheduler.events (id, event_type, user_id, payload)
+select scheduler_internal.uuid_v7_seq(clock_timestamp(), g), 'tick', tests.fx('owner'), jsonb_build_object('n', g)
+from generate_series(1, 50) g;
+select is((select array_agg((inputs ->> 'n')::integer order by id) from scheduler.task_runs where task_id = tests.fx('in_order')),
+  (select array_agg(g) from generate_series(1, 50) g), 'the runs one insert starts sort in its events'' order');
 
 select * from finish();
 rollback;

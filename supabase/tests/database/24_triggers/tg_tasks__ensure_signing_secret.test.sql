@@ -1,9 +1,10 @@
 -- scheduler_internal.tg_tasks__ensure_signing_secret: an owner gets their
 -- webhook signing secret (Standard Webhooks form) with their first http
--- task, one per owner however many tasks; other actions create none.
+-- or watch task (its polls are signed too), one per owner however many
+-- tasks; other actions create none.
 begin;
 \ir ../_helpers/setup.psql
-select plan(5);
+select plan(6);
 
 select tests.seed_users();
 set local scheduler.now = '2033-02-01 00:00:00+00';
@@ -28,6 +29,11 @@ update scheduler.tasks set action_type = 'http', action_payload = '{"url": "http
 where id = tests.fx('hot becomes http');
 select is((select count(*)::int from scheduler_internal.signing_secrets where user_id = tests.fx('other')), 1,
   'changing a task to http gives its owner a signing secret');
+
+-- a watcher's polls are signed like deliveries
+select tests.mk_task('hot watcher', '{"owner": "newcomer", "action_type": "watch", "action_payload": {"source": {"type": "http", "url": "https://example.com/feed"}}}');
+select is((select count(*)::int from scheduler_internal.signing_secrets where user_id = tests.fx('newcomer')), 1,
+  'a watch task gives its owner a signing secret');
 
 select * from finish();
 rollback;

@@ -8,7 +8,7 @@ select plan(15);
 select tests.seed_users();
 select tests.authenticate_as('owner');
 select throws_ok($$insert into scheduler.tasks (name, action_type) values ('x', 'ftp')$$,
-  '22023', 'unknown action_type "ftp": expected one of http, ai-prompt, notify, sql, edge-function', 'an unknown action_type is refused');
+  '22023', 'unknown action_type "ftp": expected one of http, ai-prompt, notify, sql, edge-function, watch', 'an unknown action_type is refused');
 select throws_ok($$insert into scheduler.tasks (name, action_type, schedule_cron) values ('x', 'notify', '61 * * * *')$$,
   '22023', 'invalid cron expression "61 * * * *": minute field: value 61 out of range 0-59', 'a cron expression that does not parse is refused');
 select throws_ok($$insert into scheduler.tasks (name, action_type) values ('x', 'notify')$$,

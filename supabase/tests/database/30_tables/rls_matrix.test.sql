@@ -173,6 +173,34 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    $$delete from scheduler.task_event_triggers where id = tests.fx('event_trigger')$$,
    '42501', '1', '0', '0', '1', '0', '1', '1'),
 
+  -- a watcher's state and seen-set: who sees the watch task reads them;
+  -- only service work writes them (its task's triggers, the watch action),
+  -- except that the task's editors may forget seen keys
+  ('scheduler.watchers', 'select', 'the watcher''s state',
+   $$select 1 from scheduler.watchers where task_id = tests.fx('watcher')$$,
+   '42501', '1', '0', '1', '1', '1', '1', '1'),
+  ('scheduler.watchers', 'update', 'clear the watcher''s error streak',
+   $$update scheduler.watchers set error_count = 0, last_error = null where task_id = tests.fx('watcher')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler.watchers', 'insert', 'make a watchers row (only the watch task''s trigger does)',
+   $$insert into scheduler.watchers (task_id) values (tests.fx('task2'))$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler.watchers', 'delete', 'drop the watcher''s state',
+   $$delete from scheduler.watchers where task_id = tests.fx('watcher')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler.watcher_seen_items', 'select', 'a key the watcher has seen',
+   $$select 1 from scheduler.watcher_seen_items where task_id = tests.fx('seen_item') and dedupe_key = 'k1'$$,
+   '42501', '1', '0', '1', '1', '1', '1', '1'),
+  ('scheduler.watcher_seen_items', 'update', 'make the key look recently seen',
+   $$update scheduler.watcher_seen_items set last_seen_at = now() where task_id = tests.fx('seen_item') and dedupe_key = 'k1'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler.watcher_seen_items', 'insert', 'mark a key seen',
+   $$insert into scheduler.watcher_seen_items (task_id, dedupe_key, first_seen_at, last_seen_at) values (tests.fx('watcher'), 'k2', now(), now())$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler.watcher_seen_items', 'delete', 'forget the key, so its item is emitted again',
+   $$delete from scheduler.watcher_seen_items where task_id = tests.fx('seen_item') and dedupe_key = 'k1'$$,
+   '42501', '1', '0', '0', '1', '0', '1', '1'),
+
   -- events: their owner and admins see; their owner records, about tasks
   -- they see and projects they own; append-only for everyone
   ('scheduler.events', 'select', 'the owner''s event',

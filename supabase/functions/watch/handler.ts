@@ -1,0 +1,171 @@
+// The watch action: each run is one poll of a watcher (a task with
+// action_type watch; its state is scheduler.watchers). It GETs the source
+// through the http action's SSRF guard, with its signing (webhook-id is the
+// run's idempotency key) and a size limit, picks the items out of the answer
+// (or hashes it) and hands them all to scheduler.record_watcher_poll, which
+// dedupes them against the seen-set, inserts one event per new item and moves
+// the watcher's state in one transaction. A poll that fails (the URL refused
+// or unreachable, an error status, an answer over the limit, items or a key
+// that match nothing) goes to scheduler.record_watcher_error, which keeps the
+// error, backs the next poll off and pauses the watcher after
+// pause_after_errors in a row; the run fails with the same message. Waiting,
+// the start gate and recording the run are the shared runner's.
+import type { ActionResult, WatchPayload } from "../../../shared/contract.ts";
+import { renderTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
+import { completedResult, failedResult } from "../_shared/action-result.ts";
+import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
+import type { Db } from "../_shared/db.ts";
+import { readLimited } from "../_shared/read-limited.ts";
+import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
+// the same Standard Webhooks signing as the http action's deliveries
+import { webhookHeaders } from "../http/signing.ts";
+import { boundedItem, hashAnswer, parseAnswer, pickItems, PollError } from "./extract.ts";
+
+export interface WatchDeps extends RunnerDeps {
+  resolve: Resolve;
+  allowHosts: Set<string>;
+  concurrency?: number;
+}
+
+/** What executing a poll needs (the database and the worker are the request's, from the runner). */
+export type WatchIo = Pick<WatchDeps, "fetch" | "now" | "resolve" | "allowHosts">;
+export type WatchRun = ValidRun<"watch">;
+
+const recordPollSql = "select scheduler.record_watcher_poll($1::uuid, $2, $3::text::jsonb, $4::timestamptz) as summary";
+const recordErrorSql = "select scheduler.record_watcher_error($1::uuid, $2, $3, $4::timestamptz) as streak";
+const watcherStateSql = "select cursor #>> '{}' as cursor, last_success_at from scheduler.watchers where task_id = $1::uuid";
+
+interface Answer {
+  url: string;
+  status: number;
+  redirects: number;
+  bytes: number;
+  content_type: string | null;
+  text: string;
+}
+
+const usesWatcherState = (source: WatchPayload["source"]) =>
+  [source.url, ...Object.values(source.headers)].some((s) => /\{\{\s*watcher\./.test(s));
+
+/** The source's URL and headers rendered (with {{watcher.cursor}} when they name it), then one guarded, signed GET. */
+async function fetchAnswer(run: WatchRun, db: Db, deps: WatchIo, startedAt: Date): Promise<Answer> {
+  const source = run.payload.source;
+  const ctx: Record<string, unknown> = templateContext(run);
+  if (usesWatcherState(source)) {
+    const [state] = await db.executeSql<{ cursor: string | null; last_success_at: string | null }>(watcherStateSql, [run.task_id]);
+    ctx.watcher = { cursor: state?.cursor ?? null, last_success_at: state?.last_success_at ?? null };
+  }
+  let url: string;
+  const headers: Record<string, string> = {
+    "user-agent": "supabase-task-scheduler/1",
+    accept: run.payload.mode === "items" ? "application/json" : "*/*",
+  };
+  try {
+    url = renderTemplate(source.url, ctx);
+    for (const [name, value] of Object.entries(source.headers)) {
+      // a header of the payload replaces the default of the same name, whatever its case
+      for (const own of Object.keys(headers)) if (own.toLowerCase() === name.toLowerCase()) delete headers[own];
+      headers[name] = renderTemplate(value, ctx);
+    }
+  } catch (err) {
+    if (err instanceof TemplateError) throw new PollError(err.message);
+    throw err;
+  }
+  const webhookId = run.idempotency_key || run.run_id;
+  if (run.task.signing_secret) Object.assign(headers, webhookHeaders(run.task.signing_secret, webhookId, Math.floor(startedAt.getTime() / 1000), ""));
+  else headers["webhook-id"] = webhookId;
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), run.timeout_seconds * 1000);
+  try {
+    const { response, url: finalUrl, redirects } = await guardedFetch(deps.fetch, url, { method: "GET", headers, signal: controller.signal }, {
+      maxRedirects: source.max_redirects, allow: deps.allowHosts, resolve: deps.resolve,
+    });
+    if (!response.ok) {
+      const { text } = await readLimited(response, 300);
+      throw new PollError(`GET ${finalUrl} answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`);
+    }
+    const { text, truncated, bytes } = await readLimited(response, source.max_response_bytes);
+    if (truncated) {
+      const declared = response.headers.get("content-length");
+      throw new PollError(`the answer of GET ${finalUrl} is over max_response_bytes (${source.max_response_bytes}${declared ? `; it declares ${declared}` : ""}): nothing was read as items`);
+    }
+    return { url: finalUrl, status: response.status, redirects, bytes, content_type: response.headers.get("content-type"), text };
+  } catch (err) {
+    if (err instanceof PollError || err instanceof BlockedTargetError) throw new PollError(err.message);
+    if (controller.signal.aborted) throw new PollError(`GET ${url} timed out after ${run.timeout_seconds} s (timeout_seconds)`);
+    throw new PollError(`GET ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The run's one-line account of a successful poll, saying when the cap held items back. */
+function pollMessage(summary: Record<string, unknown>): string {
+  const n = (k: string) => Number(summary[k] ?? 0);
+  if (summary.mode === "hash") {
+    if (!summary.changed) return "unchanged since the last poll";
+    return n("seeded") ? "first poll: the hash was remembered without an event (seed_first_poll)" : "changed: 1 event";
+  }
+  if (n("seeded")) return `first poll: ${n("seeded")} items remembered without events (seed_first_poll)`;
+  const base = `${n("new")} new of ${n("items_seen")} items: ${n("emitted")} events`;
+  return summary.capped
+    ? `${base}, the most one poll emits (max_events_per_poll ${n("max_events_per_poll")}); ${n("left_for_next_poll")} wait for the next poll`
+    : base;
+}
+
+export async function executeWatchRun(run: WatchRun, db: Db, worker: string, deps: WatchIo): Promise<ActionResult> {
+  const startedAt = deps.now();
+  const payload = run.payload;
+  let answer: Answer | undefined;
+  try {
+    answer = await fetchAnswer(run, db, deps, startedAt);
+    let items: { key: string; item: unknown; cursor?: string | number }[];
+    let omitted = 0;
+    if (payload.mode === "hash") {
+      const hash = hashAnswer(answer.text, payload.items);
+      items = [{ key: hash, item: { url: answer.url, status: answer.status, bytes: answer.bytes, content_type: answer.content_type } }];
+    } else {
+      items = pickItems(parseAnswer(answer.text), payload).map((picked) => {
+        const bounded = boundedItem(picked.item);
+        if (bounded.omitted) omitted++;
+        return { ...picked, item: bounded.item };
+      });
+    }
+    let summary: Record<string, unknown>;
+    try {
+      [{ summary }] = await db.executeSql<{ summary: Record<string, unknown> }>(recordPollSql, [run.run_id, worker, JSON.stringify(items), deps.now().toISOString()]);
+    } catch (err) {
+      // refused as bad input (22023: more items than seen_limit ...): a failed poll like any other
+      const code = (err as { code?: string }).code;
+      if (code === "22023") throw new PollError(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    const endedAt = deps.now();
+    const message = pollMessage(summary);
+    return completedResult(run, {
+      startedAt, endedAt,
+      output: { message, url: answer.url, status: answer.status, bytes: answer.bytes, redirects: answer.redirects },
+      log_summary: { ...summary, ...(omitted ? { items_omitted: omitted } : {}), duration_ms: endedAt.getTime() - startedAt.getTime() },
+    });
+  } catch (err) {
+    const message = err instanceof PollError ? err.message : `the poll failed: ${err instanceof Error ? err.message : String(err)}`;
+    const output = answer ? { url: answer.url, status: answer.status, bytes: answer.bytes } : undefined;
+    try {
+      const [{ streak }] = await db.executeSql<{ streak: Record<string, unknown> }>(recordErrorSql, [run.run_id, worker, message, deps.now().toISOString()]);
+      const paused = streak.paused ? `; ${streak.error_count} failed polls in a row: the watcher paused itself (pause_after_errors)` : "";
+      return failedResult(run, `${message}${paused}`, { retryable: false, startedAt, endedAt: deps.now(), output, log_summary: streak });
+    } catch (recordErr) {
+      const why = recordErr instanceof Error ? recordErr.message : String(recordErr);
+      return failedResult(run, `${message} (the watcher's error count could not be kept: ${why.slice(0, 300)})`, { retryable: false, startedAt, endedAt: deps.now(), output });
+    }
+  }
+}
+
+export function createHandler(deps: WatchDeps) {
+  return createActionHandler({
+    action: "watch",
+    concurrency: deps.concurrency ?? 16,
+    executeRun: (run, { db, worker }) => executeWatchRun(run, db, worker, deps),
+  }, deps);
+}
