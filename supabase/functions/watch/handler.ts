@@ -18,7 +18,7 @@ import type { Db } from "../_shared/db.ts";
 import { readLimited } from "../_shared/read-limited.ts";
 import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 // the same Standard Webhooks signing as the http action's deliveries
-import { webhookHeaders } from "../http/signing.ts";
+import { webhookHeaders } from "../_shared/standard-webhooks.ts";
 import { boundedItem, hashAnswer, parseAnswer, pickItems, PollError } from "./extract.ts";
 
 export interface WatchDeps extends RunnerDeps {
