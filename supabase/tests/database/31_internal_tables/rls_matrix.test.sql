@@ -10,6 +10,10 @@ select tests.seed();
 -- an http task gives the owner a signing secret; a recorded dispatcher wake
 select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": "https://example.com/hook"}}');
 insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
+-- a run the owner started with an idempotency key (the key is internal)
+select tests.authenticate_as('owner');
+select scheduler.run_task_now(tests.fx('task'), p_idempotency_key => 'pgtap-matrix-key');
+select tests.clear_authentication();
 
 insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
   ('scheduler_internal.settings', 'select', 'a setting',
@@ -101,6 +105,21 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.retired_cron_jobs', 'delete', 'forget a retired job',
    $$delete from scheduler_internal.retired_cron_jobs where jobname = 'prune-run-history'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- only the scheduler's own functions, as its owner: a key names a run or
+  -- event, and no API role may read, forge or free one
+  ('scheduler_internal.idempotency_keys', 'select', 'the key of a run',
+   $$select 1 from scheduler_internal.idempotency_keys where key = 'pgtap-matrix-key'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'update', 'move a key to another run',
+   $$update scheduler_internal.idempotency_keys set expires_at = now() where key = 'pgtap-matrix-key'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'insert', 'take a key',
+   $$insert into scheduler_internal.idempotency_keys (scope, scope_id, key, run_id, expires_at) values ('run_task_now', tests.fx('task'), 'forged', tests.fx('run'), now())$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'delete', 'free a key',
+   $$delete from scheduler_internal.idempotency_keys where key = 'pgtap-matrix-key'$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
 
 select plan(tests.rls_plan() + 1);
