@@ -129,9 +129,10 @@ grant execute on function scheduler_internal.acting_as_system() to authenticated
 -- inserted), or names the run or event that already holds it. One
 -- statement decides: the insert collides on the key's primary key with
 -- whoever holds it, committed or not (a concurrent request waits for the
--- holder's transaction, then sees its row), and takes over only a key whose
--- window has passed. Null: the key is p_target's now, go on; otherwise the
--- id of the run or event the duplicate collapses to.
+-- holder's transaction, then sees its row), and takes over only a key taken
+-- at least the idempotency_window setting ago (read now, so a change of the
+-- setting applies to the keys already taken). Null: the key is p_target's
+-- now, go on; otherwise the id of the run or event the repeat collapses to.
 create or replace function scheduler_internal.claim_idempotency_key(
   p_scope text, p_scope_id uuid, p_key text, p_target uuid, p_now timestamptz
 ) returns uuid
@@ -143,14 +144,14 @@ declare
   v_taken uuid;
   v_holder uuid;
 begin
-  insert into scheduler_internal.idempotency_keys as k (scope, scope_id, key, run_id, event_id, expires_at)
+  insert into scheduler_internal.idempotency_keys as k (scope, scope_id, key, run_id, event_id, taken_at)
   values (p_scope, p_scope_id, p_key,
           case when p_scope = 'run_task_now' then p_target end,
           case when p_scope = 'events' then p_target end,
-          p_now + v_window)
+          p_now)
   on conflict (scope, scope_id, key) do update
-    set run_id = excluded.run_id, event_id = excluded.event_id, expires_at = excluded.expires_at, created_at = now()
-    where k.expires_at <= p_now
+    set run_id = excluded.run_id, event_id = excluded.event_id, taken_at = excluded.taken_at
+    where k.taken_at <= p_now - v_window
   returning coalesce(k.run_id, k.event_id) into v_taken;
   if v_taken is not null then
     return null;
@@ -163,7 +164,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) is 'Takes an idempotency key (scope run_task_now: per task; events: per owner) for the run or event p_target for the idempotency_window setting, and returns null; or returns the run or event that holds it inside its window. Concurrent requests with one key: one takes it, the others get its holder.';
+comment on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) is 'Takes an idempotency key (scope run_task_now: per task; events: per owner) for the run or event p_target and returns null; or returns the run or event that took it less than the idempotency_window setting before p_now. Concurrent requests with one key: one takes it, the others get its holder.';
 
 -- only the scheduler's own security definer functions call it, as its owner
 revoke execute on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) from public, anon, authenticated, service_role;
@@ -5398,7 +5399,8 @@ revoke all on table scheduler_internal.retired_cron_jobs from public, anon, auth
 
 -- idempotency keys: run_task_now's p_idempotency_key (per task) and
 -- events.idempotency_key (per owner). One row per scope and key says which
--- run or event holds the key, and until when. A window cannot be a unique
+-- run or event holds the key, and since when (its window is the
+-- idempotency_window setting as it is when a repeat comes). A window cannot be a unique
 -- index on the runs or events themselves (an index cannot say "within 24
 -- hours", and events cannot be updated to give a key up), so the key lives
 -- here: the primary key makes a duplicate collide even between concurrent
@@ -5415,8 +5417,7 @@ create table scheduler_internal.idempotency_keys (
   key text not null check (length(key) between 1 and 255),
   run_id uuid references scheduler.task_runs (id) on delete cascade deferrable initially deferred,
   event_id uuid references scheduler.events (id) on delete cascade deferrable initially deferred,
-  expires_at timestamptz not null,
-  created_at timestamptz not null default now(),
+  taken_at timestamptz not null,
   primary key (scope, scope_id, key),
   constraint idempotency_keys_one_target check (
     (scope = 'run_task_now' and run_id is not null and event_id is null)
@@ -5424,7 +5425,7 @@ create table scheduler_internal.idempotency_keys (
   )
 );
 
-comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, until expires_at (created + the idempotency_window setting). Rows go with their run or event.';
+comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, since taken_at; a repeat within the idempotency_window setting of taken_at collapses to it. Rows go with their run or event.';
 
 create index idempotency_keys_run_id_idx on scheduler_internal.idempotency_keys (run_id) where run_id is not null;
 

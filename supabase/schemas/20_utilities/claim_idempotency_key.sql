@@ -2,9 +2,10 @@
 -- inserted), or names the run or event that already holds it. One
 -- statement decides: the insert collides on the key's primary key with
 -- whoever holds it, committed or not (a concurrent request waits for the
--- holder's transaction, then sees its row), and takes over only a key whose
--- window has passed. Null: the key is p_target's now, go on; otherwise the
--- id of the run or event the duplicate collapses to.
+-- holder's transaction, then sees its row), and takes over only a key taken
+-- at least the idempotency_window setting ago (read now, so a change of the
+-- setting applies to the keys already taken). Null: the key is p_target's
+-- now, go on; otherwise the id of the run or event the repeat collapses to.
 create or replace function scheduler_internal.claim_idempotency_key(
   p_scope text, p_scope_id uuid, p_key text, p_target uuid, p_now timestamptz
 ) returns uuid
@@ -16,14 +17,14 @@ declare
   v_taken uuid;
   v_holder uuid;
 begin
-  insert into scheduler_internal.idempotency_keys as k (scope, scope_id, key, run_id, event_id, expires_at)
+  insert into scheduler_internal.idempotency_keys as k (scope, scope_id, key, run_id, event_id, taken_at)
   values (p_scope, p_scope_id, p_key,
           case when p_scope = 'run_task_now' then p_target end,
           case when p_scope = 'events' then p_target end,
-          p_now + v_window)
+          p_now)
   on conflict (scope, scope_id, key) do update
-    set run_id = excluded.run_id, event_id = excluded.event_id, expires_at = excluded.expires_at, created_at = now()
-    where k.expires_at <= p_now
+    set run_id = excluded.run_id, event_id = excluded.event_id, taken_at = excluded.taken_at
+    where k.taken_at <= p_now - v_window
   returning coalesce(k.run_id, k.event_id) into v_taken;
   if v_taken is not null then
     return null;
@@ -36,7 +37,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) is 'Takes an idempotency key (scope run_task_now: per task; events: per owner) for the run or event p_target for the idempotency_window setting, and returns null; or returns the run or event that holds it inside its window. Concurrent requests with one key: one takes it, the others get its holder.';
+comment on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) is 'Takes an idempotency key (scope run_task_now: per task; events: per owner) for the run or event p_target and returns null; or returns the run or event that took it less than the idempotency_window setting before p_now. Concurrent requests with one key: one takes it, the others get its holder.';
 
 -- only the scheduler's own security definer functions call it, as its owner
 revoke execute on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) from public, anon, authenticated, service_role;

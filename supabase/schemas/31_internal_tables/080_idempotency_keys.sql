@@ -1,6 +1,7 @@
 -- idempotency keys: run_task_now's p_idempotency_key (per task) and
 -- events.idempotency_key (per owner). One row per scope and key says which
--- run or event holds the key, and until when. A window cannot be a unique
+-- run or event holds the key, and since when (its window is the
+-- idempotency_window setting as it is when a repeat comes). A window cannot be a unique
 -- index on the runs or events themselves (an index cannot say "within 24
 -- hours", and events cannot be updated to give a key up), so the key lives
 -- here: the primary key makes a duplicate collide even between concurrent
@@ -17,8 +18,7 @@ create table scheduler_internal.idempotency_keys (
   key text not null check (length(key) between 1 and 255),
   run_id uuid references scheduler.task_runs (id) on delete cascade deferrable initially deferred,
   event_id uuid references scheduler.events (id) on delete cascade deferrable initially deferred,
-  expires_at timestamptz not null,
-  created_at timestamptz not null default now(),
+  taken_at timestamptz not null,
   primary key (scope, scope_id, key),
   constraint idempotency_keys_one_target check (
     (scope = 'run_task_now' and run_id is not null and event_id is null)
@@ -26,7 +26,7 @@ create table scheduler_internal.idempotency_keys (
   )
 );
 
-comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, until expires_at (created + the idempotency_window setting). Rows go with their run or event.';
+comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, since taken_at; a repeat within the idempotency_window setting of taken_at collapses to it. Rows go with their run or event.';
 
 create index idempotency_keys_run_id_idx on scheduler_internal.idempotency_keys (run_id) where run_id is not null;
 
