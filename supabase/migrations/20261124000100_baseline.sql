@@ -3867,13 +3867,29 @@ begin
     )
     select count(*)::integer, max(g.request_id) into deleted, last_id from gone g;
 
+  when 'idempotency_keys' then
+    -- a key past its window collapses nothing any more (the window is read
+    -- now, as claim_idempotency_key reads it)
+    v_cutoff := p_now - coalesce((scheduler_internal.setting('idempotency_window') #>> '{}')::interval, interval '24 hours');
+    with doomed as (
+      select k.scope, k.scope_id, k.key, k.taken_at from scheduler_internal.idempotency_keys k
+      where k.taken_at < v_cutoff and k.taken_at >= v_after
+      order by k.taken_at
+      limit p_limit
+    ), gone as (
+      delete from scheduler_internal.idempotency_keys k using doomed d
+      where k.scope = d.scope and k.scope_id = d.scope_id and k.key = d.key and k.taken_at < v_cutoff
+      returning d.taken_at
+    )
+    select count(*)::integer, max(g.taken_at) into deleted, last_at from gone g;
+
   else
     raise exception 'prune_batch: unknown target %', p_target using errcode = '22023';
   end case;
 end;
 $$;
 
-comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
+comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses, idempotency_keys) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
 
 revoke execute on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) from public, anon, authenticated, service_role;
 
@@ -3911,7 +3927,7 @@ as $$
 declare
   -- runs first: the events and notifications they held on to go next
   v_targets constant text[] := array['skipped_runs', 'finished_runs', 'events', 'notifications', 'audit_trail',
-                                     'system_logs', 'cron_history', 'http_responses'];
+                                     'system_logs', 'cron_history', 'http_responses', 'idempotency_keys'];
   v_state jsonb := coalesce(p_state, '{}');
   v_now timestamptz := coalesce((v_state ->> 'now')::timestamptz, now());
   v_max integer := coalesce((v_state ->> 'max_batches')::integer, 1000);
@@ -5400,23 +5416,25 @@ revoke all on table scheduler_internal.retired_cron_jobs from public, anon, auth
 -- idempotency keys: run_task_now's p_idempotency_key (per task) and
 -- events.idempotency_key (per owner). One row per scope and key says which
 -- run or event holds the key, and since when (its window is the
--- idempotency_window setting as it is when a repeat comes). A window cannot be a unique
--- index on the runs or events themselves (an index cannot say "within 24
--- hours", and events cannot be updated to give a key up), so the key lives
--- here: the primary key makes a duplicate collide even between concurrent
--- transactions at any isolation level, and a key past its window is taken
--- over by the next request that names it (scheduler_internal.claim_idempotency_key).
--- A row goes with the run or event it names (on delete cascade), so the
--- history's retention prunes the keys too. The references are deferred:
--- the key is taken before its run or event is inserted, in the same
--- transaction.
+-- idempotency_window setting as it is when a repeat comes). A window
+-- cannot be a unique index on the runs or events themselves (an index
+-- cannot say "within 24 hours", and events cannot be updated to give a key
+-- up), so the key lives here: the primary key makes a repeat collide even
+-- between concurrent transactions at any isolation level, and a key past
+-- its window is taken over by the next request that names it
+-- (scheduler_internal.claim_idempotency_key). A key is taken before its run
+-- or event is inserted, in the same transaction, so the reference to the
+-- run is deferred; deleting the run frees its key. The event is named
+-- without a foreign key: one would make `truncate scheduler.events` fail on
+-- the reference before the append-only trigger could refuse it with its
+-- reason. Keys past their window are pruned daily (prune-history).
 
 create table scheduler_internal.idempotency_keys (
   scope text not null check (scope in ('run_task_now', 'events')),
   scope_id uuid not null,
   key text not null check (length(key) between 1 and 255),
   run_id uuid references scheduler.task_runs (id) on delete cascade deferrable initially deferred,
-  event_id uuid references scheduler.events (id) on delete cascade deferrable initially deferred,
+  event_id uuid,
   taken_at timestamptz not null,
   primary key (scope, scope_id, key),
   constraint idempotency_keys_one_target check (
@@ -5425,11 +5443,12 @@ create table scheduler_internal.idempotency_keys (
   )
 );
 
-comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, since taken_at; a repeat within the idempotency_window setting of taken_at collapses to it. Rows go with their run or event.';
+comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, since taken_at; a repeat within the idempotency_window setting of taken_at collapses to it. A row goes with its run; keys past the window are pruned daily.';
 
 create index idempotency_keys_run_id_idx on scheduler_internal.idempotency_keys (run_id) where run_id is not null;
 
-create index idempotency_keys_event_id_idx on scheduler_internal.idempotency_keys (event_id) where event_id is not null;
+-- the daily pruning walks the keys past their window in this order
+create index idempotency_keys_taken_at_idx on scheduler_internal.idempotency_keys (taken_at);
 
 alter table scheduler_internal.idempotency_keys enable row level security;
 
