@@ -9,8 +9,9 @@
 //    run if it rolls back;
 //  * the same event delivered by several sessions at once is recorded once
 //    and starts one run.
-// Everything is due in 2100 (p_now, scheduler.now), so the live stack's
-// dispatcher, on the real clock, never takes these runs.
+// The backfill and run-now runs are due in 2100 (p_now), so the live
+// stack's dispatcher, on the real clock, never takes them; the one event
+// run is a web notification of this file's user.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import postgres from "postgres";
 import { connect } from "../helpers/stack.ts";
@@ -25,12 +26,16 @@ let daily = "";
 let manual = "";
 let onEvent = "";
 
-/** A transaction as the user, with the triggers' clock at NOW. */
+/**
+ * A transaction as the user. The clock is p_now, never scheduler.now: these
+ * transactions commit, and a write that pins the triggers' clock in the
+ * future would record a dispatcher wake in the future too, which debounces
+ * every real wake of the stack until then.
+ */
 function asUser<T>(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   return sql.begin(async (tx) => {
     await tx`select set_config('role', 'authenticated', true),
-                    set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true),
-                    set_config('scheduler.now', ${NOW}, true)`;
+                    set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true)`;
     return work(tx);
   }) as Promise<T>;
 }
@@ -85,6 +90,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.end()));
+  // the keys of runs go with them; the events' keys would wait for the daily pruning
+  if (userId) await admin`delete from scheduler_internal.idempotency_keys where scope = 'events' and scope_id = ${userId}`;
   if (userId) await admin`delete from auth.users where id = ${userId}`;
   await admin.end();
 });
