@@ -123,6 +123,52 @@ revoke execute on function scheduler_internal.acting_as_system() from public, an
 
 grant execute on function scheduler_internal.acting_as_system() to authenticated, service_role;
 
+-- supabase/schemas/20_utilities/claim_idempotency_key.sql ----------------------
+
+-- takes an idempotency key for p_target (a run or an event about to be
+-- inserted), or names the run or event that already holds it. One
+-- statement decides: the insert collides on the key's primary key with
+-- whoever holds it, committed or not (a concurrent request waits for the
+-- holder's transaction, then sees its row), and takes over only a key taken
+-- at least the idempotency_window setting ago (read now, so a change of the
+-- setting applies to the keys already taken). Null: the key is p_target's
+-- now, go on; otherwise the id of the run or event the repeat collapses to.
+create or replace function scheduler_internal.claim_idempotency_key(
+  p_scope text, p_scope_id uuid, p_key text, p_target uuid, p_now timestamptz
+) returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_window interval := coalesce((scheduler_internal.setting('idempotency_window') #>> '{}')::interval, interval '24 hours');
+  v_taken uuid;
+  v_holder uuid;
+begin
+  insert into scheduler_internal.idempotency_keys as k (scope, scope_id, key, run_id, event_id, taken_at)
+  values (p_scope, p_scope_id, p_key,
+          case when p_scope = 'run_task_now' then p_target end,
+          case when p_scope = 'events' then p_target end,
+          p_now)
+  on conflict (scope, scope_id, key) do update
+    set run_id = excluded.run_id, event_id = excluded.event_id, taken_at = excluded.taken_at
+    where k.taken_at <= p_now - v_window
+  returning coalesce(k.run_id, k.event_id) into v_taken;
+  if v_taken is not null then
+    return null;
+  end if;
+  -- a new statement: it sees the holder the insert collided with
+  select coalesce(k.run_id, k.event_id) into v_holder
+  from scheduler_internal.idempotency_keys k
+  where k.scope = p_scope and k.scope_id = p_scope_id and k.key = p_key;
+  return v_holder;
+end;
+$$;
+
+comment on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) is 'Takes an idempotency key (scope run_task_now: per task; events: per owner) for the run or event p_target and returns null; or returns the run or event that took it less than the idempotency_window setting before p_now. Concurrent requests with one key: one takes it, the others get its holder.';
+
+-- only the scheduler's own security definer functions call it, as its owner
+revoke execute on function scheduler_internal.claim_idempotency_key(text, uuid, text, uuid, timestamptz) from public, anon, authenticated, service_role;
+
 -- supabase/schemas/20_utilities/clock_now.sql ----------------------------------
 
 -- triggers cannot take p_now, so they read this clock; tests pin it with
@@ -644,6 +690,69 @@ revoke execute on function scheduler_internal.next_due_time(text, interval, time
 
 -- called inside the triggers and functions signed-in users run
 grant execute on function scheduler_internal.next_due_time(text,interval,timestamp with time zone,text,timestamp with time zone) to authenticated, service_role;
+
+-- supabase/schemas/21_cron/schedule_slots.sql ----------------------------------
+
+-- the due times of a schedule from p_from to p_to, both included, in order,
+-- at most p_max of them (backfill asks for one more than its limit, to
+-- refuse a range that holds more). A cron expression in its timezone; an
+-- interval on the grid its task keeps (p_anchor, the next due time: the
+-- engine steps by the interval from there); a one-off's single instant.
+-- Bounded by p_max whatever the range: the walk never looks further.
+create or replace function scheduler_internal.schedule_slots(
+  p_schedule_cron text, p_schedule_interval interval, p_run_at timestamptz, p_timezone text,
+  p_anchor timestamptz, p_from timestamptz, p_to timestamptz, p_max integer
+) returns setof timestamptz
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_at timestamptz;
+  v_anchor timestamptz := coalesce(p_anchor, p_from);
+  v_k bigint;
+  v_n integer := 0;
+begin
+  if p_from is null or p_to is null or p_from > p_to or coalesce(p_max, 0) < 1 then
+    return;
+  end if;
+  if p_schedule_cron is not null then
+    -- next_cron_time is strictly after its argument: a slot at p_from counts
+    v_at := scheduler.next_cron_time(p_schedule_cron, p_timezone, p_from - interval '1 microsecond');
+    while v_at is not null and v_at <= p_to and v_n < p_max loop
+      return next v_at;
+      v_n := v_n + 1;
+      v_at := scheduler.next_cron_time(p_schedule_cron, p_timezone, v_at);
+    end loop;
+  elsif p_schedule_interval is not null then
+    -- the first k with anchor + k * interval at or after p_from, estimated
+    -- from the seconds, then corrected (a month or a day is not a fixed
+    -- number of seconds)
+    v_k := ceil(extract(epoch from (p_from - v_anchor)) / extract(epoch from p_schedule_interval))::bigint;
+    while v_anchor + v_k * p_schedule_interval < p_from loop
+      v_k := v_k + 1;
+    end loop;
+    while v_anchor + (v_k - 1) * p_schedule_interval >= p_from loop
+      v_k := v_k - 1;
+    end loop;
+    v_at := v_anchor + v_k * p_schedule_interval;
+    while v_at <= p_to and v_n < p_max loop
+      return next v_at;
+      v_n := v_n + 1;
+      v_k := v_k + 1;
+      v_at := v_anchor + v_k * p_schedule_interval;
+    end loop;
+  elsif p_run_at is not null and p_run_at between p_from and p_to then
+    return next p_run_at;
+  end if;
+end;
+$$;
+
+comment on function scheduler_internal.schedule_slots(text, interval, timestamptz, text, timestamptz, timestamptz, timestamptz, integer) is 'The due times of a cron (in p_timezone), interval (on the grid of p_anchor) or one-off schedule from p_from to p_to, both included, in order, at most p_max. Used by backfill and upcoming_runs.';
+
+revoke execute on function scheduler_internal.schedule_slots(text, interval, timestamptz, text, timestamptz, timestamptz, timestamptz, integer) from public, anon;
+
+-- upcoming_runs runs as its caller
+grant execute on function scheduler_internal.schedule_slots(text, interval, timestamptz, text, timestamptz, timestamptz, timestamptz, integer) to authenticated, service_role;
 
 -- supabase/schemas/21_cron/tz_offset.sql ---------------------------------------
 
@@ -1763,6 +1872,34 @@ comment on function scheduler_internal.tg_events__append_only() is 'Keeps the ev
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_events__append_only() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_events__collapse_duplicates.sql --------------
+
+-- webhook-driven events arrive twice: an event whose owner already recorded
+-- one with the same idempotency_key inside idempotency_window is dropped
+-- before it exists, so it starts nothing and the insert reports no row.
+-- A definer, because the keys are internal. A signed-in user inserting for
+-- someone else is left to the policy, which refuses them: a drop there
+-- would tell them which keys another user has used.
+create or replace function scheduler_internal.tg_events__collapse_duplicates() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if new.user_id is null or ((select auth.uid()) is not null and new.user_id is distinct from (select auth.uid())) then
+    return new;
+  end if;
+  if scheduler_internal.claim_idempotency_key('events', new.user_id, new.idempotency_key, new.id,
+                                              scheduler_internal.clock_now()) is not null then
+    return null;
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_events__collapse_duplicates() is 'Drops an event whose owner recorded one with the same idempotency_key inside the idempotency_window setting (it is not recorded and starts nothing); otherwise the event takes the key.';
+
+revoke execute on function scheduler_internal.tg_events__collapse_duplicates() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_events__start_subscribed_tasks.sql -----------
 
 -- an event starts every task of the same owner subscribed to its name
@@ -1794,7 +1931,8 @@ revoke execute on function scheduler_internal.tg_events__start_subscribed_tasks(
 
 -- supabase/schemas/24_triggers/tg_events__validate.sql -------------------------
 
--- an event's payload becomes the inputs of the runs it starts
+-- an event's payload becomes the inputs of the runs it starts; its key
+-- names it to the idempotency check that follows
 create or replace function scheduler_internal.tg_events__validate() returns trigger
 language plpgsql
 set search_path = ''
@@ -1807,11 +1945,14 @@ begin
   if scheduler_internal.json_size_error('payload', new.payload, 65536) is not null then
     raise exception '%', scheduler_internal.json_size_error('payload', new.payload, 65536) using errcode = '22023';
   end if;
+  if new.idempotency_key is not null and length(new.idempotency_key) not between 1 and 255 then
+    raise exception 'idempotency_key: must be 1 to 255 characters, got %', length(new.idempotency_key) using errcode = '22023';
+  end if;
   return new;
 end;
 $$;
 
-comment on function scheduler_internal.tg_events__validate() is 'Refuses an event whose payload is not a JSON object of at most 64 KiB.';
+comment on function scheduler_internal.tg_events__validate() is 'Refuses an event whose payload is not a JSON object of at most 64 KiB, or whose idempotency_key is empty or longer than 255 characters.';
 
 revoke execute on function scheduler_internal.tg_events__validate() from public, anon, authenticated;
 
@@ -1976,8 +2117,9 @@ revoke execute on function scheduler_internal.tg_task_runs__request_approvals() 
 
 -- what a user may insert into task_runs: a manual run of a task they may
 -- edit (the policy), with inputs for its templates. The engine's columns
--- (lease, times, output, key, attempt, trigger) are the engine's, whatever
--- the insert said; inputs must be a JSON object the action can read.
+-- (lease, times, output, key, attempt, trigger, replay link) are the
+-- engine's, whatever the insert said; inputs must be a JSON object the
+-- action can read.
 create or replace function scheduler_internal.tg_task_runs__validate() returns trigger
 language plpgsql
 set search_path = ''
@@ -1997,6 +2139,7 @@ begin
     new.requested_by := (select auth.uid());
     new.attempt := 1;
     new.event_id := null;
+    new.replay_of := null;
     new.idempotency_key := null;
     new.start_time := null;
     new.end_time := null;
@@ -3898,7 +4041,8 @@ begin
       -- late runs when approved
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
         and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
-      a.deleted_at is null and (a.is_active or a.triggered_by = 'manual') as allowed
+      -- a paused task still runs what a person asked for by hand
+      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed
     from asked a
   )
   select jsonb_agg(jsonb_build_object(
@@ -4041,6 +4185,132 @@ $$;
 comment on function scheduler_internal.wake_dispatcher(text) is 'invoke_dispatcher for immediate work: warns instead of failing when the Vault entries are missing.';
 
 revoke execute on function scheduler_internal.wake_dispatcher(text) from public, anon, authenticated;
+
+-- supabase/schemas/26_api/backfill.sql -----------------------------------------
+
+-- backfill: one run for each slot of the task's schedule from p_from to
+-- p_to (both included) that has no run yet. With p_preview (the default)
+-- it only returns the slots it would fill.
+--  * a slot is a due time of the schedule: cron in the task's timezone, an
+--    interval on the grid of its next due time, a one-off's run_at;
+--  * only the past: slots after p_now, and for an active task its next due
+--    time and later (the schedule's own), are left to the schedule;
+--  * a slot has a run when a scheduled or backfill run of the task is due
+--    from the slot until the next one (a catch-up after downtime is due
+--    when it ran, not at the slot it stands for; an interval task resumed
+--    on a shifted grid still has its old runs), whatever that run's outcome
+--    (replay_runs replays what failed);
+--  * bounded: a range holding more slots than the backfill_max_slots
+--    setting is refused, before anything is created;
+--  * exactly once per slot: backfills of one task take turns (an advisory
+--    lock, so the second sees the first's runs), and a unique index on
+--    (task_id, scheduled_time) of backfill runs makes a duplicate
+--    impossible whatever else happens.
+-- The runs are queued (triggered_by backfill, due at their slot, so
+-- {{run.scheduled_time}} is the slot) and the dispatcher is woken at once;
+-- the overlap policy takes them one at a time, oldest first, unless it
+-- allows overlap.
+create or replace function scheduler.backfill(
+  p_task_id uuid,
+  p_from timestamptz,
+  p_to timestamptz,
+  p_preview boolean default true,
+  p_now timestamptz default now()
+) returns table (slot timestamptz, run_id uuid)
+language plpgsql security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_task scheduler.tasks;
+  v_max integer := coalesce((scheduler_internal.setting('backfill_max_slots') #>> '{}')::integer, 1000);
+  v_to timestamptz;
+  v_slots timestamptz[];
+  v_after_last timestamptz;
+begin
+  select * into v_task from scheduler.tasks t where t.id = p_task_id and t.deleted_at is null;
+  if v_task.id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
+    raise exception 'backfill: task % does not exist', p_task_id using errcode = 'P0002';
+  end if;
+  if not (scheduler_internal.acting_as_system() or scheduler_internal.can_edit_task(p_task_id)) then
+    raise exception 'backfill: you may not backfill task "%" (its owner, editors and admins may)', v_task.name
+      using errcode = '42501';
+  end if;
+  if p_from is null or p_to is null then
+    raise exception 'backfill: p_from and p_to are required (the range of due times to fill)' using errcode = '22023';
+  end if;
+  if not (isfinite(p_from) and isfinite(p_to)) then
+    raise exception 'backfill: p_from and p_to must be finite times, got % and %', p_from, p_to using errcode = '22023';
+  end if;
+  if p_from > p_to then
+    raise exception 'backfill: p_from (%) is after p_to (%)', p_from, p_to using errcode = '22023';
+  end if;
+  if p_preview is null then
+    raise exception 'backfill: p_preview must be true (return the slots) or false (create their runs)' using errcode = '22023';
+  end if;
+  if num_nonnulls(v_task.schedule_cron, v_task.schedule_interval, v_task.run_at) = 0 then
+    raise exception 'backfill: p_task_id: task "%" has no schedule (schedule_cron, schedule_interval or run_at) to backfill', v_task.name
+      using errcode = '22023';
+  end if;
+
+  if not p_preview then
+    -- one backfill of a task at a time: the next one sees these runs
+    perform pg_advisory_xact_lock(hashtextextended('scheduler.backfill:' || p_task_id::text, 0));
+  end if;
+
+  v_to := least(p_to, p_now);
+  if v_task.is_active and v_task.next_run_at is not null then
+    v_to := least(v_to, v_task.next_run_at - interval '1 microsecond');
+  end if;
+  v_slots := array(
+    select s from scheduler_internal.schedule_slots(v_task.schedule_cron, v_task.schedule_interval, v_task.run_at,
+      v_task.timezone, v_task.next_run_at, p_from, v_to, v_max + 1) s);
+  if cardinality(v_slots) > v_max then
+    raise exception 'backfill: the range from % to % holds more than % slots of task "%" (the backfill_max_slots setting); backfill a shorter range (p_from, p_to)',
+      p_from, p_to, v_max, v_task.name using errcode = '22023';
+  end if;
+  if cardinality(v_slots) = 0 then
+    return;
+  end if;
+  v_after_last := coalesce(scheduler_internal.next_due_time(v_task.schedule_cron, v_task.schedule_interval, null, v_task.timezone,
+    v_slots[cardinality(v_slots)]), 'infinity');
+
+  -- a new statement, so a backfill that waited above sees the other's runs
+  return query
+  with slots as (
+    select s.due, coalesce(lead(s.due) over (order by s.due), v_after_last) as until
+    from unnest(v_slots) as s(due)
+  ),
+  open_slots as (
+    select s.due from slots s
+    where not exists (
+      select 1 from scheduler.task_runs r
+      where r.task_id = p_task_id and r.scheduled_time >= s.due and r.scheduled_time < s.until
+        and r.triggered_by in ('schedule', 'backfill')
+    )
+  ),
+  made as (
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, requested_by)
+    select p_task_id, o.due, 'queued', 1, 'backfill', (select auth.uid())
+    from open_slots o
+    where not p_preview
+    order by o.due
+    on conflict (task_id, scheduled_time) where triggered_by = 'backfill' do nothing
+    returning id, scheduled_time
+  )
+  select o.due, m.id
+  from open_slots o
+  left join made m on m.scheduled_time = o.due
+  where p_preview or m.id is not null
+  order by o.due;
+end;
+$$;
+
+comment on function scheduler.backfill(uuid, timestamptz, timestamptz, boolean, timestamptz) is 'One run (triggered_by backfill, due at its slot) for each past slot of the task''s schedule from p_from to p_to that has no scheduled or backfill run yet; exactly once per slot, also under concurrency. p_preview (default true) returns the slots without creating runs. A range of more than backfill_max_slots (1000) slots is refused. Owners, editors and admins of the task.';
+
+revoke execute on function scheduler.backfill(uuid, timestamptz, timestamptz, boolean, timestamptz) from public, anon;
+
+grant execute on function scheduler.backfill(uuid, timestamptz, timestamptz, boolean, timestamptz) to authenticated, service_role;
 
 -- supabase/schemas/26_api/cancel_run.sql ---------------------------------------
 
@@ -4332,19 +4602,169 @@ revoke execute on function scheduler.my_signing_secret() from public, anon;
 
 grant execute on function scheduler.my_signing_secret() to authenticated;
 
+-- supabase/schemas/26_api/replay_run.sql ---------------------------------------
+
+-- replay a run: a new run of the same task with the same inputs, started at
+-- once, naming the run it replays (replay_of). It gets a key of its own:
+-- a receiver that drops resends by webhook-id must not drop a replay, which
+-- a person asked for. Who may: as run_task_now (owners, editors, admins);
+-- a run the caller cannot see gets the answer an unknown id gets.
+create or replace function scheduler.replay_run(p_run_id uuid, p_now timestamptz default now())
+returns uuid
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_task_id uuid;
+  v_status scheduler.run_status;
+  v_inputs jsonb;
+  v_name text;
+  v_run_id uuid;
+begin
+  select r.task_id, r.status, r.inputs, t.name into v_task_id, v_status, v_inputs, v_name
+  from scheduler.task_runs r
+  join scheduler.tasks t on t.id = r.task_id and t.deleted_at is null
+  where r.id = p_run_id;
+  if v_task_id is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(v_task_id)) then
+    raise exception 'replay_run: run % does not exist', p_run_id using errcode = 'P0002';
+  end if;
+  if not (scheduler_internal.acting_as_system() or scheduler_internal.can_edit_task(v_task_id)) then
+    raise exception 'replay_run: you may not replay runs of task "%" (its owner, editors and admins may)', v_name
+      using errcode = '42501';
+  end if;
+  if v_status not in ('completed', 'failed', 'cancelled', 'skipped') then
+    raise exception 'replay_run: p_run_id: run % is still %; only a finished run (completed, failed, cancelled or skipped) is replayed', p_run_id, v_status
+      using errcode = '22023';
+  end if;
+  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, requested_by, replay_of)
+  values (v_task_id, p_now, 'queued', 1, 'replay', v_inputs, (select auth.uid()), p_run_id)
+  returning id into v_run_id;
+  return v_run_id;
+end;
+$$;
+
+comment on function scheduler.replay_run(uuid, timestamptz) is 'Queues a new run of a finished run''s task with the same inputs (triggered_by replay, replay_of the run, requested_by the caller, a new idempotency key) and wakes the dispatcher. Owners, editors and admins of the task.';
+
+revoke execute on function scheduler.replay_run(uuid, timestamptz) from public, anon;
+
+grant execute on function scheduler.replay_run(uuid, timestamptz) to authenticated, service_role;
+
+-- supabase/schemas/26_api/replay_runs.sql --------------------------------------
+
+-- replay what went wrong over a time range: the runs of one task due from
+-- p_from to p_to (both included) whose status is one of p_statuses, each
+-- replayed once as replay_run does. One statement picks and inserts them.
+--  * only the last attempt of a due time counts: a failure that was
+--    retried is history, and its retry is the run that says how it ended;
+--  * a run already replayed is left alone, so calling again with the same
+--    range goes on where the limit stopped (and a second caller at the same
+--    moment waits for the first, then finds nothing left to do);
+--  * at most p_limit (default and ceiling: the replay_max_runs setting),
+--    oldest first.
+create or replace function scheduler.replay_runs(
+  p_task_id uuid,
+  p_from timestamptz,
+  p_to timestamptz,
+  p_statuses scheduler.run_status[] default '{failed}',
+  p_limit integer default null,
+  p_now timestamptz default now()
+) returns table (run_id uuid, replay_of uuid)
+language plpgsql security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_name text;
+  v_max integer := coalesce((scheduler_internal.setting('replay_max_runs') #>> '{}')::integer, 100);
+  v_limit integer := coalesce(p_limit, v_max);
+  v_open scheduler.run_status[];
+begin
+  select t.name into v_name from scheduler.tasks t where t.id = p_task_id and t.deleted_at is null;
+  if v_name is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
+    raise exception 'replay_runs: task % does not exist', p_task_id using errcode = 'P0002';
+  end if;
+  if not (scheduler_internal.acting_as_system() or scheduler_internal.can_edit_task(p_task_id)) then
+    raise exception 'replay_runs: you may not replay runs of task "%" (its owner, editors and admins may)', v_name
+      using errcode = '42501';
+  end if;
+  if p_from is null or p_to is null then
+    raise exception 'replay_runs: p_from and p_to are required (the range of due times to replay)' using errcode = '22023';
+  end if;
+  if p_from > p_to then
+    raise exception 'replay_runs: p_from (%) is after p_to (%)', p_from, p_to using errcode = '22023';
+  end if;
+  if p_statuses is null or cardinality(p_statuses) = 0 then
+    raise exception 'replay_runs: p_statuses must name at least one of completed, failed, cancelled, skipped' using errcode = '22023';
+  end if;
+  v_open := array(select s from unnest(p_statuses) s where s not in ('completed', 'failed', 'cancelled', 'skipped'));
+  if cardinality(v_open) > 0 then
+    raise exception 'replay_runs: p_statuses: only finished runs are replayed (completed, failed, cancelled, skipped), got %', v_open
+      using errcode = '22023';
+  end if;
+  if v_limit < 1 or v_limit > v_max then
+    raise exception 'replay_runs: p_limit must be between 1 and % (the replay_max_runs setting), got %', v_max, v_limit
+      using errcode = '22023';
+  end if;
+
+  -- one bulk replay of a task at a time, so two never replay the same run
+  perform pg_advisory_xact_lock(hashtextextended('scheduler.replay_runs:' || p_task_id::text, 0));
+
+  -- a new statement, so a caller that waited above sees the other's replays
+  return query
+  with picked as (
+    select r.id, r.inputs, r.scheduled_time
+    from scheduler.task_runs r
+    where r.task_id = p_task_id
+      and r.scheduled_time between p_from and p_to
+      and r.status = any (p_statuses)
+      and not exists (
+        select 1 from scheduler.task_runs n
+        where n.task_id = r.task_id and n.idempotency_key = coalesce(r.idempotency_key, r.id::text)
+          and n.attempt > r.attempt
+      )
+      and not exists (select 1 from scheduler.task_runs p where p.replay_of = r.id)
+    order by r.scheduled_time, r.id
+    limit v_limit
+  ),
+  made as (
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, requested_by, replay_of)
+    select p_task_id, p_now, 'queued', 1, 'replay', p.inputs, (select auth.uid()), p.id
+    from picked p
+    order by p.scheduled_time, p.id
+    returning id, replay_of
+  )
+  select m.id, m.replay_of from made m
+  join picked p on p.id = m.replay_of
+  order by p.scheduled_time, p.id;
+end;
+$$;
+
+comment on function scheduler.replay_runs(uuid, timestamptz, timestamptz, scheduler.run_status[], integer, timestamptz) is 'Replays (as replay_run) the runs of a task due from p_from to p_to whose last attempt ended in one of p_statuses (default failed) and that were not replayed yet, oldest first, at most p_limit (the replay_max_runs setting, 100); returns the new runs and what each replays. Owners, editors and admins of the task.';
+
+revoke execute on function scheduler.replay_runs(uuid, timestamptz, timestamptz, scheduler.run_status[], integer, timestamptz) from public, anon;
+
+grant execute on function scheduler.replay_runs(uuid, timestamptz, timestamptz, scheduler.run_status[], integer, timestamptz) to authenticated, service_role;
+
 -- supabase/schemas/26_api/run_task_now.sql -------------------------------------
 
 -- a run now, by hand. One answer for a task that does not exist and one the
 -- caller cannot see, so no one learns of another user's task; a task the
 -- caller sees but may not edit (shared for viewing) is refused by name.
-create or replace function scheduler.run_task_now(p_task_id uuid, p_now timestamptz default now(), p_inputs jsonb default null)
+-- With p_idempotency_key, a second call with the same key for the same task
+-- inside idempotency_window returns the first call's run and starts nothing
+-- (a client's retry after a lost answer, a double click), also when the two
+-- calls race: the key is taken in scheduler_internal.idempotency_keys.
+create or replace function scheduler.run_task_now(
+  p_task_id uuid, p_now timestamptz default now(), p_inputs jsonb default null, p_idempotency_key text default null
+)
 returns uuid
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
   v_name text;
-  v_run_id uuid;
+  v_run_id uuid := scheduler_internal.uuid_v7();
+  v_holder uuid;
 begin
   select t.name into v_name from scheduler.tasks t where t.id = p_task_id and t.deleted_at is null;
   if v_name is null or not (scheduler_internal.acting_as_system() or scheduler_internal.can_view_task(p_task_id)) then
@@ -4358,18 +4778,77 @@ begin
     raise exception 'run_task_now: p_inputs must be a JSON object (its fields are {{inputs.<field>}}), got %', pg_catalog.jsonb_typeof(p_inputs)
       using errcode = '22023';
   end if;
-  insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, requested_by)
-  values (p_task_id, p_now, 'queued', 1, 'manual', coalesce(p_inputs, '{}'), (select auth.uid()))
-  returning id into v_run_id;
+  if p_idempotency_key is not null then
+    if length(p_idempotency_key) not between 1 and 255 then
+      raise exception 'run_task_now: p_idempotency_key must be 1 to 255 characters, got %', length(p_idempotency_key)
+        using errcode = '22023';
+    end if;
+    v_holder := scheduler_internal.claim_idempotency_key('run_task_now', p_task_id, p_idempotency_key, v_run_id, p_now);
+    if v_holder is not null then
+      return v_holder;
+    end if;
+  end if;
+  insert into scheduler.task_runs (id, task_id, scheduled_time, status, attempt, triggered_by, inputs, requested_by)
+  values (v_run_id, p_task_id, p_now, 'queued', 1, 'manual', coalesce(p_inputs, '{}'), (select auth.uid()));
   return v_run_id;
 end;
 $$;
 
-comment on function scheduler.run_task_now(uuid, timestamptz, jsonb) is 'Queues a run now (triggered_by manual, requested_by the caller) with optional inputs ({{inputs.<field>}}) and wakes the dispatcher through pg_net. Owners, editors and admins.';
+comment on function scheduler.run_task_now(uuid, timestamptz, jsonb, text) is 'Queues a run now (triggered_by manual, requested_by the caller) with optional inputs ({{inputs.<field>}}) and wakes the dispatcher through pg_net. With p_idempotency_key, a repeat inside the idempotency_window setting (24 hours) returns the first run instead of queuing another. Owners, editors and admins.';
 
-revoke execute on function scheduler.run_task_now(uuid, timestamptz, jsonb) from public, anon;
+revoke execute on function scheduler.run_task_now(uuid, timestamptz, jsonb, text) from public, anon;
 
-grant execute on function scheduler.run_task_now(uuid, timestamptz, jsonb) to authenticated, service_role;
+grant execute on function scheduler.run_task_now(uuid, timestamptz, jsonb, text) to authenticated, service_role;
+
+-- supabase/schemas/26_api/upcoming_runs.sql ------------------------------------
+
+-- the next p_count due times of a task after p_after, as Trigger.dev's
+-- upcoming[] gives them, with the wall-clock time in the task's timezone.
+-- What is true, not what the schedule would say: a paused task has none
+-- (resuming continues from the next due time after the resume), a one-off
+-- has its one time until it has run, and a task without a schedule (event,
+-- manual) has none. An interval task's times follow its next due time.
+-- It runs as the caller: a task they cannot see is one that does not exist.
+create or replace function scheduler.upcoming_runs(
+  p_task_id uuid, p_count integer default 10, p_after timestamptz default now()
+) returns table (due_at timestamptz, local_time timestamp, timezone text)
+language plpgsql stable
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_task record;
+begin
+  if p_count is null or p_count not between 1 and 100 then
+    raise exception 'upcoming_runs: p_count must be between 1 and 100, got %', coalesce(p_count::text, 'null')
+      using errcode = '22023';
+  end if;
+  if p_after is null or not isfinite(p_after) then
+    raise exception 'upcoming_runs: p_after must be a finite time, got %', coalesce(p_after::text, 'null') using errcode = '22023';
+  end if;
+  select t.id, t.is_active, t.schedule_cron, t.schedule_interval, t.run_at, t.timezone, t.next_run_at into v_task
+  from scheduler.tasks t where t.id = p_task_id and t.deleted_at is null;
+  if v_task.id is null then
+    raise exception 'upcoming_runs: task % does not exist', p_task_id using errcode = 'P0002';
+  end if;
+  if not v_task.is_active then
+    return;
+  end if;
+  return query
+  select s, (s at time zone v_task.timezone)::timestamp, v_task.timezone
+  from scheduler_internal.schedule_slots(
+    v_task.schedule_cron, v_task.schedule_interval,
+    -- a one-off that has run has no next due time any more
+    case when v_task.next_run_at is not null then v_task.run_at end,
+    v_task.timezone, v_task.next_run_at, p_after + interval '1 microsecond', 'infinity', p_count) s;
+end;
+$$;
+
+comment on function scheduler.upcoming_runs(uuid, integer, timestamptz) is 'The next p_count (1 to 100, default 10) due times of a task after p_after, with their wall-clock time in the task''s timezone. None for a paused task or one without a schedule; a one-off''s single time until it has run. Anyone who can see the task.';
+
+revoke execute on function scheduler.upcoming_runs(uuid, integer, timestamptz) from public, anon;
+
+grant execute on function scheduler.upcoming_runs(uuid, integer, timestamptz) to authenticated, service_role;
 
 -- supabase/schemas/27_housekeeping/cleanup_expired_sessions.sql ----------------
 
@@ -4551,13 +5030,29 @@ begin
     )
     select count(*)::integer, max(g.request_id) into deleted, last_id from gone g;
 
+  when 'idempotency_keys' then
+    -- a key past its window collapses nothing any more (the window is read
+    -- now, as claim_idempotency_key reads it)
+    v_cutoff := p_now - coalesce((scheduler_internal.setting('idempotency_window') #>> '{}')::interval, interval '24 hours');
+    with doomed as (
+      select k.scope, k.scope_id, k.key, k.taken_at from scheduler_internal.idempotency_keys k
+      where k.taken_at < v_cutoff and k.taken_at >= v_after
+      order by k.taken_at
+      limit p_limit
+    ), gone as (
+      delete from scheduler_internal.idempotency_keys k using doomed d
+      where k.scope = d.scope and k.scope_id = d.scope_id and k.key = d.key and k.taken_at < v_cutoff
+      returning d.taken_at
+    )
+    select count(*)::integer, max(g.taken_at) into deleted, last_at from gone g;
+
   else
     raise exception 'prune_batch: unknown target %', p_target using errcode = '22023';
   end case;
 end;
 $$;
 
-comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
+comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses, idempotency_keys) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
 
 revoke execute on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) from public, anon, authenticated, service_role;
 
@@ -4595,7 +5090,7 @@ as $$
 declare
   -- runs first: the events and notifications they held on to go next
   v_targets constant text[] := array['skipped_runs', 'finished_runs', 'events', 'notifications', 'audit_trail',
-                                     'system_logs', 'cron_history', 'http_responses'];
+                                     'system_logs', 'cron_history', 'http_responses', 'idempotency_keys'];
   v_state jsonb := coalesce(p_state, '{}');
   v_now timestamptz := coalesce((v_state ->> 'now')::timestamptz, now());
   v_max integer := coalesce((v_state ->> 'max_batches')::integer, 1000);
@@ -5132,8 +5627,10 @@ create table scheduler.task_runs (
   event_id uuid,
   -- who pressed run now (manual runs)
   requested_by uuid references auth.users (id) on delete set null,
+  -- the run this one replays (replay_run, replay_runs)
+  replay_of uuid references scheduler.task_runs (id) on delete set null,
   constraint task_runs_triggered_by_check check (
-    triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
+    triggered_by in ('schedule', 'manual', 'retry', 'dependency', 'replay', 'backfill') or triggered_by like 'event:%'
   ),
   constraint task_runs_end_after_start check (end_time is null or start_time is null or end_time >= start_time)
 );
@@ -5142,9 +5639,11 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
-comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency, replay (replay_run, replay_runs), backfill (backfill) or event:<name>.';
 
-comment on column scheduler.task_runs.requested_by is 'The user who queued the run with run_task_now (triggered_by manual); null for the system and for other triggers.';
+comment on column scheduler.task_runs.requested_by is 'The user who queued the run: run_task_now (manual), replay_run and replay_runs (replay), backfill (backfill); null for the system and for other triggers.';
+
+comment on column scheduler.task_runs.replay_of is 'The run this one replays (triggered_by replay): same task, same inputs, a new idempotency key. Null once that run is pruned.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
@@ -5170,6 +5669,20 @@ create index task_runs_created_at_idx on scheduler.task_runs (created_at);
 
 -- deleting a user clears their requests without scanning the history
 create index task_runs_requested_by_idx on scheduler.task_runs (requested_by) where requested_by is not null;
+
+-- replays name what they replay: replay_runs skips a run already replayed,
+-- and pruning a replayed run clears the link without a scan
+create index task_runs_replay_of_idx on scheduler.task_runs (replay_of) where replay_of is not null;
+
+-- exactly once per slot: a backfill run is the only backfill run of its
+-- task at its due time, whoever else backfills the same range at once
+create unique index task_runs_backfill_slot_idx on scheduler.task_runs (task_id, scheduled_time)
+where triggered_by = 'backfill';
+
+-- the later attempts of a due time carry its key: replay_runs asks whether
+-- a run was retried (only retries and resent runs carry one)
+create index task_runs_idempotency_key_idx on scheduler.task_runs (task_id, idempotency_key)
+where idempotency_key is not null;
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 
@@ -5472,11 +5985,16 @@ create table scheduler.events (
   project_id uuid references scheduler.projects (id) on delete set null,
   task_id uuid references scheduler.tasks (id) on delete set null,
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  -- a sender's key for this event (a webhook-id): a second event of the same
+  -- owner with the same key inside idempotency_window is not recorded
+  idempotency_key text
 );
 
 
 comment on table scheduler.events is 'Append-only event log (seed 001); event_type is the event''s name that task_event_triggers subscribe to (seed 000 name/type, details -> payload).';
+
+comment on column scheduler.events.idempotency_key is 'The sender''s key for the event (e.g. a webhook-id). Another event of the same owner with the same key inside the idempotency_window setting (24 hours) is not recorded and starts nothing: webhooks are delivered twice.';
 
 create index events_project_id_idx on scheduler.events (project_id);
 
@@ -5491,6 +6009,10 @@ create index events_created_at_idx on scheduler.events (created_at desc);
 create index events_project_created_idx on scheduler.events (project_id, created_at desc);
 
 create index events_task_created_idx on scheduler.events (task_id, created_at desc);
+
+-- an owner finds the event a key recorded
+create index events_user_id_idempotency_key_idx on scheduler.events (user_id, idempotency_key, created_at desc)
+where idempotency_key is not null;
 
 create index events_payload_idx on scheduler.events using gin (payload jsonb_path_ops);
 
@@ -5516,6 +6038,12 @@ create policy "Events can be recorded by their owner" on scheduler.events
 
 create trigger _005_validate before insert on scheduler.events
 for each row execute function scheduler_internal.tg_events__validate();
+
+-- after validation (the key's length), before the row exists: a duplicate
+-- is dropped here, so it starts nothing
+create trigger _006_collapse_duplicates before insert on scheduler.events
+for each row when (new.idempotency_key is not null)
+execute function scheduler_internal.tg_events__collapse_duplicates();
 
 create trigger _010_append_only before update or delete on scheduler.events
 for each row execute function scheduler_internal.tg_events__append_only();
@@ -6176,6 +6704,51 @@ comment on table scheduler_internal.retired_cron_jobs is 'The scheduler''s pg_cr
 alter table scheduler_internal.retired_cron_jobs enable row level security;
 
 revoke all on table scheduler_internal.retired_cron_jobs from public, anon, authenticated, service_role;
+
+-- supabase/schemas/31_internal_tables/080_idempotency_keys.sql -----------------
+
+-- idempotency keys: run_task_now's p_idempotency_key (per task) and
+-- events.idempotency_key (per owner). One row per scope and key says which
+-- run or event holds the key, and since when (its window is the
+-- idempotency_window setting as it is when a repeat comes). A window
+-- cannot be a unique index on the runs or events themselves (an index
+-- cannot say "within 24 hours", and events cannot be updated to give a key
+-- up), so the key lives here: the primary key makes a repeat collide even
+-- between concurrent transactions at any isolation level, and a key past
+-- its window is taken over by the next request that names it
+-- (scheduler_internal.claim_idempotency_key). A key is taken before its run
+-- or event is inserted, in the same transaction, so the reference to the
+-- run is deferred; deleting the run frees its key. The event is named
+-- without a foreign key: one would make `truncate scheduler.events` fail on
+-- the reference before the append-only trigger could refuse it with its
+-- reason. Keys past their window are pruned daily (prune-history).
+
+create table scheduler_internal.idempotency_keys (
+  scope text not null check (scope in ('run_task_now', 'events')),
+  scope_id uuid not null,
+  key text not null check (length(key) between 1 and 255),
+  run_id uuid references scheduler.task_runs (id) on delete cascade deferrable initially deferred,
+  event_id uuid,
+  taken_at timestamptz not null,
+  primary key (scope, scope_id, key),
+  constraint idempotency_keys_one_target check (
+    (scope = 'run_task_now' and run_id is not null and event_id is null)
+    or (scope = 'events' and event_id is not null and run_id is null)
+  )
+);
+
+comment on table scheduler_internal.idempotency_keys is 'Which run (run_task_now, scope_id = the task) or event (events, scope_id = the owner) holds an idempotency key, since taken_at; a repeat within the idempotency_window setting of taken_at collapses to it. A row goes with its run; keys past the window are pruned daily.';
+
+create index idempotency_keys_run_id_idx on scheduler_internal.idempotency_keys (run_id) where run_id is not null;
+
+-- the daily pruning walks the keys past their window in this order
+create index idempotency_keys_taken_at_idx on scheduler_internal.idempotency_keys (taken_at);
+
+alter table scheduler_internal.idempotency_keys enable row level security;
+
+-- only the scheduler's own functions (run_task_now, the events trigger)
+-- read and write it, as its owner
+revoke all on table scheduler_internal.idempotency_keys from public, anon, authenticated, service_role;
 
 -- supabase/schemas/31_internal_tables/080_inbound_deliveries.sql ---------------
 

@@ -1,7 +1,8 @@
 -- what a user may insert into task_runs: a manual run of a task they may
 -- edit (the policy), with inputs for its templates. The engine's columns
--- (lease, times, output, key, attempt, trigger) are the engine's, whatever
--- the insert said; inputs must be a JSON object the action can read.
+-- (lease, times, output, key, attempt, trigger, replay link) are the
+-- engine's, whatever the insert said; inputs must be a JSON object the
+-- action can read.
 create or replace function scheduler_internal.tg_task_runs__validate() returns trigger
 language plpgsql
 set search_path = ''
@@ -21,6 +22,7 @@ begin
     new.requested_by := (select auth.uid());
     new.attempt := 1;
     new.event_id := null;
+    new.replay_of := null;
     new.idempotency_key := null;
     new.start_time := null;
     new.end_time := null;

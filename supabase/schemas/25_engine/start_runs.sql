@@ -60,7 +60,8 @@ begin
       -- late runs when approved
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
         and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
-      a.deleted_at is null and (a.is_active or a.triggered_by = 'manual') as allowed
+      -- a paused task still runs what a person asked for by hand
+      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed
     from asked a
   )
   select jsonb_agg(jsonb_build_object(

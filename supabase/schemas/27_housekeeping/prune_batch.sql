@@ -155,12 +155,28 @@ begin
     )
     select count(*)::integer, max(g.request_id) into deleted, last_id from gone g;
 
+  when 'idempotency_keys' then
+    -- a key past its window collapses nothing any more (the window is read
+    -- now, as claim_idempotency_key reads it)
+    v_cutoff := p_now - coalesce((scheduler_internal.setting('idempotency_window') #>> '{}')::interval, interval '24 hours');
+    with doomed as (
+      select k.scope, k.scope_id, k.key, k.taken_at from scheduler_internal.idempotency_keys k
+      where k.taken_at < v_cutoff and k.taken_at >= v_after
+      order by k.taken_at
+      limit p_limit
+    ), gone as (
+      delete from scheduler_internal.idempotency_keys k using doomed d
+      where k.scope = d.scope and k.scope_id = d.scope_id and k.key = d.key and k.taken_at < v_cutoff
+      returning d.taken_at
+    )
+    select count(*)::integer, max(g.taken_at) into deleted, last_at from gone g;
+
   else
     raise exception 'prune_batch: unknown target %', p_target using errcode = '22023';
   end case;
 end;
 $$;
 
-comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
+comment on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) is 'Deletes up to p_limit rows of one target (skipped_runs, finished_runs, events, notifications, audit_trail, system_logs, cron_history, http_responses, idempotency_keys) older than its retention at p_now, after the cursor (p_after_at / p_after_id) of the previous batch. Returns how many and the new cursor.';
 
 revoke execute on function scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint) from public, anon, authenticated, service_role;

@@ -8,7 +8,7 @@ as $$
 declare
   -- runs first: the events and notifications they held on to go next
   v_targets constant text[] := array['skipped_runs', 'finished_runs', 'events', 'notifications', 'audit_trail',
-                                     'system_logs', 'cron_history', 'http_responses'];
+                                     'system_logs', 'cron_history', 'http_responses', 'idempotency_keys'];
   v_state jsonb := coalesce(p_state, '{}');
   v_now timestamptz := coalesce((v_state ->> 'now')::timestamptz, now());
   v_max integer := coalesce((v_state ->> 'max_batches')::integer, 1000);

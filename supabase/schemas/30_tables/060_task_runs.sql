@@ -31,8 +31,10 @@ create table scheduler.task_runs (
   event_id uuid,
   -- who pressed run now (manual runs)
   requested_by uuid references auth.users (id) on delete set null,
+  -- the run this one replays (replay_run, replay_runs)
+  replay_of uuid references scheduler.task_runs (id) on delete set null,
   constraint task_runs_triggered_by_check check (
-    triggered_by in ('schedule', 'manual', 'retry', 'dependency') or triggered_by like 'event:%'
+    triggered_by in ('schedule', 'manual', 'retry', 'dependency', 'replay', 'backfill') or triggered_by like 'event:%'
   ),
   constraint task_runs_end_after_start check (end_time is null or start_time is null or end_time >= start_time)
 );
@@ -41,9 +43,11 @@ comment on table scheduler.task_runs is 'Run history: one row per attempt. Retri
 
 comment on column scheduler.task_runs.scheduled_time is 'When the run was due; the dispatcher starts it at this second.';
 
-comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency or event:<name>.';
+comment on column scheduler.task_runs.triggered_by is 'schedule, manual, retry, dependency, replay (replay_run, replay_runs), backfill (backfill) or event:<name>.';
 
-comment on column scheduler.task_runs.requested_by is 'The user who queued the run with run_task_now (triggered_by manual); null for the system and for other triggers.';
+comment on column scheduler.task_runs.requested_by is 'The user who queued the run: run_task_now (manual), replay_run and replay_runs (replay), backfill (backfill); null for the system and for other triggers.';
+
+comment on column scheduler.task_runs.replay_of is 'The run this one replays (triggered_by replay): same task, same inputs, a new idempotency key. Null once that run is pruned.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
 
@@ -69,6 +73,20 @@ create index task_runs_created_at_idx on scheduler.task_runs (created_at);
 
 -- deleting a user clears their requests without scanning the history
 create index task_runs_requested_by_idx on scheduler.task_runs (requested_by) where requested_by is not null;
+
+-- replays name what they replay: replay_runs skips a run already replayed,
+-- and pruning a replayed run clears the link without a scan
+create index task_runs_replay_of_idx on scheduler.task_runs (replay_of) where replay_of is not null;
+
+-- exactly once per slot: a backfill run is the only backfill run of its
+-- task at its due time, whoever else backfills the same range at once
+create unique index task_runs_backfill_slot_idx on scheduler.task_runs (task_id, scheduled_time)
+where triggered_by = 'backfill';
+
+-- the later attempts of a due time carry its key: replay_runs asks whether
+-- a run was retried (only retries and resent runs carry one)
+create index task_runs_idempotency_key_idx on scheduler.task_runs (task_id, idempotency_key)
+where idempotency_key is not null;
 
 create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
 

@@ -11,6 +11,10 @@ select tests.seed();
 select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": "https://example.com/hook"}}');
 insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
 select scheduler.record_inbound_event(tests.fx('owner'), 'msg_matrix', 'matrix', '{}');
+-- a run the owner started with an idempotency key (the key is internal)
+select tests.authenticate_as('owner');
+select scheduler.run_task_now(tests.fx('task'), p_idempotency_key => 'pgtap-matrix-key');
+select tests.clear_authentication();
 
 insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
   ('scheduler_internal.settings', 'select', 'a setting',
@@ -115,6 +119,21 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.inbound_deliveries', 'delete', 'forget a delivery',
    $$delete from scheduler_internal.inbound_deliveries where webhook_id = 'msg_matrix'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- only the scheduler's own functions, as its owner: a key names a run or
+  -- event, and no API role may read, forge or free one
+  ('scheduler_internal.idempotency_keys', 'select', 'the key of a run',
+   $$select 1 from scheduler_internal.idempotency_keys where key = 'pgtap-matrix-key'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'update', 'move a key to another run',
+   $$update scheduler_internal.idempotency_keys set taken_at = now() where key = 'pgtap-matrix-key'$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'insert', 'take a key',
+   $$insert into scheduler_internal.idempotency_keys (scope, scope_id, key, run_id, taken_at) values ('run_task_now', tests.fx('task'), 'forged', tests.fx('run'), now())$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.idempotency_keys', 'delete', 'free a key',
+   $$delete from scheduler_internal.idempotency_keys where key = 'pgtap-matrix-key'$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
 
 select plan(tests.rls_plan() + 1);
