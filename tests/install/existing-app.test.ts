@@ -162,7 +162,7 @@ describe("an existing app, from the packed tarball", () => {
     expect(out.status, out.output.slice(-4000)).toBe(0);
     expect(out.stdout).toMatch(/^\[pgTAP\] 5 passed, 0 failed$/m);
     expect(out.stdout).toMatch(/^\[pgTAP \(the scheduler's\)\] [1-9]\d* passed, 0 failed$/m);
-    expect(out.stdout).toMatch(/^\[deno check \+ lint\] 7 passed, 0 failed$/m);
+    expect(out.stdout).toMatch(/^\[deno check \+ lint\] 11 passed, 0 failed$/m);
     expect(out.stdout.trim().split("\n").at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   }, 620_000);
 

@@ -32,12 +32,15 @@ describe("install into an existing app", () => {
     expect(result.status, result.output).toBe(0);
     expect(result.stdout).toContain("supabase/functions/notify is the project's own: the scheduler's notify goes to supabase/functions/scheduler-notify (choose another name with --name notify=<name>)");
     expect(result.stdout).toContain("shared/ is the project's own: the scheduler's shared goes to scheduler-shared");
-    expect(manifest().names).toEqual({ "ai-prompt": "ai-prompt", dispatcher: "dispatcher", http: "http", notify: "scheduler-notify", watch: "watch", _shared: "_shared", shared: "scheduler-shared" });
+    expect(manifest().names).toEqual({
+      "ai-prompt": "ai-prompt", dispatcher: "dispatcher", "edge-function": "edge-function", "hello-scheduler": "hello-scheduler", http: "http",
+      "inbound-events": "inbound-events", notify: "scheduler-notify", sql: "sql", watch: "watch", _shared: "_shared", shared: "scheduler-shared",
+    });
   });
 
   test("prints the hosted steps that remain, with the functions under their installed names", () => {
     for (const step of ["npx supabase db push", "vault.create_secret('https://<ref>.supabase.co', 'project_url')", "vault.create_secret('<random 32+ chars>', 'dispatcher_secret')",
-      "npx supabase secrets set --yes DISPATCHER_SECRET=", "npx supabase functions deploy --use-api --yes dispatcher ai-prompt http scheduler-notify watch", "Exposed schemas → add scheduler"]) {
+      "npx supabase secrets set --yes DISPATCHER_SECRET=", "npx supabase functions deploy --use-api --yes dispatcher ai-prompt edge-function hello-scheduler http inbound-events scheduler-notify sql watch", "Exposed schemas → add scheduler"]) {
       expect(result.stdout).toContain(step);
     }
   });
@@ -51,10 +54,11 @@ describe("install into an existing app", () => {
     const before = parse(originalConfig) as Record<string, any>;
     const after = parse(merged) as Record<string, any>;
     expect(after.api.schemas).toEqual(["public", "graphql_public", "scheduler"]);
-    expect(Object.keys(after.functions)).toEqual(["notify", "hello", "ai-prompt", "dispatcher", "http", "scheduler-notify", "watch"]);
-    for (const fn of ["ai-prompt", "dispatcher", "http", "scheduler-notify", "watch"]) expect(after.functions[fn]).toEqual({ verify_jwt: false });
+    const installed = ["ai-prompt", "dispatcher", "edge-function", "hello-scheduler", "http", "inbound-events", "scheduler-notify", "sql", "watch"];
+    expect(Object.keys(after.functions)).toEqual(["notify", "hello", ...installed]);
+    for (const fn of installed) expect(after.functions[fn]).toEqual({ verify_jwt: false });
     // with the scheduler's additions taken out it reads exactly as before, in the same order
-    delete after.functions["ai-prompt"]; delete after.functions.dispatcher; delete after.functions.http; delete after.functions["scheduler-notify"]; delete after.functions.watch;
+    for (const fn of installed) delete after.functions[fn];
     after.api.schemas = before.api.schemas;
     expect(JSON.stringify(after)).toBe(JSON.stringify(before));
     // and as text, every line of the original is there, in order
@@ -134,7 +138,7 @@ describe("names", () => {
     expect(fs.existsSync(path.join(root, "task-scheduler-shared/contract.ts"))).toBe(true);
     expect(fs.readFileSync(path.join(root, "supabase/functions/dispatcher/action-functions.ts"), "utf8")).toContain('"notify": "scheduler-alerts"');
     expect((parse(fs.readFileSync(path.join(root, "supabase/config.toml"), "utf8")) as any).functions["scheduler-alerts"]).toEqual({ verify_jwt: false });
-    expect(out.stdout).toContain("deploy --use-api --yes dispatcher ai-prompt http scheduler-alerts watch");
+    expect(out.stdout).toContain("deploy --use-api --yes dispatcher ai-prompt edge-function hello-scheduler http inbound-events scheduler-alerts sql watch");
   });
 
   test("a chosen name the app has taken stops install, says what collided and how to choose, and writes nothing", () => {
