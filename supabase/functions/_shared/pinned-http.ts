@@ -88,6 +88,7 @@ class Input {
     let from = 0;
     for (;;) {
       const at = indexOf(this.#buf, delimiter, from);
+      if (at > max) throw new TypeError(`the server's ${what} is longer than ${max} bytes`);
       if (at >= 0) {
         const line = this.#buf.subarray(0, at);
         this.#buf = this.#buf.subarray(at + delimiter.length);
