@@ -18,7 +18,7 @@ import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
 import { prepareDatabase, startServices, stopServices, stopStack } from "../scripts/lib/stack.mjs";
 import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
 import { echoCeiling, fanoutBoss, fanoutGraphile, fanoutOurs, startEcho } from "./lib/fanout.mjs";
-import { killReport, killRecovery, killSection, killSectionOf, withKillSection } from "./lib/kill.mjs";
+import { killReport, killRecovery, killSectionOf, withBlock, withKillSection, withNotes } from "./lib/kill.mjs";
 import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
 import { countInvocations, dispatcherInvocations, sampleFunctionProcesses, summarizeInvocations } from "./lib/pipeline.mjs";
 import { burstPrecision, lookaheadSeconds, secondLevelPrecision, setLookahead, spreadPrecision } from "./lib/precision.mjs";
@@ -99,7 +99,9 @@ if (killOnly) {
     await stopStack(profile);
   }
   const before = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "# Benchmark results\n";
-  fs.writeFileSync(resultsFile, withKillSection(before, killSection(report)));
+  const variant = leaseMargin ? `lease_margin ${leaseMargin}` : "default settings";
+  const notes = fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8");
+  fs.writeFileSync(resultsFile, withNotes(withKillSection(before, report, variant), notes));
   log(report);
   process.exit(0);
 }
@@ -279,7 +281,7 @@ if (only) {
   let body = [...header, ...lines, ...fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8").split("\n")].join("\n");
   // the kill test's figures come from its own run (`npm run bench -- kill`) and are kept
   const kept = fs.existsSync(resultsFile) ? killSectionOf(fs.readFileSync(resultsFile, "utf8")) : null;
-  if (kept) body = withKillSection(body, kept);
+  if (kept) body = withBlock(body, kept);
   fs.writeFileSync(resultsFile, body);
   log(body);
 }

@@ -254,7 +254,7 @@ export async function killRecovery({
       from scheduler.task_runs where task_id = any(${taskIds}::uuid[]) order by attempt`;
     const notes = await sql`
       select run_id::text as run_id from scheduler.notifications where task_id = any(${taskIds}::uuid[]) and type = 'error' and run_id is not null`;
-    return judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, startGrace });
+    return judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven: Boolean(leaseMargin), startGrace });
   } finally {
     if (taskIds.length) await retrying(() => sql`update scheduler.tasks set is_active = false where id = any(${taskIds}::uuid[])`).catch(() => {});
     if (leaseMargin && marginBefore !== null) {
@@ -266,7 +266,7 @@ export async function killRecovery({
 }
 
 /** The figures, from the runs, the receiver's deliveries and the notifications. */
-function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, startGrace }) {
+function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven, startGrace }) {
   const chains = new Map(); // key → runs, attempt order
   for (const r of runs) {
     if (!chains.has(r.key)) chains.set(r.key, []);
@@ -316,7 +316,7 @@ function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tas
     byKind[k.kind].push(k.recoveryS);
   }
   return {
-    setup: { tasks, cron, holdMs, timeoutSeconds, leaseMargin: margin, startGrace, minutes: (Date.now() - started) / 60_000 },
+    setup: { tasks, cron, holdMs, timeoutSeconds, leaseMargin: margin, leaseMarginGiven, startGrace, minutes: (Date.now() - started) / 60_000 },
     perKill,
     recovery: {
       medianS: median(recoveries.filter((x) => x !== null)),
@@ -353,7 +353,7 @@ export function killReport(r, { command, when }) {
   const o = r.occurrences;
   const ok = (cond) => (cond ? "met" : "**missed**");
   const lines = [
-    "## 6. Crash recovery: the kill test",
+    `## 6. Crash recovery: the kill test${r.setup.leaseMarginGiven ? ` with lease_margin ${r.setup.leaseMargin}` : ", default settings"}`,
     "",
     `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, start_grace ${r.setup.startGrace}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it was delivered **and** every run claimed or running at the kill has a final record for its occurrence.`,
     "",
@@ -372,7 +372,7 @@ export function killReport(r, { command, when }) {
     "|---|---|---|---|---|---|---|---|",
     ...r.perKill.map((k) => `| ${k.n} | ${k.kind} | ${k.claimed} / ${k.running} | ${k.openAtReceiver} | ${s(k.restartS)} | ${s(k.backS)} | ${s(k.settledS)} | ${s(k.recoveryS)} |`),
   ];
-  if (o.resendExamples.length) {
+  if (o.resendExamples?.length) {
     lines.push("", "Keys the receiver got more than once, each delivery:", "", ...o.resendExamples.map((c) => `- ${c.join("; ")}`));
   }
   if (o.deliveredFailedExamples.length) {
@@ -381,23 +381,46 @@ export function killReport(r, { command, when }) {
   return lines.join("\n");
 }
 
-export const killSectionStart = "<!-- kill test: written by `npm run bench -- kill`, kept by the other runs -->";
-export const killSectionEnd = "<!-- end of the kill test -->";
+// Each configuration (the lease_margin it ran with) has its own section, so a
+// run with another lease_margin adds to the figures instead of replacing them.
+const startMarker = (variant) => `<!-- kill test (${variant}): written by \`npm run bench -- kill\`, kept by the other runs -->`;
+const endMarker = (variant) => `<!-- end of the kill test (${variant}) -->`;
+const anyStart = "<!-- kill test (";
+const anyEnd = "<!-- end of the kill test (";
 
-/** The kill-test section of a bench/RESULTS.md text, markers included, or null. */
+/** Every kill-test section of a bench/RESULTS.md text, markers included, or null. */
 export function killSectionOf(results) {
-  const at = results.indexOf(killSectionStart);
-  const end = results.indexOf(killSectionEnd);
-  return at >= 0 && end > at ? results.slice(at, end + killSectionEnd.length) : null;
+  const at = results.indexOf(anyStart);
+  const last = results.lastIndexOf(anyEnd);
+  if (at < 0 || last < at) return null;
+  const end = results.indexOf("-->", last) + 3;
+  return results.slice(at, end);
 }
 
-/** `results` with its kill-test section replaced by `block` (a whole section, markers included). */
-export function withKillSection(results, block) {
+/** `results` with the section of `variant` replaced by `section`, or added after the others (before the notes). */
+export function withKillSection(results, section, variant) {
+  const block = `${startMarker(variant)}\n${section}\n${endMarker(variant)}`;
+  const at = results.indexOf(startMarker(variant));
+  const end = results.indexOf(endMarker(variant));
+  if (at >= 0 && end > at) return results.slice(0, at) + block + results.slice(end + endMarker(variant).length);
+  const others = killSectionOf(results);
+  if (others) {
+    const after = results.indexOf(others) + others.length;
+    return `${results.slice(0, after)}\n\n${block}${results.slice(after)}`;
+  }
+  return withBlock(results, block);
+}
+
+/** `results` with `block` (whole kill-test sections, markers included) before the notes. */
+export function withBlock(results, block) {
   const old = killSectionOf(results);
-  if (old !== null) return results.replace(old, () => block);
-  // before the notes (bench/NOTES.md, appended after the figures)
+  if (old) return results.replace(old, () => block);
   const notes = results.indexOf("\n## How to read this");
   return notes >= 0 ? `${results.slice(0, notes)}\n${block}\n${results.slice(notes)}` : `${results}\n${block}\n`;
 }
 
-export const killSection = (section) => `${killSectionStart}\n${section}\n${killSectionEnd}`;
+/** `results` with its notes (from "## How to read this" on) replaced by `notes` (bench/NOTES.md). */
+export function withNotes(results, notes) {
+  const at = results.indexOf("\n## How to read this");
+  return at >= 0 ? `${results.slice(0, at + 1)}${notes}` : `${results}\n${notes}`;
+}
