@@ -131,6 +131,15 @@ describe("the guard connects to the address it checked", () => {
   });
 });
 
+test("an address that never answers gives way to the next after 5 s", async () => {
+  const silent: Connect = (target) => target.address === "192.0.2.1" ? new Promise(() => {}) : nodeConnect()(target);
+  const t0 = Date.now();
+  const res = await pinnedRequest(silent, new URL(`http://slow.test:${plainPort}/`), ["192.0.2.1", "127.0.0.1"]);
+  expect(res.status).toBe(200);
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(4_900);
+  await res.text();
+}, 15_000);
+
 describe("https: the URL's host is the TLS name", () => {
   test("a certificate for the URL's host verifies over the pinned address", async () => {
     const res = await pinnedRequest(nodeConnect({ ca: [ca] }), new URL(`https://pinned.test:${tlsPort}/secure`), ["127.0.0.1"]);

@@ -240,13 +240,17 @@ export async function pinnedRequest(connect: Connect, url: URL, addresses: strin
 
   let conn: Connection | undefined;
   const failures: string[] = [];
-  for (const address of addresses) {
+  for (const [i, address] of addresses.entries()) {
     try {
-      conn = await abortable(connect({ address, port, tls }), signal, (c) => c.close());
+      // an address that does not answer (an IPv6 route that goes nowhere) gives
+      // way to the next after a few seconds; the last one has the whole timeout
+      const last = i === addresses.length - 1;
+      const attempt = last ? signal : anySignal(signal, AbortSignal.timeout(connectTimeoutMs));
+      conn = await abortable(connect({ address, port, tls }), attempt, (c) => c.close());
       break;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      failures.push(`${address}: ${err instanceof Error ? err.message : String(err)}`);
+      failures.push(`${address}: ${err instanceof DOMException && err.name === "TimeoutError" ? `no answer within ${connectTimeoutMs / 1000} s` : err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (!conn) throw new TypeError(`could not connect to ${url.host} (${failures.join("; ")})`);
@@ -289,6 +293,13 @@ export async function pinnedRequest(connect: Connect, url: URL, addresses: strin
     if (signal?.aborted) throw signal.reason;
     throw err;
   }
+}
+
+const connectTimeoutMs = 5_000;
+
+/** A signal that aborts with the first of `a` (may be absent) and `b`. */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
 }
 
 /** `work`, unless `signal` aborts first; what arrives after an abort is disposed of. */
