@@ -87,19 +87,22 @@ const resultsFile = path.join(repoRoot, "bench/RESULTS.md");
 if (killOnly) {
   const kills = Number(argValue("--kills") ?? 20);
   const leaseMargin = argValue("--lease-margin") ?? null;
+  // `--apply change.sql`: SQL run as the superuser before the workload, to measure a proposed change
+  const apply = argValue("--apply") ?? null;
+  if (apply) psql(profile, { file: path.resolve(apply) });
+  const variant = [apply ? `with ${path.basename(apply)}` : null, leaseMargin ? `lease_margin ${leaseMargin}` : null].filter(Boolean).join(", ") || "default settings";
   const startedKill = new Date();
   let report;
   try {
     const r = await killRecovery({ profile, kills, leaseMargin, receiverPort: profile.apiPort + 9, log });
-    const command = `npm run bench -- kill${kills !== 20 ? ` --kills ${kills}` : ""}${leaseMargin ? ` --lease-margin "${leaseMargin}"` : ""}`;
-    report = `${killReport(r, { command, when: startedKill.toISOString() })}\n\nMachine: ${machineInfo}.`;
+    const command = `npm run bench -- kill${kills !== 20 ? ` --kills ${kills}` : ""}${leaseMargin ? ` --lease-margin "${leaseMargin}"` : ""}${apply ? ` --apply ${path.basename(apply)}` : ""}`;
+    report = `${killReport(r, { command, when: startedKill.toISOString(), variant })}\n\nMachine: ${machineInfo}.`;
     fs.mkdirSync(path.join(repoRoot, "bench/.work"), { recursive: true });
     fs.writeFileSync(path.join(repoRoot, "bench/.work/kill.json"), JSON.stringify(r, null, 2));
   } finally {
     await stopStack(profile);
   }
   const before = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "# Benchmark results\n";
-  const variant = leaseMargin ? `lease_margin ${leaseMargin}` : "default settings";
   const notes = fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8");
   fs.writeFileSync(resultsFile, withNotes(withKillSection(before, report, variant), notes));
   log(report);

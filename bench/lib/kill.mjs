@@ -349,11 +349,11 @@ function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tas
 const s = (x) => (x === null || x === undefined ? "—" : (Math.round(x * 10) / 10).toFixed(1));
 
 /** The markdown section bench/RESULTS.md carries. */
-export function killReport(r, { command, when }) {
+export function killReport(r, { command, when, variant }) {
   const o = r.occurrences;
   const ok = (cond) => (cond ? "met" : "**missed**");
   const lines = [
-    `## 6. Crash recovery: the kill test${r.setup.leaseMarginGiven ? ` with lease_margin ${r.setup.leaseMargin}` : ", default settings"}`,
+    `## 6. Crash recovery: the kill test, ${variant ?? "default settings"}`,
     "",
     `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, start_grace ${r.setup.startGrace}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it was delivered **and** every run claimed or running at the kill has a final record for its occurrence.`,
     "",
