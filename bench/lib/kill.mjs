@@ -1,7 +1,8 @@
 // The crash-recovery kill test: a steady second-level http workload against
 // a loopback receiver, and the dispatcher, the services process (gateway,
 // every function worker, the pg_net worker) and PostgreSQL killed in turn
-// (SIGKILL), each while runs are in flight. After each kill the killed part
+// (SIGKILL), each while runs are in flight, in each quarter of the minute in
+// turn (the tick at :00 included). After each kill the killed part
 // is brought back at once, as a platform would, and the kill is timed until
 // the scheduler is whole again. At the end every occurrence is judged by what
 // the receiver saw and what the database recorded:
@@ -189,8 +190,13 @@ export async function killRecovery({
     const perKill = [];
     for (let i = 0; i < kills; i++) {
       const kind = kinds[i % kinds.length];
-      // mid-tick: while calls are open at the receiver (and the next runs wait in
-      // the http worker for their second), a moment into them that moves with each kill
+      // each kill in the next quarter of the minute in turn (:00 is the minute's
+      // tick, when a dead dispatcher is replaced last), then mid-tick: while
+      // calls are open at the receiver (and the next runs wait in the http
+      // worker for their second), a moment into them that moves with each kill
+      const quarter = (i % 4) * 15_000;
+      const untilQuarter = (quarter - (Date.now() % 60_000) + 60_000) % 60_000;
+      await sleep(Math.max(0, untilQuarter - 300));
       const midDeadline = Date.now() + 60_000;
       while (receiver.inFlight === 0 && Date.now() < midDeadline) await sleep(10);
       await sleep((i * 37) % Math.max(1, Math.floor(holdMs * 0.6)));
@@ -355,7 +361,7 @@ export function killReport(r, { command, when, variant }) {
   const lines = [
     `## 6. Crash recovery: the kill test, ${variant ?? "default settings"}`,
     "",
-    `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, start_grace ${r.setup.startGrace}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it was delivered **and** every run claimed or running at the kill has a final record for its occurrence.`,
+    `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, start_grace ${r.setup.startGrace}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it (and not claimed before it) was delivered **and** every run claimed or running at the kill has a final record for its occurrence; the first includes the wait for the next due time (up to one period of the schedule).`,
     "",
     "| figure | target | measured | |",
     "|---|---|---|---|",
@@ -368,9 +374,9 @@ export function killReport(r, { command, when, variant }) {
     "",
     `Recovery by kind, median / max: ${Object.entries(r.recovery.byKind).map(([k, v]) => `${k} ${s(v.medianS)} / ${s(v.maxS)} s`).join("; ")}.`,
     "",
-    "| kill | what | runs claimed / running at the kill | calls open at the receiver | restarted after s | delivering again after s | caught runs final after s | recovery s |",
-    "|---|---|---|---|---|---|---|---|",
-    ...r.perKill.map((k) => `| ${k.n} | ${k.kind} | ${k.claimed} / ${k.running} | ${k.openAtReceiver} | ${s(k.restartS)} | ${s(k.backS)} | ${s(k.settledS)} | ${s(k.recoveryS)} |`),
+    "| kill | what | at second of the minute | runs claimed / running at the kill | calls open at the receiver | restarted after s | delivering again after s | caught runs final after s | recovery s |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...r.perKill.map((k) => `| ${k.n} | ${k.kind} | ${s((Date.parse(k.at) % 60_000) / 1000)} | ${k.claimed} / ${k.running} | ${k.openAtReceiver} | ${s(k.restartS)} | ${s(k.backS)} | ${s(k.settledS)} | ${s(k.recoveryS)} |`),
   ];
   if (o.resendExamples?.length) {
     lines.push("", "Keys the receiver got more than once, each delivery:", "", ...o.resendExamples.map((c) => `- ${c.join("; ")}`));
