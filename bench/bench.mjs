@@ -5,7 +5,7 @@
 // workloads' own correctness there, on small sizes). `-- --only fanout,precision`
 // runs some workloads (drain, fanout, precision, needle) and prints their
 // tables without writing bench/RESULTS.md. `npm run bench -- kill` runs the
-// crash-recovery kill test alone (bench/lib/kill.mjs: 20 kills, about 15
+// crash-recovery kill test alone (bench/lib/kill.mjs: 20 kills, about 30
 // minutes) and writes its section of bench/RESULTS.md, which the other runs keep.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
