@@ -95,7 +95,7 @@ if (killOnly) {
   let report;
   try {
     const r = await killRecovery({ profile, kills, leaseMargin, receiverPort: profile.apiPort + 9, log });
-    const command = `npm run bench -- kill${kills !== 20 ? ` --kills ${kills}` : ""}${leaseMargin ? ` --lease-margin "${leaseMargin}"` : ""}${apply ? ` --apply ${path.basename(apply)}` : ""}`;
+    const command = `npm run bench -- kill${kills !== 20 ? ` --kills ${kills}` : ""}${leaseMargin ? ` --lease-margin "${leaseMargin}"` : ""}${apply ? ` --apply ${path.relative(repoRoot, path.resolve(apply))}` : ""}`;
     report = `${killReport(r, { command, when: startedKill.toISOString(), variant })}\n\nMachine: ${machineInfo}.`;
     fs.mkdirSync(path.join(repoRoot, "bench/.work"), { recursive: true });
     fs.writeFileSync(path.join(repoRoot, "bench/.work/kill.json"), JSON.stringify(r, null, 2));
