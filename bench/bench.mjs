@@ -4,7 +4,9 @@
 // bench/RESULTS.md. Never part of `npm test` (bench/*.test.ts check the
 // workloads' own correctness there, on small sizes). `-- --only fanout,precision`
 // runs some workloads (drain, fanout, precision, needle) and prints their
-// tables without writing bench/RESULTS.md.
+// tables without writing bench/RESULTS.md. `npm run bench -- kill` runs the
+// crash-recovery kill test alone (bench/lib/kill.mjs: 20 kills, about 30
+// minutes) and writes its section of bench/RESULTS.md, which the other runs keep.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -16,12 +18,19 @@ import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
 import { prepareDatabase, startServices, stopServices, stopStack } from "../scripts/lib/stack.mjs";
 import { drainBoss, drainGraphile, drainOurs } from "./lib/drain.mjs";
 import { echoCeiling, fanoutBoss, fanoutGraphile, fanoutOurs, startEcho } from "./lib/fanout.mjs";
+import { killReport, killRecovery, killSectionOf, withBlock, withKillSection, withNotes } from "./lib/kill.mjs";
 import { hotPathPlans, measureClaim, seedNeedle } from "./lib/needle.mjs";
 import { countInvocations, dispatcherInvocations, sampleFunctionProcesses, summarizeInvocations } from "./lib/pipeline.mjs";
 import { burstPrecision, lookaheadSeconds, secondLevelPrecision, setLookahead, spreadPrecision } from "./lib/precision.mjs";
 import { fmt, fmtSummary, repeat, summarize } from "./lib/stats.mjs";
 
 const full = process.argv.includes("--full");
+// `npm run bench -- kill [--kills 20] [--lease-margin "10 seconds"]`: the crash-recovery kill test alone
+const killOnly = process.argv.slice(2).includes("kill");
+const argValue = (name) => {
+  const at = process.argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  return at < 0 ? undefined : process.argv[at].includes("=") ? process.argv[at].split("=").slice(1).join("=") : process.argv[at + 1];
+};
 // `--only fanout,precision` or `--only=fanout,precision`
 const onlyAt = process.argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
 const only = onlyAt < 0 ? null
@@ -73,6 +82,32 @@ const [{ id: ownerId }] = await sql`insert into auth.users (id, email) values (g
 await sql.end();
 
 const machineInfo = machine();
+const resultsFile = path.join(repoRoot, "bench/RESULTS.md");
+
+if (killOnly) {
+  const kills = Number(argValue("--kills") ?? 20);
+  const leaseMargin = argValue("--lease-margin") ?? null;
+  // `--apply change.sql`: SQL run as the superuser before the workload, to measure a proposed change
+  const apply = argValue("--apply") ?? null;
+  if (apply) psql(profile, { file: path.resolve(apply) });
+  const variant = [apply ? `with ${path.basename(apply)}` : null, leaseMargin ? `lease_margin ${leaseMargin}` : null].filter(Boolean).join(", ") || "default settings";
+  const startedKill = new Date();
+  let report;
+  try {
+    const r = await killRecovery({ profile, kills, leaseMargin, receiverPort: profile.apiPort + 9, log });
+    const command = `npm run bench -- kill${kills !== 20 ? ` --kills ${kills}` : ""}${leaseMargin ? ` --lease-margin "${leaseMargin}"` : ""}${apply ? ` --apply ${path.relative(repoRoot, path.resolve(apply))}` : ""}`;
+    report = `${killReport(r, { command, when: startedKill.toISOString(), variant })}\n\nMachine: ${machineInfo}.`;
+    fs.mkdirSync(path.join(repoRoot, "bench/.work"), { recursive: true });
+    fs.writeFileSync(path.join(repoRoot, "bench/.work/kill.json"), JSON.stringify(r, null, 2));
+  } finally {
+    await stopStack(profile);
+  }
+  const before = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "# Benchmark results\n";
+  const notes = fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8");
+  fs.writeFileSync(resultsFile, withNotes(withKillSection(before, report, variant), notes));
+  log(report);
+  process.exit(0);
+}
 const lines = [];
 const out = (s = "") => lines.push(s);
 const startedAt = new Date();
@@ -246,7 +281,10 @@ if (only) {
   // a partial run prints its tables and leaves bench/RESULTS.md as it is
   log([...header, ...lines].join("\n"));
 } else {
-  const body = [...header, ...lines, ...fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8").split("\n")].join("\n");
-  fs.writeFileSync(path.join(repoRoot, "bench/RESULTS.md"), body);
+  let body = [...header, ...lines, ...fs.readFileSync(path.join(repoRoot, "bench/NOTES.md"), "utf8").split("\n")].join("\n");
+  // the kill test's figures come from its own run (`npm run bench -- kill`) and are kept
+  const kept = fs.existsSync(resultsFile) ? killSectionOf(fs.readFileSync(resultsFile, "utf8")) : null;
+  if (kept) body = withBlock(body, kept);
+  fs.writeFileSync(resultsFile, body);
   log(body);
 }

@@ -16,6 +16,7 @@ import { createHandler as createHttpAction } from "../../supabase/functions/http
 import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
 import { connect, stack } from "../helpers/stack.ts";
+import { nodeConnect } from "../helpers/node-connect.ts";
 
 const sql = connect();
 const OFFSET = Date.parse("2040-06-01T00:00:00.000Z") - Date.now();
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const action = createHttpAction({
     db: postgresDb(stack.dbUrl), fetch, now, sleep, waitUntil: (p) => void background.push(p),
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
-    logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
+    logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"), connect: nodeConnect(),
   });
   // the first call reaches the function, whose answer is then lost
   proxy = await serveFunction(action, (body) => {

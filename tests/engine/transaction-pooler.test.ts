@@ -16,6 +16,7 @@ import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
 import { startTransactionPooler } from "../helpers/pooler.ts";
 import { connect } from "../helpers/stack.ts";
+import { nodeConnect } from "../helpers/node-connect.ts";
 
 const sql = connect();
 const OFFSET = Date.parse("2043-03-01T00:00:00.000Z") - Date.now();
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const action = createHttpAction({
     db: postgresDb(pooler.url), fetch, now, sleep, waitUntil: (p) => void background.push(p),
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
-    logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"),
+    logger: memoryLogger(), auth: { secretKeys, serviceRoleKey, jwtSecret }, allowHosts: parseAllowList("127.0.0.1"), connect: nodeConnect(),
   });
   functions = await serveFunction(action);
   functionsUrl = functions.functionsUrl;

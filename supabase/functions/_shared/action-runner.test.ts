@@ -15,6 +15,7 @@ import { type Db, type DbFactory, postgresDb } from "./db.ts";
 import { runOf } from "./fixtures.test-helpers.ts";
 import { memoryLogger } from "./logger.ts";
 import { parseAllowList } from "./ssrf.ts";
+import { nodeConnect } from "../../../tests/helpers/node-connect.ts";
 
 const sql = connect();
 let receiver: Awaited<ReturnType<typeof loopbackServer>>;
@@ -57,6 +58,7 @@ function harness(start: Date, setup: Setup = {}) {
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     logger,
     auth: { secretKeys: {}, serviceRoleKey },
+    connect: nodeConnect(),
     allowHosts: parseAllowList("127.0.0.1"),
     retryDelaysMs: [10, 20],
     ...setup.deps,
@@ -314,7 +316,7 @@ describe("the envelope", () => {
   test("a body that is not {worker, runs: [...]} is a 400 with the issues; one that is, is 202 whatever its runs", async () => {
     const raw = (body: unknown) => createHandler({
       db: postgresDb(stack.dbUrl), fetch, now: () => new Date(), sleep: async () => {}, waitUntil: () => {},
-      resolve: async () => [], logger: memoryLogger(), auth: { secretKeys: {}, serviceRoleKey }, allowHosts: new Set(),
+      resolve: async () => [], logger: memoryLogger(), auth: { secretKeys: {}, serviceRoleKey }, allowHosts: new Set(), connect: nodeConnect(),
     })(new Request("http://fn/http", { method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}` }, body: JSON.stringify(body) }));
     for (const body of [{ runs: [runOf({})] }, { worker: "w", runs: {} }, { worker: "", runs: [runOf({})] }, { worker: "w", runs: [] }, null]) {
       const res = await raw(body);

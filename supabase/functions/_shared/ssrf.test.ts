@@ -19,6 +19,20 @@ const verdicts: [string, string | null][] = [
   ["::169.254.169.254", "link-local (cloud metadata)"], ["64:ff9b::192.168.0.1", "private"], ["64:ff9b::8.8.8.8", null],
   ["fc00::1", "unique local"], ["fd12:3456::1", "unique local"], ["fe80::1", "link-local"], ["fe80::1%eth0", "link-local"], ["FEBF::1", "link-local"],
   ["ff02::1", "multicast"], ["2001:db8::1", "documentation"], ["2001:db9::1", null], ["2606:4700::1111", null],
+  // the transition ranges, judged by the IPv4 addresses they carry
+  ["2002:7f00:1::1", "loopback (6to4 127.0.0.1)"], ["2002:a9fe:a9fe::", "link-local (cloud metadata) (6to4 169.254.169.254)"],
+  ["2002:c0a8:101:1::1", "private (6to4 192.168.1.1)"], ["2002:808:808::1", null],
+  ["2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback (Teredo client 127.0.0.1)"],
+  ["2001:0:a00:1:8000:63bf:f7f7:f7f7", "private (Teredo server 10.0.0.1)"],
+  ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "documentation (Teredo client 192.0.2.45)"],
+  ["2001:0:4136:e378:8000:63bf:f7f7:f7f7", null],
+  ["64:ff9b::7f00:1", "loopback"], ["64:ff9b::a9fe:a9fe", "link-local (cloud metadata)"],
+  ["64:ff9b:1::a00:1", "local-use NAT64"], ["64:ff9b:1:ffff::8.8.8.8", "local-use NAT64"], ["64:ff9b:2::1", "unassigned (outside 2000::/3)"],
+  ["::ffff:0:7f00:1", "loopback"], ["::ffff:0:808:808", null], ["::7f00:1", "loopback"], ["::ffff:a9fe:a9fe", "link-local (cloud metadata)"],
+  ["fec0::1", "site-local"], ["[fec0::1]", "site-local"], ["feff:ffff::1", "site-local"], ["100::1", "discard-only"],
+  ["2001:2::1", "benchmarking"], ["2001:10::1", "ORCHID"], ["3fff::1", "documentation"], ["5f00::1", "segment routing"],
+  ["4000::1", "unassigned (outside 2000::/3)"], ["1::1", "unassigned (outside 2000::/3)"], ["e000::1", "unassigned (outside 2000::/3)"],
+  ["192.88.99.1", "6to4 relay anycast"], ["2a00:1450:4001:82b::200e", null], ["3ffe:ffff::1", null],
   ["localhost", "not an IP address"], ["1.2.3", "not an IP address"], ["256.1.1.1", "not an IP address"], ["1::2::3", "not an IP address"], ["", "not an IP address"],
 ];
 
@@ -36,4 +50,23 @@ test("a literal address is judged without DNS; a name by every address it resolv
   await expect(assertAllowedTarget(new URL("https://mixed.test/"), new Set(), resolve)).rejects.toThrow(/resolves to 10\.0\.0\.1, a private address/);
   await expect(assertAllowedTarget(new URL("https://public.test/"), new Set(), resolve)).resolves.toBeUndefined();
   await expect(assertAllowedTarget(new URL("https://gone.test/"), new Set(), resolve)).rejects.toThrow(BlockedTargetError);
+});
+
+test("a name that resolves into a transition range is refused by the address it embeds", async () => {
+  const answers: Record<string, string[]> = {
+    "six-to-four.test": ["2002:7f00:1::1"], "teredo.test": ["2001:0:4136:e378:8000:63bf:80ff:fffe"],
+    "nat64.test": ["64:ff9b::a9fe:a9fe"], "site-local.test": ["fec0::1"], "mapped.test": ["::ffff:10.0.0.1"],
+    "public-6to4.test": ["2002:808:808::1"],
+  };
+  const resolve = async (host: string) => answers[host] ?? [];
+  const refusal = (host: string) => assertAllowedTarget(new URL(`https://${host}/`), new Set(), resolve);
+  await expect(refusal("six-to-four.test")).rejects.toThrow("six-to-four.test resolves to 2002:7f00:1::1, a loopback (6to4 127.0.0.1) address");
+  await expect(refusal("teredo.test")).rejects.toThrow(/a loopback \(Teredo client 127\.0\.0\.1\) address/);
+  await expect(refusal("nat64.test")).rejects.toThrow(/a link-local \(cloud metadata\) address/);
+  await expect(refusal("site-local.test")).rejects.toThrow(/resolves to fec0::1, a site-local address/);
+  await expect(refusal("mapped.test")).rejects.toThrow(/a private address/);
+  await expect(refusal("public-6to4.test")).resolves.toBeUndefined();
+  // literals too, as a URL spells them
+  await expect(assertAllowedTarget(new URL("http://[2002:7f00:1::1]:8080/"), new Set(), resolve)).rejects.toThrow(/6to4 127\.0\.0\.1/);
+  await expect(assertAllowedTarget(new URL("http://[fec0::1]/"), new Set(), resolve)).rejects.toThrow(/site-local/);
 });

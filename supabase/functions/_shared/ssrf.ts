@@ -1,10 +1,15 @@
 // The SSRF guard for every outbound call a task makes (http action, notify
 // webhooks): loopback, private, link-local, CGNAT, multicast, reserved and
 // cloud-metadata targets are refused, by literal address and after DNS
-// resolution, and again at every redirect. HTTP_ALLOWED_HOSTS opens chosen
-// hosts (`host` or `host:port`); the local stack opens loopback that way.
+// resolution, and again at every redirect. IPv6 addresses that carry an IPv4
+// address (IPv4-mapped and -compatible, NAT64, 6to4, Teredo) are judged by
+// the addresses they carry. The request then goes to an address that was
+// checked, never to a second resolution (pinned-http.ts), so DNS rebinding
+// cannot swap it. HTTP_ALLOWED_HOSTS opens chosen hosts (`host` or
+// `host:port`); the local stack opens loopback that way.
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
+import { type Connect, type PinnedInit, pinnedRequest } from "./pinned-http.ts";
 
 export type Resolve = (hostname: string) => Promise<string[]>;
 
@@ -25,19 +30,35 @@ const metadataHosts = new Set(["metadata", "metadata.google.internal", "metadata
 const v4Blocks: [string, string][] = [
   ["0.0.0.0/8", "unspecified"], ["10.0.0.0/8", "private"], ["100.64.0.0/10", "carrier-grade NAT"],
   ["127.0.0.0/8", "loopback"], ["169.254.0.0/16", "link-local (cloud metadata)"], ["172.16.0.0/12", "private"],
-  ["192.0.0.0/24", "IETF protocol assignments"], ["192.0.2.0/24", "documentation"], ["192.168.0.0/16", "private"],
-  ["198.18.0.0/15", "benchmarking"], ["198.51.100.0/24", "documentation"], ["203.0.113.0/24", "documentation"],
-  ["224.0.0.0/4", "multicast"], ["240.0.0.0/4", "reserved"],
+  ["192.0.0.0/24", "IETF protocol assignments"], ["192.0.2.0/24", "documentation"], ["192.88.99.0/24", "6to4 relay anycast"],
+  ["192.168.0.0/16", "private"], ["198.18.0.0/15", "benchmarking"], ["198.51.100.0/24", "documentation"],
+  ["203.0.113.0/24", "documentation"], ["224.0.0.0/4", "multicast"], ["240.0.0.0/4", "reserved"],
 ];
 
-/** A range whose addresses carry an IPv4 address in their last 32 bits, and are judged by it. */
-const carriesIpv4 = Symbol("carries an IPv4 address");
+/** The IPv4 addresses an IPv6 address of a transition range carries, each with what it is there. */
+type Embedded = (bytes: number[]) => [ipaddr.IPv4, string | null][];
+const v4At = (bytes: number[], at: number) => new ipaddr.IPv4(bytes.slice(at, at + 4));
+// the last 32 bits, and the address is judged as that IPv4 address (RFC 4291's
+// IPv4-mapped and -compatible, RFC 2765's IPv4-translated, RFC 6052's NAT64 /96)
+const last32: Embedded = (b) => [[v4At(b, 12), null]];
+// 6to4 (RFC 3056): 2002:AABB:CCDD::/48 is the site behind IPv4 AA.BB.CC.DD
+const sixToFour: Embedded = (b) => [[v4At(b, 2), "6to4"]];
+// Teredo (RFC 4380): the server's IPv4 in bits 32–63, the client's mapped
+// address inverted in the last 32 bits; either one may point inside
+const teredo: Embedded = (b) => [[v4At(b, 4), "Teredo server"], [new ipaddr.IPv4(b.slice(12, 16).map((x) => x ^ 0xff)), "Teredo client"]];
 
-const v6Blocks: [string, string | typeof carriesIpv4][] = [
+const v6Blocks: [string, string | Embedded][] = [
   ["::/128", "unspecified"], ["::1/128", "loopback"],
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96)
-  ["::ffff:0:0/96", carriesIpv4], ["::/96", carriesIpv4], ["64:ff9b::/96", carriesIpv4],
-  ["fc00::/7", "unique local"], ["fe80::/10", "link-local"], ["ff00::/8", "multicast"], ["2001:db8::/32", "documentation"],
+  ["::ffff:0:0/96", last32], ["::ffff:0:0:0/96", last32], ["::/96", last32], ["64:ff9b::/96", last32],
+  // RFC 8215's local-use NAT64 prefix: where the IPv4 address sits is the
+  // operator's choice (RFC 6052 allows /32 to /96), so nothing in the address says which it is
+  ["64:ff9b:1::/48", "local-use NAT64"],
+  ["2002::/16", sixToFour], ["2001::/32", teredo],
+  ["fc00::/7", "unique local"], ["fe80::/10", "link-local"], ["fec0::/10", "site-local"], ["ff00::/8", "multicast"],
+  ["100::/64", "discard-only"], ["2001:2::/48", "benchmarking"], ["2001:10::/28", "ORCHID"], ["2001:20::/28", "ORCHID"],
+  ["2001:db8::/32", "documentation"], ["3fff::/20", "documentation"], ["5f00::/16", "segment routing"],
+  // everything above that is not global unicast has a word of its own; what is left outside 2000::/3 is unassigned
+  ["2000::/3", "global unicast"],
 ];
 
 const v4Ranges = v4Blocks.map(([cidr, label]) => [ipaddr.IPv4.parseCIDR(cidr), label] as const);
@@ -56,8 +77,15 @@ function classify(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
     return v4Ranges.find(([range]) => v4.match(range))?.[1] ?? null;
   }
   const v6 = address as ipaddr.IPv6;
-  const label = v6Ranges.find(([range]) => v6.match(range))?.[1] ?? null;
-  return label === carriesIpv4 ? classify(ipaddr.fromByteArray(v6.toByteArray().slice(12))) : label;
+  const label = v6Ranges.find(([range]) => v6.match(range))?.[1];
+  if (label === undefined) return "unassigned (outside 2000::/3)";
+  if (label === "global unicast") return null;
+  if (typeof label === "string") return label;
+  for (const [v4, role] of label(v6.toByteArray())) {
+    const reason = classify(v4);
+    if (reason) return role ? `${reason} (${role} ${v4})` : reason;
+  }
+  return null;
 }
 
 /** Why an address may not be called, or null when it is a public unicast address. */
@@ -74,17 +102,22 @@ function isIpLiteral(host: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(host) || host.startsWith("[") || host.includes(":");
 }
 
-/** Throws BlockedTargetError unless the URL may be called. */
-export async function assertAllowedTarget(url: URL, allow: Set<string>, resolve: Resolve): Promise<void> {
+/**
+ * The addresses the URL may be called at: every address its host resolves to
+ * once checked, or a literal's own. A host in the allow-list is resolved
+ * without a check. Throws BlockedTargetError when the URL may not be called.
+ */
+export async function checkedAddresses(url: URL, allow: Set<string>, resolve: Resolve): Promise<string[]> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new BlockedTargetError(`refused ${url.href}: only http and https are allowed`);
   }
   const host = url.hostname.toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  if (allow.has(host) || allow.has(`${host}:${port}`)) return;
-  if (metadataHosts.has(host.replace(/\.$/, ""))) throw new BlockedTargetError(`refused ${url.href}: ${host} is a cloud metadata endpoint`);
   const bare = host.replace(/^\[|\]$/g, "");
-  const addresses = isIpLiteral(host) ? [bare] : await resolve(bare);
+  const lookUp = async () => isIpLiteral(host) ? [bare] : await resolve(bare);
+  if (allow.has(host) || allow.has(`${host}:${port}`)) return await lookUp();
+  if (metadataHosts.has(host.replace(/\.$/, ""))) throw new BlockedTargetError(`refused ${url.href}: ${host} is a cloud metadata endpoint`);
+  const addresses = await lookUp();
   if (addresses.length === 0) throw new BlockedTargetError(`refused ${url.href}: ${host} does not resolve`);
   for (const address of addresses) {
     const reason = blockedReason(address);
@@ -92,23 +125,38 @@ export async function assertAllowedTarget(url: URL, allow: Set<string>, resolve:
       throw new BlockedTargetError(`refused ${url.href}: ${host} resolves to ${address}, a ${reason} address (allow it with HTTP_ALLOWED_HOSTS)`);
     }
   }
+  return addresses;
+}
+
+/** Throws BlockedTargetError unless the URL may be called. */
+export async function assertAllowedTarget(url: URL, allow: Set<string>, resolve: Resolve): Promise<void> {
+  await checkedAddresses(url, allow, resolve);
+}
+
+export interface GuardOptions {
+  maxRedirects: number;
+  allow: Set<string>;
+  resolve: Resolve;
+  /** How a connection to a checked address is made: deno-connect.ts on the Edge Runtime. */
+  connect: Connect;
 }
 
 /**
- * fetch that follows at most `maxRedirects` redirects itself, checking every
- * hop with the guard. A 303, or a 301/302 after POST, becomes a GET.
+ * A request that follows at most `maxRedirects` redirects itself, checking
+ * every hop with the guard and connecting to the addresses checked, never
+ * resolving the name again (DNS rebinding). A 303, or a 301/302 after POST,
+ * becomes a GET.
  */
 export async function guardedFetch(
-  fetchImpl: typeof fetch,
   input: string,
-  init: RequestInit,
-  opts: { maxRedirects: number; allow: Set<string>; resolve: Resolve },
+  init: PinnedInit,
+  opts: GuardOptions,
 ): Promise<{ response: Response; url: string; redirects: number }> {
   let url = new URL(input);
-  let current: RequestInit = { ...init, redirect: "manual" };
+  let current: PinnedInit = init;
   for (let redirects = 0; ; redirects++) {
-    await assertAllowedTarget(url, opts.allow, opts.resolve);
-    const response = await fetchImpl(url.href, current);
+    const addresses = await checkedAddresses(url, opts.allow, opts.resolve);
+    const response = await pinnedRequest(opts.connect, url, addresses, current);
     const location = response.headers.get("location");
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return { response, url: url.href, redirects };
     await response.body?.cancel();

@@ -15,6 +15,7 @@ import { runOf, validRun } from "../_shared/fixtures.test-helpers.ts";
 import { memoryLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler, executeHttpRun, type HttpDeps } from "./handler.ts";
+import { nodeConnect } from "../../../tests/helpers/node-connect.ts";
 
 const sql = connect();
 const owners: string[] = [];
@@ -32,6 +33,7 @@ function deps(overrides: Partial<HttpDeps> = {}): HttpDeps {
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     logger: memoryLogger(),
     auth: { secretKeys, serviceRoleKey, jwtSecret },
+    connect: nodeConnect(),
     allowHosts: parseAllowList("127.0.0.1"),
     ...overrides,
   };

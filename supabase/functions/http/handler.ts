@@ -8,17 +8,20 @@ import { renderJsonTemplate, renderTemplate, TemplateError, templateContext } fr
 import { completedResult, failedResult } from "../_shared/action-result.ts";
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import { readLimited } from "../_shared/read-limited.ts";
+import type { Connect } from "../_shared/pinned-http.ts";
 import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 import { webhookHeaders } from "../_shared/standard-webhooks.ts";
 
 export interface HttpDeps extends RunnerDeps {
   resolve: Resolve;
+  /** Connections to the addresses the SSRF guard checked (deno-connect.ts on the Edge Runtime). */
+  connect: Connect;
   allowHosts: Set<string>;
   concurrency?: number;
 }
 
 /** What executing a run needs. */
-export type HttpIo = Pick<HttpDeps, "fetch" | "now" | "resolve" | "allowHosts">;
+export type HttpIo = Pick<HttpDeps, "now" | "resolve" | "connect" | "allowHosts">;
 export type HttpRun = ValidRun<"http">;
 
 const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -53,9 +56,9 @@ export async function executeHttpRun(run: HttpRun, deps: HttpIo): Promise<Action
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), run.timeout_seconds * 1000);
   try {
-    const { response, url: finalUrl, redirects } = await guardedFetch(deps.fetch, url, {
+    const { response, url: finalUrl, redirects } = await guardedFetch(url, {
       method: payload.method, headers, body, signal: controller.signal,
-    }, { maxRedirects: payload.max_redirects, allow: deps.allowHosts, resolve: deps.resolve });
+    }, { maxRedirects: payload.max_redirects, allow: deps.allowHosts, resolve: deps.resolve, connect: deps.connect });
     const { text, truncated, bytes } = await readLimited(response, payload.max_response_bytes);
     const output = {
       status: response.status,

@@ -12,6 +12,7 @@ import { runOf, validRun } from "../_shared/fixtures.test-helpers.ts";
 import { memoryLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler, executeNotifyRun, type NotifyDeps } from "./handler.ts";
+import { nodeConnect } from "../../../tests/helpers/node-connect.ts";
 
 let sink: Awaited<ReturnType<typeof loopbackServer>>;
 const sql = connect();
@@ -50,6 +51,7 @@ const deps = (): NotifyDeps => ({
   resolve: async () => ["127.0.0.1"],
   logger: memoryLogger(),
   auth: { secretKeys, serviceRoleKey, jwtSecret },
+  connect: nodeConnect(),
   allowHosts: parseAllowList("127.0.0.1"),
   email: { apiUrl: sink.url, apiKey: "re_test", from: "scheduler@example.com" },
 });

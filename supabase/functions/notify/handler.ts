@@ -10,6 +10,7 @@ import { completedResult, failedResult, RunFailure } from "../_shared/action-res
 import { createActionHandler, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
 import type { Db } from "../_shared/db.ts";
 import { readLimited } from "../_shared/read-limited.ts";
+import type { Connect } from "../_shared/pinned-http.ts";
 import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 
 export interface EmailConfig {
@@ -20,13 +21,15 @@ export interface EmailConfig {
 
 export interface NotifyDeps extends RunnerDeps {
   resolve: Resolve;
+  /** Connections to the addresses the SSRF guard checked (deno-connect.ts on the Edge Runtime). */
+  connect: Connect;
   allowHosts: Set<string>;
   email: EmailConfig;
   concurrency?: number;
 }
 
 /** What executing a run needs (the database is the request's, from the runner). */
-export type NotifyIo = Pick<NotifyDeps, "fetch" | "now" | "resolve" | "allowHosts" | "email">;
+export type NotifyIo = Pick<NotifyDeps, "fetch" | "now" | "resolve" | "connect" | "allowHosts" | "email">;
 export type NotifyRun = ValidRun<"notify">;
 
 async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: NotifyIo): Promise<Record<string, unknown>> {
@@ -69,9 +72,9 @@ async function deliver(run: NotifyRun, payload: NotifyPayload, db: Db, deps: Not
       const body = payload.format === "slack" ? { text: title ? `*${title}*\n${message}` : message }
         : payload.format === "discord" ? { content: (title ? `**${title}**\n${message}` : message).slice(0, 2000) }
         : { title, message, task: ctx.task, run: ctx.run };
-      const { response } = await guardedFetch(deps.fetch, payload.url, {
+      const { response } = await guardedFetch(payload.url, {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(run.timeout_seconds * 1000),
-      }, { maxRedirects: 2, allow: deps.allowHosts, resolve: deps.resolve });
+      }, { maxRedirects: 2, allow: deps.allowHosts, resolve: deps.resolve, connect: deps.connect });
       const { text: answer } = await readLimited(response, 2000);
       if (!response.ok) {
         throw new RunFailure(`the webhook answered ${response.status}: ${answer.slice(0, 300)}`, response.status === 429 || response.status >= 500);
