@@ -46,7 +46,9 @@ insert into expected_grants (tbl, role, privileges) values
   ('system_logs',         'authenticated', '{select}'),
   ('system_logs',         'service_role',  '{select,insert,update,delete}'),
   ('audit_trail',         'authenticated', '{select}'),
-  ('audit_trail',         'service_role',  '{select}');
+  ('audit_trail',         'service_role',  '{select}'),
+  ('owner_limits',        'authenticated', '{select,insert,update,delete}'),
+  ('owner_limits',        'service_role',  '{select,insert,update,delete}');
 
 select plan((select count(*)::int from expected_grants) + 3);
 
