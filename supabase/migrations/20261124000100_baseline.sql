@@ -2213,8 +2213,11 @@ declare
   v_start_grace interval := coalesce(p_lease, (scheduler_internal.setting('start_grace') #>> '{}')::interval, interval '30 seconds');
   v_cap_setting jsonb := scheduler_internal.setting('owner_max_in_flight');
   v_owner_cap integer;
-  v_owner_rules boolean;
   v_capped boolean;
+  -- per owner, read once a claim: weights other than 1, and the room left
+  -- under each cap ({owner_id: n}); null when no owner has one
+  v_weights jsonb;
+  v_rooms jsonb;
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
@@ -2227,29 +2230,35 @@ begin
     end if;
     v_owner_cap := (v_cap_setting #>> '{}')::integer;
   end if;
-  v_owner_rules := exists (select 1 from scheduler.owner_limits);
-  v_capped := v_owner_cap is not null or (v_owner_rules and exists (select 1 from scheduler.owner_limits l where l.max_in_flight is not null));
+  select jsonb_object_agg(l.owner_id, l.weight) filter (where l.weight <> 1), bool_or(l.max_in_flight is not null)
+  into v_weights, v_capped
+  from scheduler.owner_limits l;
+  v_capped := v_owner_cap is not null or coalesce(v_capped, false);
+  if v_capped then
+    -- the runs each owner has in flight (one pass over the open runs),
+    -- against its cap
+    select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, v_owner_cap) - coalesce(f.in_flight, 0))
+    into v_rooms
+    from (
+      select t.owner_id, count(*)::integer as in_flight
+      from scheduler.task_runs o
+      cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
+      where o.status in ('claimed', 'running')
+      group by t.owner_id
+    ) f
+    full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
+      on l.owner_id = f.owner_id
+    where coalesce(l.max_in_flight, v_owner_cap) is not null;
+  end if;
   update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
-  -- owners' weights and caps (empty unless scheduler.owner_limits has rows),
-  -- and their runs in flight (counted only when some owner has a cap)
-  with owner_rules as materialized (
-    select l.owner_id, l.weight, coalesce(l.max_in_flight, v_owner_cap) as cap
-    from scheduler.owner_limits l
-    where v_owner_rules
-  ),
-  owner_load as materialized (
-    select t.owner_id, count(*)::integer as in_flight
-    from scheduler.task_runs o
-    cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
-    where v_capped and o.status in ('claimed', 'running')
-    group by t.owner_id
-  ),
-  -- every due task, ranked within its owner: narrow rows, one sort
-  ranked as (
+  -- every due task, ranked within its owner: narrow rows, one sort (ties
+  -- are left in any order: a tie-break on the id, in a burst where every
+  -- row ties, doubled the sort)
+  with ranked as (
     select c.ctid as row_address, c.owner_id, c.priority, c.next_run_at,
-      row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at, c.id) as turn
+      row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at) as turn
     from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
@@ -2261,11 +2270,11 @@ begin
   -- the owners' turns (locking at this level would sort every due row in
   -- full); an owner with a cap has only its room's worth
   candidates as (
-    select r.row_address, (r.turn - 1)::float8 / coalesce(w.weight, 1) as share
+    select r.row_address,
+      case when v_weights is null then r.turn - 1
+        else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
     from ranked r
-    left join owner_rules w on w.owner_id = r.owner_id
-    left join owner_load l on l.owner_id = r.owner_id
-    where not v_capped or r.turn <= coalesce(w.cap, v_owner_cap, 2147483647) - coalesce(l.in_flight, 0)
+    where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
     order by share, r.priority desc, r.next_run_at
     limit p_limit * 4
   ),
@@ -2411,7 +2420,7 @@ begin
   -- tasks (narrow rows; the task's wide columns are read once a run is taken)
   queue as (
     select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
-      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time, r.id) as turn
+      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
     from scheduler.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
@@ -2448,20 +2457,32 @@ begin
             ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
         ) x))
   ),
+  -- the best of them, a few times the batch, on the owners' turns (an
+  -- owner with a cap has only its room's worth, less what the due branch
+  -- took of it)
+  queue_candidates as (
+    select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
+      case when v_weights is null then q.turn - 1
+        else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
+    from queue q
+    where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
+    order by share, q.priority desc, q.scheduled_time
+    limit p_limit * 4
+  ),
+  -- then lock them, found again by address, rechecked on the latest version
+  -- (and, under a cap, less what the due branch took of the owner's room)
   waiting as (
     select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
       coalesce(r.idempotency_key, r.id::text) as idempotency_key,
       greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
-      q.priority
-    from queue q
-    join scheduler.task_runs r on r.ctid = q.row_address
-    left join owner_rules w on w.owner_id = q.owner_id
-    left join owner_load l on l.owner_id = q.owner_id
-    left join picked_owners p on p.owner_id = q.owner_id
+      c.priority
+    from queue_candidates c
+    join scheduler.task_runs r on r.ctid = c.row_address
+    left join picked_owners p on p.owner_id = c.owner_id
     where r.status = 'queued'
       and (not v_capped
-           or q.turn <= coalesce(w.cap, v_owner_cap, 2147483647) - coalesce(l.in_flight, 0) - coalesce(p.n, 0))
-    order by (q.turn - 1)::float8 / coalesce(w.weight, 1), q.priority desc, q.scheduled_time
+           or c.turn + coalesce(p.n, 0) <= coalesce((v_rooms ->> c.owner_id::text)::integer, v_owner_cap, 2147483647))
+    order by c.share, c.priority desc, c.scheduled_time
     limit p_limit
     for update of r skip locked
   ),

@@ -8,7 +8,7 @@
 -- file's owners.
 begin;
 \ir ../_helpers/setup.psql
-select plan(14);
+select plan(16);
 
 select tests.seed_users();
 set local scheduler.now = '2031-03-01 00:00:00+00';
@@ -107,6 +107,18 @@ select is((select count(*)::integer from scheduler.claim_due_runs(100, '2031-06-
 insert into scheduler.owner_limits (owner_id, max_in_flight) values (tests.fx('owner'), 8);
 select is((select count(*)::integer from scheduler.claim_due_runs(100, '2031-06-01 00:00:04+00', '0', 'cap-4', null) c
            where c.task_id = tests.fx('capped')), 3, 'an owner''s own max_in_flight (8) overrides the setting');
+
+-- scheduled tasks under a cap stay due until there is room
+select tests.create_user('tenant');
+insert into scheduler.owner_limits (owner_id, max_in_flight) values (tests.fx('tenant'), 3);
+insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id, created_by)
+select 'tenant ' || g, 'notify', '{"channel": "web", "title": "t", "message": "m"}', '2031-06-01 00:00:10+00',
+  tests.fx('tenant'), tests.fx('tenant')
+from generate_series(1, 10) g;
+select is((select count(*)::integer from scheduler.claim_due_runs(100, '2031-06-01 00:00:10+00', '0', 'cap-6', null) c
+           where (c.task ->> 'owner_id')::uuid = tests.fx('tenant')), 3, 'a cap of 3 on scheduled tasks: three of ten due are claimed');
+select is((select count(*)::integer from scheduler.tasks where owner_id = tests.fx('tenant') and next_run_at = '2031-06-01 00:00:10+00'), 7,
+  'the other seven stay due, at their due time');
 
 update scheduler_internal.settings set value = '"lots"' where key = 'owner_max_in_flight';
 select throws_ok($$ select count(*) from scheduler.claim_due_runs(1, '2031-06-01 00:00:05+00', '0', 'cap-5', null) $$, '22023',
