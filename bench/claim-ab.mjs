@@ -1,6 +1,7 @@
-// A paired comparison of the claim: the tree's scheduler.claim_due_runs
-// against the one of an earlier revision (installed beside it as
-// scheduler.claim_due_runs_before), on one database, one warm connection,
+// A paired comparison of the claim and the start gate: the tree's
+// scheduler.claim_due_runs and scheduler.start_runs against those of an
+// earlier revision (installed beside them as claim_due_runs_before and
+// start_runs_before), on one database, one warm connection,
 // calls interleaved A B A B …, each in a transaction that is rolled back.
 // On a shared machine whose load moves by the minute this compares the two
 // functions under the same load, which two bench runs minutes apart do not.
@@ -10,8 +11,9 @@
 //
 // It seeds the dev database (its tasks are replaced: run npm run reset after)
 // with the needle's shapes (1% of the tasks due, a long history), the
-// drain's (10,000 due, claimed in batches of 1,000 to the end) and a burst
-// of queued runs, and prints the medians of each.
+// drain's (10,000 due, claimed in batches of 1,000 to the end; and the gate
+// starting a claimed batch of 1,000) and a burst of queued runs, and prints
+// the medians of each.
 import { execFileSync } from "node:child_process";
 import postgres from "postgres";
 import { getProfile, repoRoot } from "../scripts/lib/profile.mjs";
@@ -48,6 +50,23 @@ const toTheEnd = (limit) => async (tx, fn) => {
   }
 };
 
+// the gate's own time, not the claim before it
+let gateMs = 0;
+async function compareGate(name, work) {
+  const a = [];
+  const b = [];
+  let n = 0;
+  for (let i = 0; i < Number(reps) + 1; i++) {
+    await timed("claim_due_runs", work);
+    if (i) a.push(gateMs);
+    n = (await timed("claim_due_runs_before", work)).n;
+    if (i) b.push(gateMs);
+  }
+  const sa = summarize(a);
+  const sb = summarize(b);
+  console.log(`| ${name} | ${n} / ${n} | ${fmt(sb.median, 1)} (${fmt(sb.min, 1)}–${fmt(sb.max, 1)}) | ${fmt(sa.median, 1)} (${fmt(sa.min, 1)}–${fmt(sa.max, 1)}) | ${fmt(sa.median / sb.median, 2)} |`);
+}
+
 async function compare(name, work) {
   const a = [];
   const b = [];
@@ -70,6 +89,11 @@ try {
   await admin.unsafe("drop function if exists scheduler.claim_due_runs_before(integer, timestamptz, interval, text, interval)");
   await admin.unsafe(before);
   await admin.unsafe("alter function scheduler.claim_due_runs_before(integer, timestamptz, interval, text, interval) owner to postgres");
+  const gateBefore = execFileSync("git", ["show", `${revision}:supabase/schemas/25_engine/start_runs.sql`], { cwd: repoRoot, encoding: "utf8" })
+    .replaceAll("scheduler.start_runs(", "scheduler.start_runs_before(");
+  await admin.unsafe("drop function if exists scheduler.start_runs_before(uuid[], text, timestamptz)");
+  await admin.unsafe(gateBefore);
+  await admin.unsafe("alter function scheduler.start_runs_before(uuid[], text, timestamptz) owner to postgres");
   const [{ id: ownerId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`claim-ab-${Date.now()}@example.com`}) returning id`;
   console.log(`claim_due_runs of ${revision} (before) against the tree's (after), ${reps} interleaved pairs each, ms\n`);
   console.log("| workload | runs claimed, before / after | before, median (range) | after, median (range) | after ÷ before |");
@@ -90,6 +114,15 @@ try {
   });
   await admin`vacuum analyze scheduler.tasks`;
   await compare("drain: 10,000 due, claims of 1,000 to the end", toTheEnd(1000));
+  // the gate: a claimed batch of 1,000 (claimed by the tree's claim), started
+  const gate = async (tx, fn) => {
+    const ids = (await tx`select run_id from scheduler.claim_due_runs(1000, '2100-01-01', interval '0', 'ab', null)`).map((r) => r.run_id);
+    const started = performance.now();
+    const n = (await tx.unsafe(`select count(*)::int as n from scheduler.${fn.replace("claim_due_runs", "start_runs")}($1::uuid[], 'ab', '2100-01-01') where outcome = 'started'`, [ids]))[0].n;
+    gateMs = performance.now() - started;
+    return n;
+  };
+  await compareGate("gate: a claimed batch of 1,000 started", gate);
   // queued runs: 10,000 manual runs of 1,000 tasks that allow overlap
   await admin.begin(async (tx) => {
     await tx`set local session_replication_role = replica`;
@@ -103,6 +136,7 @@ try {
   await compare("queued: 10,000 runs, claims of 1,000 to the end", toTheEnd(1000));
 } finally {
   await admin.unsafe("drop function if exists scheduler.claim_due_runs_before(integer, timestamptz, interval, text, interval)").catch(() => {});
+  await admin.unsafe("drop function if exists scheduler.start_runs_before(uuid[], text, timestamptz)").catch(() => {});
   await sql.end();
   await admin.end();
 }

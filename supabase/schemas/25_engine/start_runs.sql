@@ -89,6 +89,7 @@ begin
   )
   select jsonb_agg(jsonb_build_object(
     'run_id', j.id, 'task_id', j.task_id, 'scheduled_time', j.scheduled_time, 'triggered_by', j.triggered_by,
+    'rate_limit_period', j.rate_limit_period,
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
@@ -122,7 +123,7 @@ begin
 
   with decided as (
     select * from jsonb_to_recordset(v_decided) as x(
-      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
+      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, rate_limit_period interval, outcome text, message text)
   ),
   started as (
     update scheduler.task_runs r
@@ -144,15 +145,13 @@ begin
     insert into scheduler_internal.task_starts (task_id, started_at, run_id)
     select x.task_id, p_now, x.run_id
     from decided x
-    cross join lateral (select t.rate_limit_count from scheduler.tasks t where t.id = x.task_id offset 0) t
-    where x.outcome = 'started' and t.rate_limit_count is not null
-    returning task_id
+    where x.outcome = 'started' and x.rate_limit_period is not null
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct l.task_id from logged l) l
-    cross join lateral (select t.rate_limit_period from scheduler.tasks t where t.id = l.task_id offset 0) t
-    where s.task_id = l.task_id and s.started_at <= p_now - t.rate_limit_period
+    using (select distinct x.task_id, x.rate_limit_period from decided x
+           where x.outcome = 'started' and x.rate_limit_period is not null) l
+    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
   ),
   ended as (
     update scheduler.task_runs r
