@@ -58,7 +58,7 @@ test("the needle claims exactly the due 1%, in a transaction it rolls back", asy
   expect(again.claimed).toBe(20);
   // the plans come from the claim itself: every statement it runs, explained
   const plans = await hotPathPlans({ adminDbUrl: stack.adminDbUrl });
-  const ranking = plans.plans.find((p) => /with candidates as/.test(p));
+  const ranking = plans.plans.find((p) => /\bcandidates as \(/.test(p));
   expect(ranking).toMatch(/Index Scan using tasks_due_idx on tasks/);
   const sql = postgres(stack.dbUrl, { max: 1 });
   await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;

@@ -9,6 +9,7 @@ import * as enums from "./enums.ts";
 import {
   ACTION_TYPES,
   APPROVAL_STATUSES,
+  DEBOUNCE_INPUTS,
   DEPENDENCY_TYPES,
   FINISHED_RUN_STATUSES,
   isFinishedRunStatus,
@@ -59,6 +60,7 @@ describe("check constraints", () => {
     ["tasks", "tasks_action_type_check", ACTION_TYPES],
     ["tasks", "tasks_overlap_policy_check", OVERLAP_POLICIES],
     ["tasks", "tasks_misfire_policy_check", MISFIRE_POLICIES],
+    ["tasks", "tasks_debounce_inputs_check", DEBOUNCE_INPUTS],
     ["task_dependencies", "task_dependencies_dependency_type_check", DEPENDENCY_TYPES],
     ["approvals", "approvals_status_check", APPROVAL_STATUSES],
     ["notifications", "chk_notification_channel", NOTIFICATION_CHANNELS],
@@ -97,6 +99,7 @@ describe("the lists themselves", () => {
     ["ACTION_TYPES", ACTION_TYPES, enums.ActionType],
     ["OVERLAP_POLICIES", OVERLAP_POLICIES, enums.OverlapPolicy],
     ["MISFIRE_POLICIES", MISFIRE_POLICIES, enums.MisfirePolicy],
+    ["DEBOUNCE_INPUTS", DEBOUNCE_INPUTS, enums.DebounceInputs],
     ["TASK_PRIORITIES", TASK_PRIORITIES, enums.TaskPriority],
     ["DEPENDENCY_TYPES", DEPENDENCY_TYPES, enums.DependencyType],
     ["APPROVAL_STATUSES", APPROVAL_STATUSES, enums.ApprovalStatus],

@@ -57,6 +57,11 @@ export const MISFIRE_POLICIES = Object.freeze(["skip", "run_once"] as const);
 export const MisfirePolicy = z.enum(MISFIRE_POLICIES);
 export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
 
+/** `tasks.debounce_inputs` (check tasks_debounce_inputs_check): what a debounced event run gets as inputs. */
+export const DEBOUNCE_INPUTS = Object.freeze(["last", "all"] as const);
+export const DebounceInputs = z.enum(DEBOUNCE_INPUTS);
+export type DebounceInputs = z.infer<typeof DebounceInputs>;
+
 /** `scheduler.task_priority`, in the enum's (and the claim's) order: low < medium < high < critical. */
 export const TASK_PRIORITIES = Object.freeze(["low", "medium", "high", "critical"] as const);
 export const TaskPriority = z.enum(TASK_PRIORITIES);

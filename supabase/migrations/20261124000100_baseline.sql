@@ -1902,13 +1902,32 @@ revoke execute on function scheduler_internal.tg_events__collapse_duplicates() f
 
 -- supabase/schemas/24_triggers/tg_events__start_subscribed_tasks.sql -----------
 
--- an event starts every task of the same owner subscribed to its name
+-- an event starts every task of the same owner subscribed to its name. A
+-- task with a debounce_window gathers the events of one window into one
+-- run, due at the window's end: the first event opens it, later ones fold
+-- into its run while it is still queued (or awaiting approval) and not yet
+-- due, giving it their inputs (debounce_inputs last) or adding theirs
+-- (all). The claim takes such a run at its second, never ahead, so every
+-- event of the window reaches it.
 create or replace function scheduler_internal.tg_events__start_subscribed_tasks() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
+  -- a run's inputs are at most 64 KiB of JSON (tg_task_runs__validate)
+  c_max_bytes constant integer := 65536;
+  -- the JSON text around the events of debounce_inputs all: {"events": [...]}
+  c_envelope constant integer := octet_length('{"events": []}');
+  v_now timestamptz := scheduler_internal.clock_now();
   v_at timestamptz := clock_timestamp();
+  v_task record;
+  v_event record;
+  v_open record;
+  v_open_id uuid;
+  v_folded integer;
+  v_events jsonb[];
+  v_bytes integer;
+  v_item jsonb;
 begin
   -- the payload is what the task is given ({{inputs.<field>}}); the event
   -- itself is named by event_id and triggered_by. The runs' ids follow the
@@ -1916,16 +1935,91 @@ begin
   -- that takes its runs one at a time takes them in that order
   insert into scheduler.task_runs (id, task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id)
   select scheduler_internal.uuid_v7_seq(v_at, row_number() over (order by e.id, s.task_id)),
-    s.task_id, scheduler_internal.clock_now(), 'queued', 1, 'event:' || e.event_type, e.payload, e.id
+    s.task_id, v_now, 'queued', 1, 'event:' || e.event_type, e.payload, e.id
   from new_events e
   join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
   join scheduler.tasks t on t.id = s.task_id
-  where t.owner_id = e.user_id and t.is_active and t.deleted_at is null;
+  where t.owner_id = e.user_id and t.is_active and t.deleted_at is null and t.debounce_window is null;
+
+  -- debounced tasks, one at a time in id order (two writers of one task's
+  -- events wait for each other here, so one window has one run)
+  for v_task in
+    select distinct t.id, t.owner_id, t.debounce_window, t.debounce_inputs
+    from new_events e
+    join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
+    join scheduler.tasks t on t.id = s.task_id
+    where t.owner_id = e.user_id and t.is_active and t.deleted_at is null and t.debounce_window is not null
+    order by t.id
+  loop
+    perform pg_advisory_xact_lock(hashtextextended('scheduler.debounce:' || v_task.id::text, 0));
+    -- the window still open: its run not yet due, and not yet taken
+    select r.id, r.inputs, r.wait_reason into v_open
+    from scheduler.task_runs r
+    where r.task_id = v_task.id and r.status in ('queued', 'awaiting_approval')
+      and r.triggered_by like 'event:%' and r.scheduled_time > v_now
+    order by r.scheduled_time desc, r.id desc
+    limit 1
+    for update;
+    if v_task.debounce_inputs = 'last' then
+      -- how many events the open run holds: its note says (debounce_note)
+      v_folded := case when v_open.id is null then 0
+        else coalesce((substring(v_open.wait_reason from '^debounced: (\d+) event')::integer), 1) end;
+      select e.id, e.event_type, e.payload, count(*) over () as n into v_event
+      from new_events e
+      join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
+      where s.task_id = v_task.id and e.user_id = v_task.owner_id
+      order by e.created_at desc, e.id desc
+      limit 1;
+      if v_open.id is null then
+        insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id, wait_reason)
+        values (v_task.id, v_now + v_task.debounce_window, 'queued', 1, 'event:' || v_event.event_type, v_event.payload, v_event.id,
+          scheduler_internal.debounce_note(v_event.n::integer, v_task.debounce_window, 'last'));
+      else
+        update scheduler.task_runs r
+        set inputs = v_event.payload, event_id = v_event.id, triggered_by = 'event:' || v_event.event_type,
+            wait_reason = scheduler_internal.debounce_note(v_folded + v_event.n::integer, v_task.debounce_window, 'last')
+        where r.id = v_open.id;
+      end if;
+    else
+      -- all: each event added to the open run while its inputs stay within
+      -- the limit; the next event past it opens a run of its own
+      v_open_id := v_open.id;
+      v_events := coalesce(array(select x from jsonb_array_elements(v_open.inputs -> 'events') x), '{}');
+      v_bytes := case when jsonb_typeof(v_open.inputs -> 'events') is distinct from 'array' then c_envelope
+        else octet_length(v_open.inputs::text) end;
+      for v_event in
+        select e.id, e.event_type, e.payload
+        from new_events e
+        join scheduler.task_event_triggers s on s.event_name = e.event_type and e.payload @> s.payload_filter
+        where s.task_id = v_task.id and e.user_id = v_task.owner_id
+        order by e.created_at, e.id
+      loop
+        v_item := jsonb_build_object('event_id', v_event.id, 'event_type', v_event.event_type, 'payload', v_event.payload);
+        -- an event too large to go with the envelope is named, not copied:
+        -- its payload stays in scheduler.events
+        if c_envelope + octet_length(v_item::text) > c_max_bytes then
+          v_item := jsonb_build_object('event_id', v_event.id, 'event_type', v_event.event_type, 'payload', null,
+            'payload_omitted', 'the payload is ' || octet_length(v_event.payload::text)
+              || ' bytes, too large to go with the others; read it from scheduler.events by event_id');
+        end if;
+        if cardinality(v_events) > 0
+           and v_bytes + octet_length(v_item::text) + 2 > c_max_bytes then
+          perform scheduler_internal.debounce_flush(v_task.id, v_open_id, v_now + v_task.debounce_window, v_task.debounce_window, v_events);
+          v_open_id := null;
+          v_events := '{}';
+          v_bytes := c_envelope;
+        end if;
+        v_bytes := v_bytes + octet_length(v_item::text) + case when cardinality(v_events) > 0 then 2 else 0 end;
+        v_events := v_events || v_item;
+      end loop;
+      perform scheduler_internal.debounce_flush(v_task.id, v_open_id, v_now + v_task.debounce_window, v_task.debounce_window, v_events);
+    end if;
+  end loop;
   return null;
 end;
 $$;
 
-comment on function scheduler_internal.tg_events__start_subscribed_tasks() is 'Queues a run (triggered_by event:<name>) for each subscribed task of the event''s owner; the dispatcher is woken at once.';
+comment on function scheduler_internal.tg_events__start_subscribed_tasks() is 'Queues a run (triggered_by event:<name>) for each subscribed task of the event''s owner, or folds the event into the open debounce window''s run; the dispatcher is woken at once.';
 
 revoke execute on function scheduler_internal.tg_events__start_subscribed_tasks() from public, anon, authenticated;
 
@@ -1955,6 +2049,33 @@ $$;
 comment on function scheduler_internal.tg_events__validate() is 'Refuses an event whose payload is not a JSON object of at most 64 KiB, or whose idempotency_key is empty or longer than 255 characters.';
 
 revoke execute on function scheduler_internal.tg_events__validate() from public, anon, authenticated;
+
+-- supabase/schemas/24_triggers/tg_owner_limits__validate.sql -------------------
+
+-- clear messages for owner limits; the check constraints stay as the backstop
+create or replace function scheduler_internal.tg_owner_limits__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.max_in_flight is not null and new.max_in_flight not between 1 and 1000000 then
+    raise exception 'max_in_flight: must be between 1 and 1000000 (null: the owner_max_in_flight setting), got %', new.max_in_flight
+      using errcode = '22023';
+  end if;
+  if new.weight is null or new.weight not between 1 and 100 then
+    raise exception 'weight: must be between 1 and 100, got %', coalesce(new.weight::text, 'null')
+      using errcode = '22023';
+  end if;
+  if length(new.note) > 1000 then
+    raise exception 'note: is % characters; the limit is 1000', length(new.note) using errcode = '22023';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_owner_limits__validate() is 'Refuses an owner limit or weight out of range, naming the field (22023).';
+
+revoke execute on function scheduler_internal.tg_owner_limits__validate() from public, anon, authenticated;
 
 -- supabase/schemas/24_triggers/tg_profiles__guard_role.sql ---------------------
 
@@ -2146,6 +2267,7 @@ begin
     new.output := null;
     new.log := null;
     new.log_summary := null;
+    new.wait_reason := null;
     new.error_message := null;
     new.locked_at := null;
     new.locked_by := null;
@@ -2539,6 +2661,54 @@ comment on function scheduler_internal.tg_tasks__validate() is 'Refuses bad task
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_tasks__validate() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_tasks__validate_flow_control.sql -------------
+
+-- flow control's columns get messages that name the field; the check
+-- constraints stay as the backstop
+create or replace function scheduler_internal.tg_tasks__validate_flow_control() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.max_concurrency is not null and new.max_concurrency < 1 then
+    raise exception 'max_concurrency: must be at least 1 (null for no limit), got %', new.max_concurrency
+      using errcode = '22023';
+  end if;
+  if new.max_concurrency > 10000 then
+    raise exception 'max_concurrency: at most 10000 (null for no limit), got %', new.max_concurrency using errcode = '22023';
+  end if;
+  if num_nonnulls(new.rate_limit_count, new.rate_limit_period) = 1 then
+    raise exception '%: a rate limit is rate_limit_count starts per rate_limit_period; set both, or neither',
+      case when new.rate_limit_count is null then 'rate_limit_count' else 'rate_limit_period' end
+      using errcode = '22023';
+  end if;
+  if new.rate_limit_count is not null and new.rate_limit_count < 1 then
+    raise exception 'rate_limit_count: must be at least 1 (null for no limit), got %', new.rate_limit_count
+      using errcode = '22023';
+  end if;
+  if new.rate_limit_count > 10000 then
+    raise exception 'rate_limit_count: at most 10000, got %', new.rate_limit_count using errcode = '22023';
+  end if;
+  if new.rate_limit_period not between interval '1 second' and interval '31 days' then
+    raise exception 'rate_limit_period: must be between 1 second and 31 days, got %', new.rate_limit_period
+      using errcode = '22023';
+  end if;
+  if new.debounce_window not between interval '1 second' and interval '1 day' then
+    raise exception 'debounce_window: must be between 1 second and 1 day (null: one run per event), got %', new.debounce_window
+      using errcode = '22023';
+  end if;
+  if new.debounce_inputs is null or new.debounce_inputs not in ('last', 'all') then
+    raise exception 'debounce_inputs: must be one of last, all, got %', coalesce('"' || new.debounce_inputs || '"', 'null')
+      using errcode = '22023';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__validate_flow_control() is 'Refuses a max_concurrency, rate limit or debounce that cannot work, naming the field (22023).';
+
+revoke execute on function scheduler_internal.tg_tasks__validate_flow_control() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__validate_payload.sql ------------------
 
 create or replace function scheduler_internal.tg_tasks__validate_payload() returns trigger
@@ -2683,6 +2853,21 @@ grant execute on function scheduler.check_dispatcher_heartbeat(timestamptz) to s
 --  * the rows it decided are found again by address and the result is built
 --    from them, so plans stay the size of the batch on stale statistics
 --    (bench/NOTES.md, round 3).
+-- Flow control (README "Flow control"):
+--  * fair share between owners: due work is ranked within each owner
+--    (row_number over the owner's priority and due time) and the batch
+--    takes turns, so one owner's backlog of thousands never keeps another
+--    owner's due run out of the batch (Hatchet's GROUP_ROUND_ROBIN, DBOS's
+--    partitioned queues). scheduler.owner_limits weighs the turns, and caps
+--    an owner's runs in flight with the owner_max_in_flight setting;
+--  * a task's max_concurrency (with overlap allow) and rate limit: a due
+--    occurrence over max_concurrency is queued, one over the rate limit
+--    skipped (folded into the previous such skip), and only as many of a
+--    task's queued runs are taken as it has room for. A debounced event run
+--    is taken at its second, never ahead: it gathers events until then.
+--  Tasks without these columns, and owners without limits, pay for none of
+--  the lookups (each is behind a CASE on the task's own columns, or a
+--  one-time filter on a variable).
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
@@ -2713,24 +2898,71 @@ declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
   v_lookahead interval := coalesce(p_lookahead, scheduler_internal.dispatch_lookahead());
   v_start_grace interval := coalesce(p_lease, (scheduler_internal.setting('start_grace') #>> '{}')::interval, interval '30 seconds');
+  v_cap_setting jsonb := scheduler_internal.setting('owner_max_in_flight');
+  v_owner_cap integer;
+  v_capped boolean;
+  -- per owner, read once a claim: weights other than 1, and the room left
+  -- under each cap ({owner_id: n}); null when no owner has one
+  v_weights jsonb;
+  v_rooms jsonb;
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
+  if v_cap_setting is not null and jsonb_typeof(v_cap_setting) <> 'null' then
+    if jsonb_typeof(v_cap_setting) <> 'number' or (v_cap_setting #>> '{}')::numeric < 1
+       or (v_cap_setting #>> '{}')::numeric <> trunc((v_cap_setting #>> '{}')::numeric) then
+      raise exception 'owner_max_in_flight setting: must be a whole number of at least 1, or null for no cap; got %', v_cap_setting
+        using errcode = '22023';
+    end if;
+    v_owner_cap := (v_cap_setting #>> '{}')::integer;
+  end if;
+  select jsonb_object_agg(l.owner_id, l.weight) filter (where l.weight <> 1), bool_or(l.max_in_flight is not null)
+  into v_weights, v_capped
+  from scheduler.owner_limits l;
+  v_capped := v_owner_cap is not null or coalesce(v_capped, false);
+  if v_capped then
+    -- the runs each owner has in flight (one pass over the open runs),
+    -- against its cap
+    select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, v_owner_cap) - coalesce(f.in_flight, 0))
+    into v_rooms
+    from (
+      select t.owner_id, count(*)::integer as in_flight
+      from scheduler.task_runs o
+      cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
+      where o.status in ('claimed', 'running')
+      group by t.owner_id
+    ) f
+    full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
+      on l.owner_id = f.owner_id
+    where coalesce(l.max_in_flight, v_owner_cap) is not null;
+  end if;
   update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
-  -- the best due tasks, a few times the batch, in a bounded top-N sort of
-  -- narrow rows (locking at this level would sort every due row in full)
-  with candidates as (
-    select c.ctid as row_address
+  -- every due task, ranked within its owner: narrow rows, one sort (ties
+  -- are left in any order: a tie-break on the id, in a burst where every
+  -- row ties, doubled the sort)
+  with ranked as (
+    select c.ctid as row_address, c.owner_id, c.priority, c.next_run_at,
+      row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at) as turn
     from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
       and c.next_run_at <= p_now + v_lookahead
       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
            or scheduler_internal.dependencies_satisfied(c.id))
-    order by c.priority desc, c.next_run_at
+  ),
+  -- the best due tasks, a few times the batch, in a bounded top-N sort on
+  -- the owners' turns (locking at this level would sort every due row in
+  -- full); an owner with a cap has only its room's worth
+  candidates as (
+    select r.row_address,
+      case when v_weights is null then r.turn - 1
+        else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
+    from ranked r
+    where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
+    order by share, r.priority desc, r.next_run_at
     limit p_limit * 4
   ),
   -- then lock them, found again by address; the conditions are rechecked on
@@ -2742,27 +2974,70 @@ begin
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + v_lookahead
-    order by t.priority desc, t.next_run_at
+    order by c.share, t.priority desc, t.next_run_at
     limit p_limit
     for no key update of t skip locked
   ),
   -- materialized: every later step must see the same generated ids.
-  -- Only a due time missed while the scheduler was down is judged here; the
-  -- rest waits for the run's second (start_runs)
+  -- Only a due time missed while the scheduler was down, and the task's own
+  -- flow rules, are judged here; the rest waits for the run's second
+  -- (start_runs)
   decided as materialized (
     select
       d.*,
-      d.next_run_at < p_now - v_grace as missed,
-      case
-        when d.next_run_at < p_now - v_grace and d.misfire_policy = 'skip' then 'skipped'
-        when d.requires_approval then 'awaiting_approval'
-        else 'claimed'
-      end::scheduler.run_status as run_state,
-      case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at,
-      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following,
+      j.run_state,
+      j.note,
+      -- a skip like the task's latest finished run folds into it, as the
+      -- gate folds overlap skips
+      case when j.run_state = 'skipped' and not d.missed then (
+        select p.id from (
+          select r.id, r.status, r.error_message from scheduler.task_runs r
+          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
+          order by r.scheduled_time desc, r.id desc
+          limit 1
+        ) p
+        where p.status = 'skipped' and p.error_message = j.note)
+      end as fold_into,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
-    from due d
+    from (
+      select d.*,
+        d.next_run_at < p_now - v_grace as missed,
+        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      from due d
+    ) d
+    cross join lateral (
+      select
+        case when d.rate_limit_count is not null
+          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
+        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
+          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
+        -- runs waiting for room go first: the occurrence queues behind them
+        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
+          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
+        ) as queue_ahead
+    ) f
+    cross join lateral (
+      select
+        case
+          when d.missed and d.misfire_policy = 'skip' then 'skipped'
+          when d.requires_approval then 'awaiting_approval'
+          when f.rate_room < 1 then 'skipped'
+          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
+          else 'claimed'
+        end::scheduler.run_status as run_state,
+        case
+          when d.missed and d.misfire_policy = 'skip'
+            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+          when d.requires_approval then null
+          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
+            || ' was reached (rate_limit_count, rate_limit_period)'
+          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
+            || ' reached (runs of this task claimed or running)'
+          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
+            || d.max_concurrency || ')'
+        end as note
+    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -2774,20 +3049,30 @@ begin
   created as (
     insert into scheduler.task_runs (
       id, task_id, scheduled_time, status, attempt, triggered_by,
-      start_time, end_time, error_message, log_summary, locked_at, locked_by, lease_expires_at
+      start_time, end_time, error_message, log_summary, locked_at, locked_by, lease_expires_at, wait_reason
     )
     select
       d.new_run_id, d.id, d.due_at, d.run_state, 1, 'schedule',
       case when d.run_state = 'skipped' then p_now end,
       case when d.run_state = 'skipped' then p_now end,
-      case when d.run_state = 'skipped'
-        then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)' end,
+      case when d.run_state = 'skipped' then d.note end,
       case when d.run_state = 'skipped' then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', d.next_run_at) end,
       case when d.run_state = 'claimed' then p_now end,
       case when d.run_state = 'claimed' then p_worker end,
-      case when d.run_state = 'claimed' then d.due_at + v_start_grace end
+      case when d.run_state = 'claimed' then d.due_at + v_start_grace end,
+      case when d.run_state = 'queued' then d.note end
     from decided d
+    where d.fold_into is null
     returning id, status
+  ),
+  folded as (
+    update scheduler.task_runs r
+    set log_summary = jsonb_build_object(
+          'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
+          'last_scheduled_time', d.due_at),
+        end_time = greatest(r.end_time, p_now)
+    from decided d
+    where r.id = d.fold_into
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -2810,17 +3095,24 @@ begin
     join decided d on d.new_run_id = a.run_id
     where d.run_state = 'awaiting_approval'
   ),
-  waiting as (
-    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
-      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
-      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
-      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-      t.priority, t.max_attempts, t.metadata
+  -- what the due branch hands over, per task and per owner: the queued
+  -- runs below share their room
+  picked_tasks as materialized (
+    select d.id as task_id, count(*)::integer as n from decided d where d.run_state = 'claimed' group by d.id
+  ),
+  picked_owners as materialized (
+    select d.owner_id, count(*)::integer as n from decided d where v_capped and d.run_state = 'claimed' group by d.owner_id
+  ),
+  -- every queued run that may go now, ranked within its owner like the due
+  -- tasks (narrow rows; the task's wide columns are read once a run is taken)
+  queue as (
+    select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
+      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
     from scheduler.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
-      select t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
-        t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
+      select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
+        t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
       from scheduler.tasks t
       where t.id = r.task_id
       offset 0
@@ -2836,7 +3128,48 @@ begin
           and (o.status in ('claimed', 'running')
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
       ))
-    order by t.priority desc, r.scheduled_time
+      -- a debounced event run gathers its window's events until its second
+      and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
+      -- max_concurrency and rate limit: the heads of the task's queue that
+      -- fit its room, less what the due branch took of the task
+      and (t.max_concurrency is null and t.rate_limit_count is null or (
+        select case when t.overlap_policy = 'allow'
+                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
+        from (
+          select coalesce(least(
+              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
+              case when t.rate_limit_count is not null
+                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
+            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
+        ) x))
+  ),
+  -- the best of them, a few times the batch, on the owners' turns (an
+  -- owner with a cap has only its room's worth, less what the due branch
+  -- took of it)
+  queue_candidates as (
+    select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
+      case when v_weights is null then q.turn - 1
+        else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
+    from queue q
+    where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
+    order by share, q.priority desc, q.scheduled_time
+    limit p_limit * 4
+  ),
+  -- then lock them, found again by address, rechecked on the latest version
+  -- (and, under a cap, less what the due branch took of the owner's room)
+  waiting as (
+    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
+      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
+      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
+      c.priority
+    from queue_candidates c
+    join scheduler.task_runs r on r.ctid = c.row_address
+    left join picked_owners p on p.owner_id = c.owner_id
+    where r.status = 'queued'
+      and (not v_capped
+           or c.turn + coalesce(p.n, 0) <= coalesce((v_rooms ->> c.owner_id::text)::integer, v_owner_cap, 2147483647))
+    order by c.share, c.priority desc, c.scheduled_time
     limit p_limit
     for update of r skip locked
   ),
@@ -2858,9 +3191,17 @@ begin
     union all
     select w.id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until, w.inputs,
       w.idempotency_key,
-      w.action_type, w.action_payload, w.timeout_seconds, w.name, w.owner_id, w.timezone, w.tags,
-      w.priority, w.max_attempts, w.metadata
+      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+      t.priority, t.max_attempts, t.metadata
     from waiting w
+    -- one primary-key probe per taken run (offset 0 keeps it a probe)
+    cross join lateral (
+      select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+        t.priority, t.max_attempts, t.metadata
+      from scheduler.tasks t
+      where t.id = w.task_id
+      offset 0
+    ) t
   )
   select
     r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
@@ -2881,6 +3222,49 @@ begin
   -- http deliveries and watch polls are signed with the owner's secret
   left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
+
+  -- the queued runs a task's max_concurrency or rate limit holds back say
+  -- why, once (only a changed reason is written; at most a batch a claim).
+  -- Driven by the few tasks with such rules (tasks_flow_rules_idx), so
+  -- nothing runs without them
+  if exists (select 1 from scheduler.tasks t where t.max_concurrency is not null or t.rate_limit_count is not null) then
+    update scheduler.task_runs r
+    set wait_reason = h.reason
+    from (
+      select q.ctid as row_address, x.reason
+      from scheduler.tasks t
+      join scheduler.task_runs q on q.task_id = t.id
+      cross join lateral (
+        select
+          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+          case when t.rate_limit_count is not null
+            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+      ) f
+      cross join lateral (
+        select case when t.overlap_policy = 'allow'
+          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+      ) a
+      cross join lateral (
+        select case
+          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+            || ' was reached (rate_limit_count, rate_limit_period)'
+        end as reason
+      ) x
+      where (t.max_concurrency is not null or t.rate_limit_count is not null)
+        and t.deleted_at is null
+        and q.status = 'queued'
+        and q.scheduled_time <= p_now + v_lookahead
+        -- an open debounce window keeps its own note
+        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+        and x.reason is not null
+        and x.reason is distinct from q.wait_reason
+      limit p_limit
+      for update of q skip locked
+    ) h
+    where r.ctid = h.row_address;
+  end if;
 end;
 $$;
 
@@ -3050,6 +3434,83 @@ comment on function scheduler.complete_runs(jsonb, timestamptz, text) is
 revoke execute on function scheduler.complete_runs(jsonb, timestamptz, text) from public, anon, authenticated;
 
 grant execute on function scheduler.complete_runs(jsonb, timestamptz, text) to service_role;
+
+-- supabase/schemas/25_engine/concurrency_room.sql ------------------------------
+
+-- how many more runs of a task may be in flight (claimed or running) under
+-- its max_concurrency; two probes of the open-runs index. Called only for
+-- tasks that have a max_concurrency
+create or replace function scheduler_internal.concurrency_room(p_task_id uuid, p_max_concurrency integer)
+returns integer
+language sql stable
+set search_path = ''
+as $$
+  select p_max_concurrency - count(*)::integer
+  from scheduler.task_runs o
+  where o.task_id = p_task_id and o.status in ('claimed', 'running')
+$$;
+
+comment on function scheduler_internal.concurrency_room(uuid, integer) is 'max_concurrency less the task''s runs claimed or running (0 or less: at its limit).';
+
+revoke execute on function scheduler_internal.concurrency_room(uuid, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.concurrency_room(uuid, integer) to service_role;
+
+-- supabase/schemas/25_engine/debounce_flush.sql --------------------------------
+
+-- a debounced run of debounce_inputs all gets its window's events: a new run
+-- at the window's end, or the open one, updated. The latest event names it
+-- (event_id, triggered_by). Called by the event trigger, as its definer
+create or replace function scheduler_internal.debounce_flush(
+  p_task_id uuid, p_open_run_id uuid, p_due timestamptz, p_window interval, p_events jsonb[]
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_last jsonb := p_events[cardinality(p_events)];
+begin
+  if cardinality(p_events) = 0 then
+    return;
+  end if;
+  if p_open_run_id is null then
+    insert into scheduler.task_runs (task_id, scheduled_time, status, attempt, triggered_by, inputs, event_id, wait_reason)
+    values (p_task_id, p_due, 'queued', 1, 'event:' || (v_last ->> 'event_type'),
+      jsonb_build_object('events', to_jsonb(p_events)), (v_last ->> 'event_id')::uuid,
+      scheduler_internal.debounce_note(cardinality(p_events), p_window, 'all'));
+  else
+    update scheduler.task_runs r
+    set inputs = jsonb_build_object('events', to_jsonb(p_events)),
+        event_id = (v_last ->> 'event_id')::uuid,
+        triggered_by = 'event:' || (v_last ->> 'event_type'),
+        wait_reason = scheduler_internal.debounce_note(cardinality(p_events), p_window, 'all')
+    where r.id = p_open_run_id;
+  end if;
+end;
+$$;
+
+comment on function scheduler_internal.debounce_flush(uuid, uuid, timestamptz, interval, jsonb[]) is 'Writes a debounce window''s events (debounce_inputs all) into its run: a new one due at p_due, or the open one.';
+
+revoke execute on function scheduler_internal.debounce_flush(uuid, uuid, timestamptz, interval, jsonb[]) from public, anon, authenticated;
+
+-- supabase/schemas/25_engine/debounce_note.sql ---------------------------------
+
+-- the note a debounced run carries in wait_reason; the event trigger reads
+-- the count back from it when a later event of the window folds in
+create or replace function scheduler_internal.debounce_note(p_events integer, p_window interval, p_inputs text)
+returns text
+language sql immutable
+set search_path = ''
+as $$
+  select 'debounced: ' || p_events || case when p_events = 1 then ' event' else ' events' end
+    || ' within ' || p_window || ' (debounce_window), '
+    || case when p_inputs = 'all' then 'all of them in its inputs.events (debounce_inputs all)'
+            else 'the last one''s payload as its inputs (debounce_inputs last)' end
+$$;
+
+comment on function scheduler_internal.debounce_note(integer, interval, text) is 'What a debounced run says it gathered: how many events, the window, which inputs.';
+
+revoke execute on function scheduler_internal.debounce_note(integer, interval, text) from public, anon, authenticated;
 
 -- supabase/schemas/25_engine/dependencies_satisfied.sql ------------------------
 
@@ -3254,6 +3715,9 @@ declare
   v_lookahead interval := scheduler_internal.dispatch_lookahead();
   v_retry interval := coalesce((scheduler_internal.setting('dispatch_retry_interval') #>> '{}')::interval, interval '1 second');
   v_due timestamptz;
+  v_first timestamptz;
+  v_ahead timestamptz;
+  v_exact timestamptz;
   v_next timestamptz;
   v_left boolean;
 begin
@@ -3281,13 +3745,49 @@ begin
   -- were claimed one by one as each came within reach, one action call per
   -- due instant (999 invocations per 1,000 runs in bench/). And never later
   -- than a second before the run is due.
+  -- A debounced event run is claimed at its second, not ahead (it gathers
+  -- events until then): the look is at that second. Only the debounced runs
+  -- due before the first other queued run are read past, so without
+  -- debounced tasks this is one probe more.
+  select min(r.scheduled_time) into v_first
+  from scheduler.task_runs r
+  where r.status = 'queued' and r.scheduled_time > p_now;
+  select r.scheduled_time into v_ahead
+  from scheduler.task_runs r
+  cross join lateral (select t.debounce_window from scheduler.tasks t where t.id = r.task_id offset 0) t
+  where r.status = 'queued' and r.scheduled_time > p_now
+    and (t.debounce_window is null or r.triggered_by not like 'event:%')
+  order by r.scheduled_time
+  limit 1;
+  if v_first < v_ahead or (v_first is not null and v_ahead is null) then
+    v_exact := v_first;
+  end if;
+  -- queued runs a rate limit holds: the look is when the oldest start of
+  -- their task's window leaves it (only rate-limited tasks are probed)
+  v_exact := least(v_exact, (
+    select min(w.frees_at)
+    from (
+      select distinct r.task_id, t.rate_limit_period
+      from scheduler.task_runs r
+      cross join lateral (
+        select t.rate_limit_count, t.rate_limit_period, t.deleted_at from scheduler.tasks t where t.id = r.task_id offset 0
+      ) t
+      where r.status = 'queued' and r.scheduled_time <= p_now + v_lookahead
+        and t.rate_limit_count is not null and t.deleted_at is null
+        and scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) < 1
+    ) q
+    cross join lateral (
+      select min(s.started_at) + q.rate_limit_period as frees_at
+      from scheduler_internal.task_starts s
+      where s.task_id = q.task_id and s.started_at > p_now - q.rate_limit_period
+    ) w
+  ));
   select least(
     (select min(t.next_run_at) from scheduler.tasks t
      where t.is_active and t.deleted_at is null and t.next_run_at > p_now),
-    (select min(r.scheduled_time) from scheduler.task_runs r
-     where r.status = 'queued' and r.scheduled_time > p_now)
+    v_ahead
   ) into v_due;
-  v_next := least(greatest(v_due - v_lookahead, p_now + v_lookahead * 0.8), v_due - interval '1 second');
+  v_next := least(greatest(v_due - v_lookahead, p_now + v_lookahead * 0.8), v_due - interval '1 second', v_exact);
 
   -- work already due that the claim left although it could run: another
   -- session held it (SKIP LOCKED); look again shortly. Work that waits for a
@@ -3299,10 +3799,19 @@ begin
            or scheduler_internal.dependencies_satisfied(t.id))
   ) or exists (
     select 1 from scheduler.task_runs r
-    cross join lateral (select t.overlap_policy, t.deleted_at from scheduler.tasks t where t.id = r.task_id offset 0) t
+    cross join lateral (
+      select t.overlap_policy, t.deleted_at, t.max_concurrency, t.rate_limit_count, t.rate_limit_period
+      from scheduler.tasks t where t.id = r.task_id offset 0
+    ) t
     where r.status = 'queued' and r.scheduled_time <= p_now and t.deleted_at is null
       and (t.overlap_policy = 'allow' or not exists (
         select 1 from scheduler.task_runs o where o.task_id = r.task_id and o.status in ('claimed', 'running')))
+      -- a run its task's max_concurrency holds is woken by the run that
+      -- ends (complete_runs), one a rate limit holds by the look above
+      and (t.max_concurrency is null or t.overlap_policy <> 'allow'
+           or scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) > 0)
+      and (t.rate_limit_count is null
+           or scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, p_now) > 0)
   ) into v_left;
   if v_left then
     v_next := least(v_next, p_now + v_retry);
@@ -3327,6 +3836,58 @@ comment on function scheduler.plan_next_look(text, timestamptz, timestamptz) is
 revoke execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) from public, anon, authenticated;
 
 grant execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) to service_role;
+
+-- supabase/schemas/25_engine/queue_position.sql --------------------------------
+
+-- how many queued runs of a task are ahead of one (due first, then by id),
+-- counted no further than p_bound: a run is taken only when fewer than the
+-- task's room are ahead, so the count never needs to go past the room
+create or replace function scheduler_internal.queue_position(
+  p_task_id uuid, p_scheduled_time timestamptz, p_run_id uuid, p_bound integer
+) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select count(*)::integer from (
+    select 1 from scheduler.task_runs q
+    where q.task_id = p_task_id and q.status = 'queued'
+      and q.scheduled_time <= p_scheduled_time and (q.scheduled_time, q.id) < (p_scheduled_time, p_run_id)
+    limit greatest(p_bound, 0)
+  ) a
+$$;
+
+comment on function scheduler_internal.queue_position(uuid, timestamptz, uuid, integer) is 'The queued runs of a task ahead of the given one, up to p_bound.';
+
+revoke execute on function scheduler_internal.queue_position(uuid, timestamptz, uuid, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.queue_position(uuid, timestamptz, uuid, integer) to service_role;
+
+-- supabase/schemas/25_engine/rate_room.sql -------------------------------------
+
+-- how many more runs of a rate-limited task may start at p_at: the limit
+-- less its starts within the window before p_at (the log the start gate
+-- keeps, counted no further than the limit) and less its runs claimed and
+-- not started yet (each will be a start). Called only for tasks that have
+-- a rate limit
+create or replace function scheduler_internal.rate_room(
+  p_task_id uuid, p_rate_limit_count integer, p_rate_limit_period interval, p_at timestamptz
+) returns integer
+language sql stable
+set search_path = ''
+as $$
+  select p_rate_limit_count
+    - (select count(*)::integer from (
+        select 1 from scheduler_internal.task_starts s
+        where s.task_id = p_task_id and s.started_at > p_at - p_rate_limit_period
+        limit p_rate_limit_count) w)
+    - (select count(*)::integer from scheduler.task_runs o where o.task_id = p_task_id and o.status = 'claimed')
+$$;
+
+comment on function scheduler_internal.rate_room(uuid, integer, interval, timestamptz) is 'rate_limit_count less the task''s starts in the rate_limit_period before p_at and its claimed runs (0 or less: the window is full).';
+
+revoke execute on function scheduler_internal.rate_room(uuid, integer, interval, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.rate_room(uuid, integer, interval, timestamptz) to service_role;
 
 -- supabase/schemas/25_engine/reap_expired_leases.sql ---------------------------
 
@@ -3980,7 +4541,12 @@ grant execute on function scheduler.sql_action_prepare(uuid, text) to service_ro
 -- supabase/schemas/25_engine/start_runs.sql ------------------------------------
 
 -- the start gate: called by an action function at the runs' second. Only
--- the runs it answers `started` may be sent.
+-- the runs it answers `started` may be sent. A task's max_concurrency
+-- (overlap allow) and rate limit are judged here again, at the second,
+-- against what is running and what has started: the claim keeps within
+-- them, but two claims may race. A run over either goes back to the queue
+-- with its reason in wait_reason; a start of a rate-limited task is logged
+-- in scheduler_internal.task_starts, which the limit counts.
 create or replace function scheduler.start_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
 returns table (run_id uuid, outcome text, message text)
 language plpgsql
@@ -3999,15 +4565,19 @@ begin
     raise exception 'start_runs: p_run_ids and p_worker are required' using errcode = '22023';
   end if;
   -- two gates starting runs of one task at the same second would both see
-  -- nothing running: the tasks that judge overlap are taken one gate at a
-  -- time (in id order, so gates never wait on each other in a circle)
+  -- nothing running: the tasks that judge overlap, max_concurrency or a
+  -- rate limit are taken one gate at a time (in id order, so gates never
+  -- wait on each other in a circle)
   -- (each run's task is one primary-key probe, whatever the statistics say)
   perform pg_advisory_xact_lock(hashtextextended('scheduler.start_runs:' || x.task_id::text, 0))
   from (
     select distinct r.task_id
     from scheduler.task_runs r
-    cross join lateral (select t.overlap_policy from scheduler.tasks t where t.id = r.task_id offset 0) t
-    where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker and t.overlap_policy <> 'allow'
+    cross join lateral (
+      select t.overlap_policy, t.max_concurrency, t.rate_limit_count from scheduler.tasks t where t.id = r.task_id offset 0
+    ) t
+    where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker
+      and (t.overlap_policy <> 'allow' or t.max_concurrency is not null or t.rate_limit_count is not null)
     order by r.task_id
   ) x;
 
@@ -4020,10 +4590,12 @@ begin
   ),
   asked as (
     select l.*, t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
+      t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
       row_number() over (partition by l.task_id order by l.scheduled_time, l.id) as nth
     from locked l
     cross join lateral (
-      select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy
+      select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
+        t.max_concurrency, t.rate_limit_count, t.rate_limit_period
       from scheduler.tasks t where t.id = l.task_id offset 0
     ) t
   ),
@@ -4042,17 +4614,32 @@ begin
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
         and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
       -- a paused task still runs what a person asked for by hand
-      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed
+      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed,
+      -- max_concurrency (with overlap allow; skip and queue already run one
+      -- at a time): what is running now and the earlier runs of this call
+      a.max_concurrency is not null and a.overlap_policy = 'allow' and (a.nth - 1) + (
+        select count(*) from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'running'
+      ) >= a.max_concurrency as over_concurrency,
+      -- the rate limit: the starts within the window before now, and the
+      -- earlier runs of this call
+      a.rate_limit_count is not null and (a.nth - 1) + (
+        select count(*) from (
+          select 1 from scheduler_internal.task_starts s
+          where s.task_id = a.task_id and s.started_at > p_now - a.rate_limit_period
+          limit a.rate_limit_count) w
+      ) >= a.rate_limit_count as over_rate
     from asked a
   )
   select jsonb_agg(jsonb_build_object(
     'run_id', j.id, 'task_id', j.task_id, 'scheduled_time', j.scheduled_time, 'triggered_by', j.triggered_by,
+    'rate_limit_period', j.rate_limit_period,
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued'
+      when j.over_concurrency or j.over_rate then 'queued'
       else 'started'
     end,
     'message', case
@@ -4064,6 +4651,11 @@ begin
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then
         'skipped: a run was already waiting behind the running one (overlap_policy queue)'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued behind the running run (overlap_policy queue)'
+      when j.over_concurrency then
+        'waiting: max_concurrency ' || j.max_concurrency || ' reached at its second (runs of this task running)'
+      when j.over_rate then
+        'waiting: the rate limit of ' || j.rate_limit_count || ' starts per ' || j.rate_limit_period
+          || ' was reached at its second (rate_limit_count, rate_limit_period)'
     end))
   into v_decided
   from judged j;
@@ -4074,7 +4666,7 @@ begin
 
   with decided as (
     select * from jsonb_to_recordset(v_decided) as x(
-      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
+      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, rate_limit_period interval, outcome text, message text)
   ),
   started as (
     update scheduler.task_runs r
@@ -4086,9 +4678,23 @@ begin
   ),
   requeued as (
     update scheduler.task_runs r
-    set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null
+    set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null, wait_reason = x.message
     from decided x
     where r.id = x.run_id and x.outcome = 'queued'
+  ),
+  -- the sliding log of rate-limited tasks: this call's starts, and what has
+  -- left each window (the claim and the gate count only inside it)
+  logged as (
+    insert into scheduler_internal.task_starts (task_id, started_at, run_id)
+    select x.task_id, p_now, x.run_id
+    from decided x
+    where x.outcome = 'started' and x.rate_limit_period is not null
+  ),
+  forgotten as (
+    delete from scheduler_internal.task_starts s
+    using (select distinct x.task_id, x.rate_limit_period from decided x
+           where x.outcome = 'started' and x.rate_limit_period is not null) l
+    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
   ),
   ended as (
     update scheduler.task_runs r
@@ -5300,6 +5906,12 @@ create table scheduler.tasks (
   search tsvector generated always as (
     to_tsvector('english', name || ' ' || coalesce(description, ''))
   ) stored,
+  -- flow control (README "Flow control"): null means no limit
+  max_concurrency integer,
+  rate_limit_count integer,
+  rate_limit_period interval,
+  debounce_window interval,
+  debounce_inputs text not null default 'last',
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
   constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch')),
@@ -5311,7 +5923,14 @@ create table scheduler.tasks (
   constraint tasks_schedule_interval_check check (schedule_interval is null or schedule_interval >= interval '1 second'),
   constraint tasks_approval_ttl_check check (approval_ttl > interval '0'),
   constraint tasks_at_most_one_schedule check (num_nonnulls(schedule_cron, schedule_interval, run_at) <= 1),
-  constraint tasks_scheduled_tasks_need_a_schedule check (type <> 'scheduled' or num_nonnulls(schedule_cron, schedule_interval, run_at) = 1)
+  constraint tasks_scheduled_tasks_need_a_schedule check (type <> 'scheduled' or num_nonnulls(schedule_cron, schedule_interval, run_at) = 1),
+  constraint tasks_max_concurrency_check check (max_concurrency between 1 and 10000),
+  constraint tasks_rate_limit_check check (
+    num_nonnulls(rate_limit_count, rate_limit_period) <> 1
+    and rate_limit_count between 1 and 10000
+    and rate_limit_period between interval '1 second' and interval '31 days'),
+  constraint tasks_debounce_window_check check (debounce_window between interval '1 second' and interval '1 day'),
+  constraint tasks_debounce_inputs_check check (debounce_inputs in ('last', 'all'))
 );
 
 comment on table scheduler.tasks is 'What to run, when, and how. Seed 000 core names; see docs/data-model.md.';
@@ -5342,6 +5961,16 @@ comment on column scheduler.tasks.requires_approval is 'Each run waits in awaiti
 
 comment on column scheduler.tasks.deleted_at is 'Soft delete: hidden from the scheduler, history kept.';
 
+comment on column scheduler.tasks.max_concurrency is 'At most this many runs of the task claimed or running at once (null: no limit); further runs wait in the queue, in order. Tasks with overlap_policy skip or queue already run one at a time, so it matters with allow.';
+
+comment on column scheduler.tasks.rate_limit_count is 'With rate_limit_period: at most this many starts in any rate_limit_period (null: no limit). A scheduled occurrence over it is skipped, any other run waits for room; both say so in the run.';
+
+comment on column scheduler.tasks.rate_limit_period is 'The sliding window of rate_limit_count (1 second to 31 days).';
+
+comment on column scheduler.tasks.debounce_window is 'Events within this window of the first one start one run, at the end of the window (null: one run per event).';
+
+comment on column scheduler.tasks.debounce_inputs is 'What a debounced run gets as inputs: last (the last event''s payload) or all ({"events": [{event_id, event_type, payload}, ...]}).';
+
 comment on column scheduler.tasks.search is 'Full-text search over name and description (seed 004): where search @@ websearch_to_tsquery(''english'', ...).';
 
 create index tasks_owner_id_idx on scheduler.tasks (owner_id);
@@ -5355,6 +5984,11 @@ create index tasks_due_idx on scheduler.tasks (next_run_at, priority)
   where is_active and deleted_at is null and next_run_at is not null;
 
 create index tasks_priority_idx on scheduler.tasks (priority);
+
+-- the few tasks with a max_concurrency or a rate limit: the claim asks
+-- whether there are any before it explains the runs they hold back
+create index tasks_flow_rules_idx on scheduler.tasks (id)
+  where max_concurrency is not null or rate_limit_count is not null;
 
 create index tasks_created_at_idx on scheduler.tasks (created_at desc);
 
@@ -5411,7 +6045,8 @@ for each row execute function scheduler_internal.tg__audit('id');
 create trigger _901_audit_update after update of
   name, description, type, schedule_cron, schedule_interval, run_at, timezone, is_active, action_type, action_payload,
   priority, tags, metadata, acceptance_criteria, constraints, max_attempts, retry_backoff_seconds, retry_backoff_max_seconds,
-  timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at
+  timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at,
+  max_concurrency, rate_limit_count, rate_limit_period, debounce_window, debounce_inputs
 on scheduler.tasks
 for each row execute function scheduler_internal.tg__audit('id');
 
@@ -5440,6 +6075,10 @@ execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__validate_payload();
+
+create trigger _013_validate_flow_control before insert or update of max_concurrency, rate_limit_count, rate_limit_period,
+  debounce_window, debounce_inputs on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__validate_flow_control();
 
 create trigger _012_check_timeout before insert or update of timeout_seconds on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_timeout();
@@ -5629,6 +6268,8 @@ create table scheduler.task_runs (
   requested_by uuid references auth.users (id) on delete set null,
   -- the run this one replays (replay_run, replay_runs)
   replay_of uuid references scheduler.task_runs (id) on delete set null,
+  -- why the run waited in the queue (max_concurrency, rate limit, owner cap, debounce)
+  wait_reason text,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency', 'replay', 'backfill') or triggered_by like 'event:%'
   ),
@@ -5646,6 +6287,8 @@ comment on column scheduler.task_runs.requested_by is 'The user who queued the r
 comment on column scheduler.task_runs.replay_of is 'The run this one replays (triggered_by replay): same task, same inputs, a new idempotency key. Null once that run is pruned.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
+
+comment on column scheduler.task_runs.wait_reason is 'Why the run waited in the queue: its task''s max_concurrency or rate limit, its owner''s cap on runs in flight, overlap_policy queue, or the debounce window that gathered its events. Kept once it starts, so a late start says why.';
 
 comment on column scheduler.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
 
@@ -5689,8 +6332,9 @@ create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
 -- the task's whole history; status stays first so lookups by status alone
--- are served too, and only open runs are indexed.
-create index task_runs_status_idx on scheduler.task_runs (status, task_id)
+-- are served too, and only open runs are indexed. scheduled_time last: a
+-- task's queue in due order (the runs ahead of one, under max_concurrency)
+create index task_runs_status_idx on scheduler.task_runs (status, task_id, scheduled_time)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;
@@ -6432,7 +7076,7 @@ create table scheduler.audit_trail (
 );
 
 
-comment on table scheduler.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals and profiles: changed columns only. actor is the user id, or ''system'' for service work.';
+comment on table scheduler.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals, profiles and owner_limits: changed columns only. actor is the user id, or ''system'' for service work.';
 
 create index audit_trail_user_id_idx on scheduler.audit_trail (user_id, created_at desc);
 
@@ -6451,6 +7095,65 @@ grant select on table scheduler.audit_trail to authenticated, service_role;
 create policy "Audit entries are visible to their actor and to admins" on scheduler.audit_trail
   for select to authenticated
   using (user_id = (select auth.uid()) or (select scheduler_internal.is_admin()));
+
+-- supabase/schemas/30_tables/190_owner_limits.sql ------------------------------
+
+-- owner_limits: fair sharing between owners in the claim, per owner. An
+-- owner without a row has weight 1 and the owner_max_in_flight setting as
+-- its cap. Admins set them; an owner reads their own.
+
+create table scheduler.owner_limits (
+  owner_id uuid primary key references auth.users (id) on delete cascade,
+  max_in_flight integer,
+  weight integer not null default 1,
+  note text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint owner_limits_max_in_flight_check check (max_in_flight between 1 and 1000000),
+  constraint owner_limits_weight_check check (weight between 1 and 100),
+  constraint owner_limits_note_check check (length(note) <= 1000)
+);
+
+comment on table scheduler.owner_limits is 'Per-owner flow control in the claim: a cap on runs in flight and a weight in the fair share between owners. Owners without a row: weight 1, the owner_max_in_flight setting.';
+
+comment on column scheduler.owner_limits.max_in_flight is 'At most this many runs of the owner''s tasks claimed or running at once; null: the owner_max_in_flight setting (itself null: no cap).';
+
+comment on column scheduler.owner_limits.weight is 'Turns per round in the claim''s fair share: an owner with weight 3 has three runs claimed for every one of an owner with weight 1 while both have work due.';
+
+alter table scheduler.owner_limits enable row level security;
+
+-- owner_limits: the owner and admins read; admins set them, and so does
+-- service work (a backend that provisions tenants). The claim
+-- (service_role) reads them
+revoke all on table scheduler.owner_limits from anon, authenticated, service_role;
+
+grant select, insert, update, delete on table scheduler.owner_limits to authenticated, service_role;
+
+create policy "Owner limits are visible to their owner and to admins" on scheduler.owner_limits
+  for select to authenticated
+  using (owner_id = (select auth.uid()) or (select scheduler_internal.is_admin()));
+
+create policy "Owner limits can be set by admins" on scheduler.owner_limits
+  for insert to authenticated
+  with check ((select scheduler_internal.is_admin()));
+
+create policy "Owner limits can be changed by admins" on scheduler.owner_limits
+  for update to authenticated
+  using ((select scheduler_internal.is_admin()))
+  with check ((select scheduler_internal.is_admin()));
+
+create policy "Owner limits can be removed by admins" on scheduler.owner_limits
+  for delete to authenticated
+  using ((select scheduler_internal.is_admin()));
+
+create trigger _010_validate before insert or update on scheduler.owner_limits
+for each row execute function scheduler_internal.tg_owner_limits__validate();
+
+create trigger _100_set_updated_at before update on scheduler.owner_limits
+for each row execute function scheduler_internal.tg__set_updated_at();
+
+create trigger _900_audit after insert or update or delete on scheduler.owner_limits
+for each row execute function scheduler_internal.tg__audit('owner_id');
 
 -- supabase/schemas/30_tables/190_watchers.sql ----------------------------------
 
@@ -6772,6 +7475,28 @@ create index inbound_deliveries_event_id_idx on scheduler_internal.inbound_deliv
 alter table scheduler_internal.inbound_deliveries enable row level security;
 
 revoke all on table scheduler_internal.inbound_deliveries from public, anon, authenticated, service_role;
+
+-- supabase/schemas/31_internal_tables/080_task_starts.sql ----------------------
+
+-- task_starts: when the runs of rate-limited tasks started, the sliding log
+-- the rate limit counts (rate_limit_count starts in any rate_limit_period).
+-- The start gate writes a row per start of such a task and drops the rows
+-- that have left the task's window; other tasks never write here.
+
+create table scheduler_internal.task_starts (
+  task_id uuid not null references scheduler.tasks (id) on delete cascade,
+  started_at timestamptz not null,
+  run_id uuid not null,
+  primary key (task_id, started_at, run_id)
+);
+
+comment on table scheduler_internal.task_starts is 'Starts of rate-limited tasks within their rate_limit_period, written by the start gate, counted by the claim and the gate.';
+
+alter table scheduler_internal.task_starts enable row level security;
+
+revoke all on table scheduler_internal.task_starts from public, anon, authenticated;
+
+grant select, insert, delete on table scheduler_internal.task_starts to service_role;
 
 -- supabase/schemas/40_views/10_task_summary.sql --------------------------------
 

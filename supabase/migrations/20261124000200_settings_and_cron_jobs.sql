@@ -38,6 +38,8 @@ insert into scheduler_internal.settings (key, value, description) values
    'A due time older than this when claimed counts as missed (scheduler was down).'),
   ('notification_retention', '"30 days"',
    'Read or archived notifications older than this are pruned daily (prune-history). null keeps them.'),
+  ('owner_max_in_flight', 'null',
+   'At most this many runs of one owner''s tasks claimed or running at once (fair share between owners in the claim); null: no cap. Per owner: scheduler.owner_limits.max_in_flight.'),
   ('prune_batch_size', '5000',
    'Rows deleted per batch (and per commit) when pruning (prune-history).'),
   ('replay_max_runs', '100',

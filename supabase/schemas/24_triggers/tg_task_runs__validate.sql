@@ -29,6 +29,7 @@ begin
     new.output := null;
     new.log := null;
     new.log_summary := null;
+    new.wait_reason := null;
     new.error_message := null;
     new.locked_at := null;
     new.locked_by := null;

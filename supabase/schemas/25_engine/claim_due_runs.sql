@@ -16,6 +16,21 @@
 --  * the rows it decided are found again by address and the result is built
 --    from them, so plans stay the size of the batch on stale statistics
 --    (bench/NOTES.md, round 3).
+-- Flow control (README "Flow control"):
+--  * fair share between owners: due work is ranked within each owner
+--    (row_number over the owner's priority and due time) and the batch
+--    takes turns, so one owner's backlog of thousands never keeps another
+--    owner's due run out of the batch (Hatchet's GROUP_ROUND_ROBIN, DBOS's
+--    partitioned queues). scheduler.owner_limits weighs the turns, and caps
+--    an owner's runs in flight with the owner_max_in_flight setting;
+--  * a task's max_concurrency (with overlap allow) and rate limit: a due
+--    occurrence over max_concurrency is queued, one over the rate limit
+--    skipped (folded into the previous such skip), and only as many of a
+--    task's queued runs are taken as it has room for. A debounced event run
+--    is taken at its second, never ahead: it gathers events until then.
+--  Tasks without these columns, and owners without limits, pay for none of
+--  the lookups (each is behind a CASE on the task's own columns, or a
+--  one-time filter on a variable).
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
@@ -46,24 +61,71 @@ declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
   v_lookahead interval := coalesce(p_lookahead, scheduler_internal.dispatch_lookahead());
   v_start_grace interval := coalesce(p_lease, (scheduler_internal.setting('start_grace') #>> '{}')::interval, interval '30 seconds');
+  v_cap_setting jsonb := scheduler_internal.setting('owner_max_in_flight');
+  v_owner_cap integer;
+  v_capped boolean;
+  -- per owner, read once a claim: weights other than 1, and the room left
+  -- under each cap ({owner_id: n}); null when no owner has one
+  v_weights jsonb;
+  v_rooms jsonb;
 begin
   if p_limit is null or p_limit < 1 then
     raise exception 'claim_due_runs: p_limit must be at least 1, got %', p_limit using errcode = '22023';
   end if;
+  if v_cap_setting is not null and jsonb_typeof(v_cap_setting) <> 'null' then
+    if jsonb_typeof(v_cap_setting) <> 'number' or (v_cap_setting #>> '{}')::numeric < 1
+       or (v_cap_setting #>> '{}')::numeric <> trunc((v_cap_setting #>> '{}')::numeric) then
+      raise exception 'owner_max_in_flight setting: must be a whole number of at least 1, or null for no cap; got %', v_cap_setting
+        using errcode = '22023';
+    end if;
+    v_owner_cap := (v_cap_setting #>> '{}')::integer;
+  end if;
+  select jsonb_object_agg(l.owner_id, l.weight) filter (where l.weight <> 1), bool_or(l.max_in_flight is not null)
+  into v_weights, v_capped
+  from scheduler.owner_limits l;
+  v_capped := v_owner_cap is not null or coalesce(v_capped, false);
+  if v_capped then
+    -- the runs each owner has in flight (one pass over the open runs),
+    -- against its cap
+    select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, v_owner_cap) - coalesce(f.in_flight, 0))
+    into v_rooms
+    from (
+      select t.owner_id, count(*)::integer as in_flight
+      from scheduler.task_runs o
+      cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
+      where o.status in ('claimed', 'running')
+      group by t.owner_id
+    ) f
+    full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
+      on l.owner_id = f.owner_id
+    where coalesce(l.max_in_flight, v_owner_cap) is not null;
+  end if;
   update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
   return query
-  -- the best due tasks, a few times the batch, in a bounded top-N sort of
-  -- narrow rows (locking at this level would sort every due row in full)
-  with candidates as (
-    select c.ctid as row_address
+  -- every due task, ranked within its owner: narrow rows, one sort (ties
+  -- are left in any order: a tie-break on the id, in a burst where every
+  -- row ties, doubled the sort)
+  with ranked as (
+    select c.ctid as row_address, c.owner_id, c.priority, c.next_run_at,
+      row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at) as turn
     from scheduler.tasks c
     where c.is_active
       and c.deleted_at is null
       and c.next_run_at <= p_now + v_lookahead
       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
            or scheduler_internal.dependencies_satisfied(c.id))
-    order by c.priority desc, c.next_run_at
+  ),
+  -- the best due tasks, a few times the batch, in a bounded top-N sort on
+  -- the owners' turns (locking at this level would sort every due row in
+  -- full); an owner with a cap has only its room's worth
+  candidates as (
+    select r.row_address,
+      case when v_weights is null then r.turn - 1
+        else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
+    from ranked r
+    where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
+    order by share, r.priority desc, r.next_run_at
     limit p_limit * 4
   ),
   -- then lock them, found again by address; the conditions are rechecked on
@@ -75,27 +137,70 @@ begin
     where t.is_active
       and t.deleted_at is null
       and t.next_run_at <= p_now + v_lookahead
-    order by t.priority desc, t.next_run_at
+    order by c.share, t.priority desc, t.next_run_at
     limit p_limit
     for no key update of t skip locked
   ),
   -- materialized: every later step must see the same generated ids.
-  -- Only a due time missed while the scheduler was down is judged here; the
-  -- rest waits for the run's second (start_runs)
+  -- Only a due time missed while the scheduler was down, and the task's own
+  -- flow rules, are judged here; the rest waits for the run's second
+  -- (start_runs)
   decided as materialized (
     select
       d.*,
-      d.next_run_at < p_now - v_grace as missed,
-      case
-        when d.next_run_at < p_now - v_grace and d.misfire_policy = 'skip' then 'skipped'
-        when d.requires_approval then 'awaiting_approval'
-        else 'claimed'
-      end::scheduler.run_status as run_state,
-      case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at,
-      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end) as following,
+      j.run_state,
+      j.note,
+      -- a skip like the task's latest finished run folds into it, as the
+      -- gate folds overlap skips
+      case when j.run_state = 'skipped' and not d.missed then (
+        select p.id from (
+          select r.id, r.status, r.error_message from scheduler.task_runs r
+          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
+          order by r.scheduled_time desc, r.id desc
+          limit 1
+        ) p
+        where p.status = 'skipped' and p.error_message = j.note)
+      end as fold_into,
+      scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
-    from due d
+    from (
+      select d.*,
+        d.next_run_at < p_now - v_grace as missed,
+        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      from due d
+    ) d
+    cross join lateral (
+      select
+        case when d.rate_limit_count is not null
+          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
+        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
+          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
+        -- runs waiting for room go first: the occurrence queues behind them
+        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
+          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
+        ) as queue_ahead
+    ) f
+    cross join lateral (
+      select
+        case
+          when d.missed and d.misfire_policy = 'skip' then 'skipped'
+          when d.requires_approval then 'awaiting_approval'
+          when f.rate_room < 1 then 'skipped'
+          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
+          else 'claimed'
+        end::scheduler.run_status as run_state,
+        case
+          when d.missed and d.misfire_policy = 'skip'
+            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+          when d.requires_approval then null
+          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
+            || ' was reached (rate_limit_count, rate_limit_period)'
+          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
+            || ' reached (runs of this task claimed or running)'
+          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
+            || d.max_concurrency || ')'
+        end as note
+    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -107,20 +212,30 @@ begin
   created as (
     insert into scheduler.task_runs (
       id, task_id, scheduled_time, status, attempt, triggered_by,
-      start_time, end_time, error_message, log_summary, locked_at, locked_by, lease_expires_at
+      start_time, end_time, error_message, log_summary, locked_at, locked_by, lease_expires_at, wait_reason
     )
     select
       d.new_run_id, d.id, d.due_at, d.run_state, 1, 'schedule',
       case when d.run_state = 'skipped' then p_now end,
       case when d.run_state = 'skipped' then p_now end,
-      case when d.run_state = 'skipped'
-        then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)' end,
+      case when d.run_state = 'skipped' then d.note end,
       case when d.run_state = 'skipped' then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', d.next_run_at) end,
       case when d.run_state = 'claimed' then p_now end,
       case when d.run_state = 'claimed' then p_worker end,
-      case when d.run_state = 'claimed' then d.due_at + v_start_grace end
+      case when d.run_state = 'claimed' then d.due_at + v_start_grace end,
+      case when d.run_state = 'queued' then d.note end
     from decided d
+    where d.fold_into is null
     returning id, status
+  ),
+  folded as (
+    update scheduler.task_runs r
+    set log_summary = jsonb_build_object(
+          'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
+          'last_scheduled_time', d.due_at),
+        end_time = greatest(r.end_time, p_now)
+    from decided d
+    where r.id = d.fold_into
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -143,17 +258,24 @@ begin
     join decided d on d.new_run_id = a.run_id
     where d.run_state = 'awaiting_approval'
   ),
-  waiting as (
-    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
-      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
-      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
-      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-      t.priority, t.max_attempts, t.metadata
+  -- what the due branch hands over, per task and per owner: the queued
+  -- runs below share their room
+  picked_tasks as materialized (
+    select d.id as task_id, count(*)::integer as n from decided d where d.run_state = 'claimed' group by d.id
+  ),
+  picked_owners as materialized (
+    select d.owner_id, count(*)::integer as n from decided d where v_capped and d.run_state = 'claimed' group by d.owner_id
+  ),
+  -- every queued run that may go now, ranked within its owner like the due
+  -- tasks (narrow rows; the task's wide columns are read once a run is taken)
+  queue as (
+    select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
+      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
     from scheduler.task_runs r
     -- one primary-key probe per queued run (offset 0 keeps it a probe)
     cross join lateral (
-      select t.deleted_at, t.overlap_policy, t.timeout_seconds, t.action_type, t.action_payload, t.name,
-        t.owner_id, t.timezone, t.tags, t.priority, t.max_attempts, t.metadata
+      select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
+        t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
       from scheduler.tasks t
       where t.id = r.task_id
       offset 0
@@ -169,7 +291,48 @@ begin
           and (o.status in ('claimed', 'running')
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
       ))
-    order by t.priority desc, r.scheduled_time
+      -- a debounced event run gathers its window's events until its second
+      and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
+      -- max_concurrency and rate limit: the heads of the task's queue that
+      -- fit its room, less what the due branch took of the task
+      and (t.max_concurrency is null and t.rate_limit_count is null or (
+        select case when t.overlap_policy = 'allow'
+                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
+        from (
+          select coalesce(least(
+              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
+              case when t.rate_limit_count is not null
+                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
+            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
+        ) x))
+  ),
+  -- the best of them, a few times the batch, on the owners' turns (an
+  -- owner with a cap has only its room's worth, less what the due branch
+  -- took of it)
+  queue_candidates as (
+    select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
+      case when v_weights is null then q.turn - 1
+        else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
+    from queue q
+    where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
+    order by share, q.priority desc, q.scheduled_time
+    limit p_limit * 4
+  ),
+  -- then lock them, found again by address, rechecked on the latest version
+  -- (and, under a cap, less what the due branch took of the owner's room)
+  waiting as (
+    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
+      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
+      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
+      c.priority
+    from queue_candidates c
+    join scheduler.task_runs r on r.ctid = c.row_address
+    left join picked_owners p on p.owner_id = c.owner_id
+    where r.status = 'queued'
+      and (not v_capped
+           or c.turn + coalesce(p.n, 0) <= coalesce((v_rooms ->> c.owner_id::text)::integer, v_owner_cap, 2147483647))
+    order by c.share, c.priority desc, c.scheduled_time
     limit p_limit
     for update of r skip locked
   ),
@@ -191,9 +354,17 @@ begin
     union all
     select w.id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until, w.inputs,
       w.idempotency_key,
-      w.action_type, w.action_payload, w.timeout_seconds, w.name, w.owner_id, w.timezone, w.tags,
-      w.priority, w.max_attempts, w.metadata
+      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+      t.priority, t.max_attempts, t.metadata
     from waiting w
+    -- one primary-key probe per taken run (offset 0 keeps it a probe)
+    cross join lateral (
+      select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+        t.priority, t.max_attempts, t.metadata
+      from scheduler.tasks t
+      where t.id = w.task_id
+      offset 0
+    ) t
   )
   select
     r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
@@ -214,6 +385,49 @@ begin
   -- http deliveries and watch polls are signed with the owner's secret
   left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
+
+  -- the queued runs a task's max_concurrency or rate limit holds back say
+  -- why, once (only a changed reason is written; at most a batch a claim).
+  -- Driven by the few tasks with such rules (tasks_flow_rules_idx), so
+  -- nothing runs without them
+  if exists (select 1 from scheduler.tasks t where t.max_concurrency is not null or t.rate_limit_count is not null) then
+    update scheduler.task_runs r
+    set wait_reason = h.reason
+    from (
+      select q.ctid as row_address, x.reason
+      from scheduler.tasks t
+      join scheduler.task_runs q on q.task_id = t.id
+      cross join lateral (
+        select
+          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+          case when t.rate_limit_count is not null
+            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+      ) f
+      cross join lateral (
+        select case when t.overlap_policy = 'allow'
+          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+      ) a
+      cross join lateral (
+        select case
+          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+            || ' was reached (rate_limit_count, rate_limit_period)'
+        end as reason
+      ) x
+      where (t.max_concurrency is not null or t.rate_limit_count is not null)
+        and t.deleted_at is null
+        and q.status = 'queued'
+        and q.scheduled_time <= p_now + v_lookahead
+        -- an open debounce window keeps its own note
+        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+        and x.reason is not null
+        and x.reason is distinct from q.wait_reason
+      limit p_limit
+      for update of q skip locked
+    ) h
+    where r.ctid = h.row_address;
+  end if;
 end;
 $$;
 

@@ -1,5 +1,10 @@
 -- the start gate: called by an action function at the runs' second. Only
--- the runs it answers `started` may be sent.
+-- the runs it answers `started` may be sent. A task's max_concurrency
+-- (overlap allow) and rate limit are judged here again, at the second,
+-- against what is running and what has started: the claim keeps within
+-- them, but two claims may race. A run over either goes back to the queue
+-- with its reason in wait_reason; a start of a rate-limited task is logged
+-- in scheduler_internal.task_starts, which the limit counts.
 create or replace function scheduler.start_runs(p_run_ids uuid[], p_worker text, p_now timestamptz default now())
 returns table (run_id uuid, outcome text, message text)
 language plpgsql
@@ -18,15 +23,19 @@ begin
     raise exception 'start_runs: p_run_ids and p_worker are required' using errcode = '22023';
   end if;
   -- two gates starting runs of one task at the same second would both see
-  -- nothing running: the tasks that judge overlap are taken one gate at a
-  -- time (in id order, so gates never wait on each other in a circle)
+  -- nothing running: the tasks that judge overlap, max_concurrency or a
+  -- rate limit are taken one gate at a time (in id order, so gates never
+  -- wait on each other in a circle)
   -- (each run's task is one primary-key probe, whatever the statistics say)
   perform pg_advisory_xact_lock(hashtextextended('scheduler.start_runs:' || x.task_id::text, 0))
   from (
     select distinct r.task_id
     from scheduler.task_runs r
-    cross join lateral (select t.overlap_policy from scheduler.tasks t where t.id = r.task_id offset 0) t
-    where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker and t.overlap_policy <> 'allow'
+    cross join lateral (
+      select t.overlap_policy, t.max_concurrency, t.rate_limit_count from scheduler.tasks t where t.id = r.task_id offset 0
+    ) t
+    where r.id = any (p_run_ids) and r.status = 'claimed' and r.locked_by = p_worker
+      and (t.overlap_policy <> 'allow' or t.max_concurrency is not null or t.rate_limit_count is not null)
     order by r.task_id
   ) x;
 
@@ -39,10 +48,12 @@ begin
   ),
   asked as (
     select l.*, t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
+      t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
       row_number() over (partition by l.task_id order by l.scheduled_time, l.id) as nth
     from locked l
     cross join lateral (
-      select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy
+      select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
+        t.max_concurrency, t.rate_limit_count, t.rate_limit_period
       from scheduler.tasks t where t.id = l.task_id offset 0
     ) t
   ),
@@ -61,17 +72,32 @@ begin
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
         and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
       -- a paused task still runs what a person asked for by hand
-      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed
+      a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed,
+      -- max_concurrency (with overlap allow; skip and queue already run one
+      -- at a time): what is running now and the earlier runs of this call
+      a.max_concurrency is not null and a.overlap_policy = 'allow' and (a.nth - 1) + (
+        select count(*) from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'running'
+      ) >= a.max_concurrency as over_concurrency,
+      -- the rate limit: the starts within the window before now, and the
+      -- earlier runs of this call
+      a.rate_limit_count is not null and (a.nth - 1) + (
+        select count(*) from (
+          select 1 from scheduler_internal.task_starts s
+          where s.task_id = a.task_id and s.started_at > p_now - a.rate_limit_period
+          limit a.rate_limit_count) w
+      ) >= a.rate_limit_count as over_rate
     from asked a
   )
   select jsonb_agg(jsonb_build_object(
     'run_id', j.id, 'task_id', j.task_id, 'scheduled_time', j.scheduled_time, 'triggered_by', j.triggered_by,
+    'rate_limit_period', j.rate_limit_period,
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued'
+      when j.over_concurrency or j.over_rate then 'queued'
       else 'started'
     end,
     'message', case
@@ -83,6 +109,11 @@ begin
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then
         'skipped: a run was already waiting behind the running one (overlap_policy queue)'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued behind the running run (overlap_policy queue)'
+      when j.over_concurrency then
+        'waiting: max_concurrency ' || j.max_concurrency || ' reached at its second (runs of this task running)'
+      when j.over_rate then
+        'waiting: the rate limit of ' || j.rate_limit_count || ' starts per ' || j.rate_limit_period
+          || ' was reached at its second (rate_limit_count, rate_limit_period)'
     end))
   into v_decided
   from judged j;
@@ -93,7 +124,7 @@ begin
 
   with decided as (
     select * from jsonb_to_recordset(v_decided) as x(
-      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
+      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, rate_limit_period interval, outcome text, message text)
   ),
   started as (
     update scheduler.task_runs r
@@ -105,9 +136,23 @@ begin
   ),
   requeued as (
     update scheduler.task_runs r
-    set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null
+    set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null, wait_reason = x.message
     from decided x
     where r.id = x.run_id and x.outcome = 'queued'
+  ),
+  -- the sliding log of rate-limited tasks: this call's starts, and what has
+  -- left each window (the claim and the gate count only inside it)
+  logged as (
+    insert into scheduler_internal.task_starts (task_id, started_at, run_id)
+    select x.task_id, p_now, x.run_id
+    from decided x
+    where x.outcome = 'started' and x.rate_limit_period is not null
+  ),
+  forgotten as (
+    delete from scheduler_internal.task_starts s
+    using (select distinct x.task_id, x.rate_limit_period from decided x
+           where x.outcome = 'started' and x.rate_limit_period is not null) l
+    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
   ),
   ended as (
     update scheduler.task_runs r

@@ -39,6 +39,12 @@ create table scheduler.tasks (
   search tsvector generated always as (
     to_tsvector('english', name || ' ' || coalesce(description, ''))
   ) stored,
+  -- flow control (README "Flow control"): null means no limit
+  max_concurrency integer,
+  rate_limit_count integer,
+  rate_limit_period interval,
+  debounce_window interval,
+  debounce_inputs text not null default 'last',
 
   constraint tasks_type_check check (type in ('scheduled', 'event', 'manual')),
   constraint tasks_action_type_check check (action_type in ('http', 'ai-prompt', 'notify', 'sql', 'edge-function', 'watch')),
@@ -50,7 +56,14 @@ create table scheduler.tasks (
   constraint tasks_schedule_interval_check check (schedule_interval is null or schedule_interval >= interval '1 second'),
   constraint tasks_approval_ttl_check check (approval_ttl > interval '0'),
   constraint tasks_at_most_one_schedule check (num_nonnulls(schedule_cron, schedule_interval, run_at) <= 1),
-  constraint tasks_scheduled_tasks_need_a_schedule check (type <> 'scheduled' or num_nonnulls(schedule_cron, schedule_interval, run_at) = 1)
+  constraint tasks_scheduled_tasks_need_a_schedule check (type <> 'scheduled' or num_nonnulls(schedule_cron, schedule_interval, run_at) = 1),
+  constraint tasks_max_concurrency_check check (max_concurrency between 1 and 10000),
+  constraint tasks_rate_limit_check check (
+    num_nonnulls(rate_limit_count, rate_limit_period) <> 1
+    and rate_limit_count between 1 and 10000
+    and rate_limit_period between interval '1 second' and interval '31 days'),
+  constraint tasks_debounce_window_check check (debounce_window between interval '1 second' and interval '1 day'),
+  constraint tasks_debounce_inputs_check check (debounce_inputs in ('last', 'all'))
 );
 
 comment on table scheduler.tasks is 'What to run, when, and how. Seed 000 core names; see docs/data-model.md.';
@@ -81,6 +94,16 @@ comment on column scheduler.tasks.requires_approval is 'Each run waits in awaiti
 
 comment on column scheduler.tasks.deleted_at is 'Soft delete: hidden from the scheduler, history kept.';
 
+comment on column scheduler.tasks.max_concurrency is 'At most this many runs of the task claimed or running at once (null: no limit); further runs wait in the queue, in order. Tasks with overlap_policy skip or queue already run one at a time, so it matters with allow.';
+
+comment on column scheduler.tasks.rate_limit_count is 'With rate_limit_period: at most this many starts in any rate_limit_period (null: no limit). A scheduled occurrence over it is skipped, any other run waits for room; both say so in the run.';
+
+comment on column scheduler.tasks.rate_limit_period is 'The sliding window of rate_limit_count (1 second to 31 days).';
+
+comment on column scheduler.tasks.debounce_window is 'Events within this window of the first one start one run, at the end of the window (null: one run per event).';
+
+comment on column scheduler.tasks.debounce_inputs is 'What a debounced run gets as inputs: last (the last event''s payload) or all ({"events": [{event_id, event_type, payload}, ...]}).';
+
 comment on column scheduler.tasks.search is 'Full-text search over name and description (seed 004): where search @@ websearch_to_tsquery(''english'', ...).';
 
 create index tasks_owner_id_idx on scheduler.tasks (owner_id);
@@ -94,6 +117,11 @@ create index tasks_due_idx on scheduler.tasks (next_run_at, priority)
   where is_active and deleted_at is null and next_run_at is not null;
 
 create index tasks_priority_idx on scheduler.tasks (priority);
+
+-- the few tasks with a max_concurrency or a rate limit: the claim asks
+-- whether there are any before it explains the runs they hold back
+create index tasks_flow_rules_idx on scheduler.tasks (id)
+  where max_concurrency is not null or rate_limit_count is not null;
 
 create index tasks_created_at_idx on scheduler.tasks (created_at desc);
 
@@ -150,7 +178,8 @@ for each row execute function scheduler_internal.tg__audit('id');
 create trigger _901_audit_update after update of
   name, description, type, schedule_cron, schedule_interval, run_at, timezone, is_active, action_type, action_payload,
   priority, tags, metadata, acceptance_criteria, constraints, max_attempts, retry_backoff_seconds, retry_backoff_max_seconds,
-  timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at
+  timeout_seconds, overlap_policy, misfire_policy, requires_approval, approval_ttl, project_id, created_by, owner_id, deleted_at,
+  max_concurrency, rate_limit_count, rate_limit_period, debounce_window, debounce_inputs
 on scheduler.tasks
 for each row execute function scheduler_internal.tg__audit('id');
 
@@ -179,6 +208,10 @@ execute function scheduler_internal.tg_tasks__ensure_signing_secret();
 
 create trigger _011_validate_payload before insert or update of action_type, action_payload on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__validate_payload();
+
+create trigger _013_validate_flow_control before insert or update of max_concurrency, rate_limit_count, rate_limit_period,
+  debounce_window, debounce_inputs on scheduler.tasks
+for each row execute function scheduler_internal.tg_tasks__validate_flow_control();
 
 create trigger _012_check_timeout before insert or update of timeout_seconds on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__check_timeout();

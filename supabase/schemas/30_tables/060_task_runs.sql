@@ -33,6 +33,8 @@ create table scheduler.task_runs (
   requested_by uuid references auth.users (id) on delete set null,
   -- the run this one replays (replay_run, replay_runs)
   replay_of uuid references scheduler.task_runs (id) on delete set null,
+  -- why the run waited in the queue (max_concurrency, rate limit, owner cap, debounce)
+  wait_reason text,
   constraint task_runs_triggered_by_check check (
     triggered_by in ('schedule', 'manual', 'retry', 'dependency', 'replay', 'backfill') or triggered_by like 'event:%'
   ),
@@ -50,6 +52,8 @@ comment on column scheduler.task_runs.requested_by is 'The user who queued the r
 comment on column scheduler.task_runs.replay_of is 'The run this one replays (triggered_by replay): same task, same inputs, a new idempotency key. Null once that run is pruned.';
 
 comment on column scheduler.task_runs.event_id is 'The event that started this run (triggered_by event:<name>). Its payload is the run''s inputs, so templates read {{inputs.<field>}}.';
+
+comment on column scheduler.task_runs.wait_reason is 'Why the run waited in the queue: its task''s max_concurrency or rate limit, its owner''s cap on runs in flight, overlap_policy queue, or the debounce window that gathered its events. Kept once it starts, so a late start says why.';
 
 comment on column scheduler.task_runs.log_summary is 'Structured summary of the execution (seed 002 logs_summary): steps, token usage, response metadata.';
 
@@ -93,8 +97,9 @@ create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
 -- the task's whole history; status stays first so lookups by status alone
--- are served too, and only open runs are indexed.
-create index task_runs_status_idx on scheduler.task_runs (status, task_id)
+-- are served too, and only open runs are indexed. scheduled_time last: a
+-- task's queue in due order (the runs ahead of one, under max_concurrency)
+create index task_runs_status_idx on scheduler.task_runs (status, task_id, scheduled_time)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;

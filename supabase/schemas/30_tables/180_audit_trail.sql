@@ -17,7 +17,7 @@ create table scheduler.audit_trail (
 );
 
 
-comment on table scheduler.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals and profiles: changed columns only. actor is the user id, or ''system'' for service work.';
+comment on table scheduler.audit_trail is 'Changes to tasks, task_dependencies, task_permissions, approvals, profiles and owner_limits: changed columns only. actor is the user id, or ''system'' for service work.';
 
 create index audit_trail_user_id_idx on scheduler.audit_trail (user_id, created_at desc);
 

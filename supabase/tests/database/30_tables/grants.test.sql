@@ -50,7 +50,9 @@ insert into expected_grants (tbl, role, privileges) values
   ('watchers',            'authenticated', '{select}'),
   ('watchers',            'service_role',  '{select,insert,update,delete}'),
   ('watcher_seen_items',  'authenticated', '{select,delete}'),
-  ('watcher_seen_items',  'service_role',  '{select,insert,update,delete}');
+  ('watcher_seen_items',  'service_role',  '{select,insert,update,delete}'),
+  ('owner_limits',        'authenticated', '{select,insert,update,delete}'),
+  ('owner_limits',        'service_role',  '{select,insert,update,delete}');
 
 select plan((select count(*)::int from expected_grants) + 3);
 

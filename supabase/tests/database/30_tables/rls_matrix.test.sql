@@ -11,6 +11,8 @@
 begin;
 \ir ../_helpers/setup.psql
 select tests.seed();
+-- the owner's fair-share limits (scheduler.owner_limits), set by service work
+insert into scheduler.owner_limits (owner_id, weight) values (tests.fx('owner'), 2);
 
 insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
   -- profiles: their user and admins; no one signed in creates or deletes one
@@ -322,7 +324,21 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler.audit_trail', 'delete', 'delete the audit entry',
    $$delete from scheduler.audit_trail where id = tests.fx('audit')$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- owner_limits: the owner and admins read; admins and service work set them
+  ('scheduler.owner_limits', 'select', 'the owner''s limits',
+   $$select 1 from scheduler.owner_limits where owner_id = tests.fx('owner')$$,
+   '42501', '1', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.owner_limits', 'update', 'raise the owner''s weight',
+   $$update scheduler.owner_limits set weight = 5 where owner_id = tests.fx('owner')$$,
+   '42501', '0', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.owner_limits', 'insert', 'cap the other user''s runs in flight',
+   $$insert into scheduler.owner_limits (owner_id, max_in_flight) values (tests.fx('other'), 10)$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '1', '1'),
+  ('scheduler.owner_limits', 'delete', 'remove the owner''s limits',
+   $$delete from scheduler.owner_limits where owner_id = tests.fx('owner')$$,
+   '42501', '0', '0', '0', '0', '0', '1', '1');
 
 select plan(tests.rls_plan() + 2);
 select * from tests.rls_matrix();

@@ -15,6 +15,8 @@ select scheduler.record_inbound_event(tests.fx('owner'), 'msg_matrix', 'matrix',
 select tests.authenticate_as('owner');
 select scheduler.run_task_now(tests.fx('task'), p_idempotency_key => 'pgtap-matrix-key');
 select tests.clear_authentication();
+-- a logged start of a rate-limited task
+insert into scheduler_internal.task_starts (task_id, started_at, run_id) values (tests.fx('task'), now(), tests.fx('run'));
 
 insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, viewer, editor, readonly, admin, service_role) values
   ('scheduler_internal.settings', 'select', 'a setting',
@@ -134,7 +136,22 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.idempotency_keys', 'delete', 'free a key',
    $$delete from scheduler_internal.idempotency_keys where key = 'pgtap-matrix-key'$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501');
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+
+  -- the start gate (service_role) logs the starts of rate-limited tasks; the
+  -- claim and the gate count them
+  ('scheduler_internal.task_starts', 'select', 'a logged start',
+   $$select 1 from scheduler_internal.task_starts where task_id = tests.fx('task')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.task_starts', 'update', 'move a logged start',
+   $$update scheduler_internal.task_starts set started_at = now() - interval '1 day' where task_id = tests.fx('task')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.task_starts', 'insert', 'log a start',
+   $$insert into scheduler_internal.task_starts (task_id, started_at, run_id) values (tests.fx('task2'), now(), gen_random_uuid())$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.task_starts', 'delete', 'forget a logged start',
+   $$delete from scheduler_internal.task_starts where task_id = tests.fx('task')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1');
 
 select plan(tests.rls_plan() + 1);
 select * from tests.rls_matrix();
