@@ -3125,7 +3125,11 @@ begin
       and (t.overlap_policy = 'allow' or not exists (
         select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
-          and (o.status in ('claimed', 'running')
+          -- a later occurrence claimed ahead does not hold back an earlier
+          -- queued run (a given-back run, a retry of a task due more often
+          -- than the lookahead): only what runs, or was claimed before it
+          and (o.status = 'running'
+               or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
       ))
       -- a debounced event run gathers its window's events until its second
@@ -4636,6 +4640,9 @@ begin
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
+      -- a retry that meets a running run of its task waits for it: skipping
+      -- it would drop the attempt its policy owes
+      when j.overlapping and j.triggered_by = 'retry' then 'queued'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued'
@@ -4647,6 +4654,7 @@ begin
       when not j.allowed then 'cancelled: the task was paused before this run started'
       when j.too_late then
         'skipped: it could start only ' || date_trunc('second', p_now - j.scheduled_time) || ' after its due time, later than misfire_grace (misfire_policy skip)'
+      when j.overlapping and j.triggered_by = 'retry' then 'queued: a retry waits for the running run of its task'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped: the previous run was still going (overlap_policy skip)'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then
         'skipped: a run was already waiting behind the running one (overlap_policy queue)'
@@ -4718,8 +4726,9 @@ begin
   -- occurrence). Only skips take this path, rarely more than one a call.
   for v_skip in
     select x.run_id, x.task_id, x.scheduled_time, x.message
-    from jsonb_to_recordset(v_decided) as x(run_id uuid, task_id uuid, scheduled_time timestamptz, outcome text, message text)
-    where x.outcome = 'skipped'
+    from jsonb_to_recordset(v_decided) as x(run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
+    -- only scheduled occurrences fold: a skipped retry or manual run keeps its row
+    where x.outcome = 'skipped' and x.triggered_by = 'schedule'
     order by x.scheduled_time
   loop
     v_into := null;

@@ -10,7 +10,7 @@
 //    claim; asserted here is the bound that holds, 90 s;
 //  - 0 delivered occurrences recorded as failed: a retry that meets an older
 //    run of its task running at its gate is skipped and folded away
-//    (tests/engine/requeued-runs.test.ts reproduces it, as test.fails).
+//    (fixed; tests/engine/requeued-runs.test.ts reproduces it).
 import { expect, test } from "vitest";
 import { killRecovery } from "../../bench/lib/kill.mjs";
 import { getProfile } from "../../scripts/lib/profile.mjs";

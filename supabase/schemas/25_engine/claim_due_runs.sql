@@ -288,7 +288,11 @@ begin
       and (t.overlap_policy = 'allow' or not exists (
         select 1 from scheduler.task_runs o
         where o.task_id = r.task_id
-          and (o.status in ('claimed', 'running')
+          -- a later occurrence claimed ahead does not hold back an earlier
+          -- queued run (a given-back run, a retry of a task due more often
+          -- than the lookahead): only what runs, or was claimed before it
+          and (o.status = 'running'
+               or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
                or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
       ))
       -- a debounced event run gathers its window's events until its second

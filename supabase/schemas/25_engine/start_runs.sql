@@ -94,6 +94,9 @@ begin
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
+      -- a retry that meets a running run of its task waits for it: skipping
+      -- it would drop the attempt its policy owes
+      when j.overlapping and j.triggered_by = 'retry' then 'queued'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then 'skipped'
       when j.overlapping and j.overlap_policy = 'queue' then 'queued'
@@ -105,6 +108,7 @@ begin
       when not j.allowed then 'cancelled: the task was paused before this run started'
       when j.too_late then
         'skipped: it could start only ' || date_trunc('second', p_now - j.scheduled_time) || ' after its due time, later than misfire_grace (misfire_policy skip)'
+      when j.overlapping and j.triggered_by = 'retry' then 'queued: a retry waits for the running run of its task'
       when j.overlapping and j.overlap_policy = 'skip' then 'skipped: the previous run was still going (overlap_policy skip)'
       when j.overlapping and j.overlap_policy = 'queue' and j.one_waiting then
         'skipped: a run was already waiting behind the running one (overlap_policy queue)'
@@ -176,8 +180,9 @@ begin
   -- occurrence). Only skips take this path, rarely more than one a call.
   for v_skip in
     select x.run_id, x.task_id, x.scheduled_time, x.message
-    from jsonb_to_recordset(v_decided) as x(run_id uuid, task_id uuid, scheduled_time timestamptz, outcome text, message text)
-    where x.outcome = 'skipped'
+    from jsonb_to_recordset(v_decided) as x(run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, outcome text, message text)
+    -- only scheduled occurrences fold: a skipped retry or manual run keeps its row
+    where x.outcome = 'skipped' and x.triggered_by = 'schedule'
     order by x.scheduled_time
   loop
     v_into := null;
