@@ -162,7 +162,7 @@ function idleSection(r) {
   out("| per day | ticks | pg_cron runs (cron.job_run_details rows) | SQL statements | WAL bytes | net._http_response rows | function invocations | DB CPU s | functions + pg_net CPU s |");
   out("|---|---|---|---|---|---|---|---|---|");
   out(`| ours | ${fmt(r.ticks)} | ${fmt(r.cronRuns)} | ${fmt(r.statements)} | ${fmt(r.walBytes)} | ${fmt(r.httpResponses)} | ${fmt(r.invocations)} | ${fmt(r.dbCpuSeconds)} | ${fmt(r.functionsCpuSeconds)} |`);
-  out(`| pgflow's published model (not run here): \`pgflow.ensure_workers()\` every second from pg_cron | 86,400 | 86,400 (+ 24 of its hourly log clean-up) | ≥ 86,400 | not published | up to 86,400 (one per worker ping it sends; pg_net keeps them 6 h by default) | one per ping, plus workers that stay alive and poll | not published | not published |`);
+  out(`| pgflow's published model (not run here): \`pgflow.ensure_workers()\` every second from pg_cron, plus long-lived workers | 86,400 | 86,400 (+ 24 of its hourly log clean-up) | ≥ 86,400 (one ensure_workers statement a run, before the workers' own polls and heartbeats) | not published | up to 14,400 per worker function (a ping through pg_net at most every heartbeat_timeout_seconds, 6 by default, and only while none of its workers is alive) | as many pings, plus the workers that stay alive, poll the queue and heartbeat | not published | not published |`);
   out("");
   out(`Ours ÷ pgflow's model, per day: ${fmt(r.cronRuns / 86_400, 4)}× the pg_cron runs, ${fmt(r.ticks / 86_400, 4)}× the ticks.`);
   out("");
