@@ -1,4 +1,4 @@
-// The bench, loaded by bench/run.mjs: `npm run bench` (quick, about 14 minutes here) or `npm run bench -- --full` (about 55):
+// The bench, loaded by bench/run.mjs: `npm run bench` (quick, about 20 minutes here) or `npm run bench -- --full` (about 65):
 // our engine side by side with graphile-worker and pg-boss on the same
 // PostgreSQL, in the same run, reported as medians, ranges and ratios in
 // bench/RESULTS.md. Never part of `npm test` (bench/*.test.ts check the
