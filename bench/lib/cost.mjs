@@ -78,7 +78,8 @@ export async function startDbMeter({ adminDbUrl, dbUrl, dbName }) {
       const stats = await tableStats(dbUrl);
       const [{ wal }] = await admin`select pg_wal_lsn_diff(${lsn1}::pg_lsn, ${lsn0}::pg_lsn)::bigint as wal`;
       // every record whose first block is in this database, by relation and record type
-      const records = await admin`
+      // (pg_walinspect refuses an empty range)
+      const records = Number(wal) <= 0 ? [] : await admin`
         with r as (
           select resource_manager as rmgr, record_type, record_length, fpi_length,
             substring(block_ref from ${DB_RE}) as db, substring(block_ref from ${REL_RE}) as relfilenode
