@@ -5,7 +5,7 @@
 import postgres from "postgres";
 
 /** Ours: `workers` connections each claim a batch, "execute" it, complete it in one call. */
-export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 }) {
+export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500, meter = null }) {
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   try {
     await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
@@ -14,6 +14,8 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
       select 'drain ' || g, 'notify', '{"channel": "web", "title": "noop"}', '2099-12-31'::timestamptz, ${ownerId}
       from generate_series(1, ${n}) g`;
     await sql`vacuum analyze scheduler.tasks`;
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
     await Promise.all(Array.from({ length: workers }, async (_, w) => {
       const conn = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -38,7 +40,7 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
     if (check.runs !== n || check.tasks !== n || check.completed !== n) {
       throw new Error(`ours: expected ${n} runs, each task once and completed; got ${JSON.stringify(check)}`);
     }
-    return { seconds, perSecond: n / seconds };
+    return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql`delete from scheduler.tasks where owner_id = ${ownerId}`.catch(() => {});
     await sql.end();
@@ -46,7 +48,7 @@ export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500 })
 }
 
 /** graphile-worker with a no-op task, in its own database; `batching` turns on its local queue and batched completion. */
-export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
+export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, meter = null }) {
   const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
   // its default logger prints a line per job, which would be measured too
   const logger = new Logger(() => () => {});
@@ -59,6 +61,8 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
       select count(*) from graphile_worker.add_jobs(array(
         select row('noop', json_build_object('i', g), null, null, null, null, null, null)::graphile_worker.job_spec
         from generate_series(1, ${n}) g))`;
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
     const finished = new Promise((resolve) => {
       const runner = run({
@@ -74,14 +78,14 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
     const runner = await (await finished);
     // wait until the completions are written, not just handed over
     for (;;) {
-      const [{ left }] = await sql`select count(*)::int as left from graphile_worker._private_jobs`;
+      const [{ left }] = await sql`select /* bench harness */ count(*)::int as left from graphile_worker._private_jobs`;
       if (left === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
     if (done !== n) throw new Error(`graphile-worker: ran ${done} of ${n}`);
-    return { seconds, perSecond: n / seconds };
+    return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
     await utils.release();
@@ -89,7 +93,7 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching }) {
 }
 
 /** pg-boss in its own database, fetching `batchSize` jobs at a time. */
-export async function drainBoss({ dbUrl, n, batchSize }) {
+export async function drainBoss({ dbUrl, n, batchSize, meter = null }) {
   const { PgBoss } = await import("pg-boss");
   // tuned: a short stats cache so burst mode engages, and 16 local workers when fetching one job at a time
   const boss = new PgBoss({ connectionString: dbUrl, max: 20, schedule: false, queueCacheIntervalSeconds: 1, monitorIntervalSeconds: 1 });
@@ -102,6 +106,8 @@ export async function drainBoss({ dbUrl, n, batchSize }) {
       await boss.insert("noop", Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ data: { i: i + j } })));
     }
     let seen = 0;
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
     const tuning = batchSize === 1
       ? { localConcurrency: 16, burstWhenReadyExceeds: 1 }
@@ -109,14 +115,16 @@ export async function drainBoss({ dbUrl, n, batchSize }) {
     await boss.work("noop", { batchSize, pollingIntervalSeconds: 0.5, ...tuning }, async (jobs) => {
       seen += jobs.length;
     });
+    // wait in process until every job was handled, then for the completions (not polling the database all along)
+    while (seen < n) await new Promise((r) => setTimeout(r, 5));
     for (;;) {
-      const [{ done }] = await sql`select count(*)::int as done from pgboss.job where name = 'noop' and state = 'completed'`;
+      const [{ done }] = await sql`select /* bench harness */ count(*)::int as done from pgboss.job where name = 'noop' and state = 'completed'`;
       if (done >= n) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
     if (seen !== n) throw new Error(`pg-boss: handled ${seen} of ${n}`);
-    return { seconds, perSecond: n / seconds };
+    return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
     await boss.stop({ graceful: false, wait: true }).catch(() => {});

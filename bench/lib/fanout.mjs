@@ -39,7 +39,7 @@ export async function echoCeiling(url, n) {
 }
 
 /** Ours: N due http tasks, one wake of the dispatcher, until every run is recorded. */
-export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
+export async function fanoutOurs({ dbUrl, ownerId, url, n, meter = null }) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`delete from scheduler.tasks where owner_id = ${ownerId}`;
@@ -49,12 +49,14 @@ export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
       from generate_series(1, ${n}) g
       returning id`;
     const taskIds = uuidArray(tasks);
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
     await sql`select scheduler_internal.invoke_dispatcher('bench')`;
     for (;;) {
       // every final state: a run the start gate skipped or cancelled is done too, and is an error here
       const [{ done, completed }] = await sql`
-        select count(*) filter (where r.status in ('completed', 'failed', 'skipped', 'cancelled'))::int as done,
+        select /* bench harness */ count(*) filter (where r.status in ('completed', 'failed', 'skipped', 'cancelled'))::int as done,
           count(*) filter (where r.status = 'completed')::int as completed
         from scheduler.task_runs r where r.task_id = any (${taskIds}::uuid[])`;
       if (done >= n) {
@@ -63,7 +65,7 @@ export async function fanoutOurs({ dbUrl, ownerId, url, n }) {
           const states = await sql`select r.status::text as status, count(*)::int as runs from scheduler.task_runs r where r.task_id = any (${taskIds}::uuid[]) group by 1`;
           throw new Error(`ours: ${n - completed} of ${n} http runs did not complete: ${states.map((s) => `${s.runs} ${s.status}`).join(", ")}`);
         }
-        return { seconds, perSecond: n / seconds };
+        return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
       }
       if (performance.now() - started > 600_000) throw new Error(`ours: only ${done} of ${n} runs finished in 10 minutes`);
       await new Promise((r) => setTimeout(r, 200));
@@ -80,7 +82,7 @@ async function post(url) {
   if (!res.ok) throw new Error(`echo answered ${res.status}`);
 }
 
-export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64 }) {
+export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64, meter = null }) {
   const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
   const logger = new Logger(() => () => {});
   const utils = await makeWorkerUtils({ connectionString: dbUrl, logger });
@@ -91,6 +93,8 @@ export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64 }) {
     await sql`
       select count(*) from graphile_worker.add_jobs(array(
         select row('fetch', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec from generate_series(1, ${n})))`;
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
     const runner = await new Promise((resolve) => {
       const r = run({
@@ -101,20 +105,20 @@ export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64 }) {
     });
     const ready = await runner;
     for (;;) {
-      const [{ left }] = await sql`select count(*)::int as left from graphile_worker._private_jobs`;
+      const [{ left }] = await sql`select /* bench harness */ count(*)::int as left from graphile_worker._private_jobs`;
       if (left === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
     await ready.stop();
-    return { seconds, perSecond: n / seconds };
+    return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
     await utils.release();
   }
 }
 
-export async function fanoutBoss({ dbUrl, url, n }) {
+export async function fanoutBoss({ dbUrl, url, n, meter = null }) {
   const { PgBoss } = await import("pg-boss");
   const boss = new PgBoss({ connectionString: dbUrl, max: 20, schedule: false, queueCacheIntervalSeconds: 1, monitorIntervalSeconds: 1 });
   boss.on("error", () => {});
@@ -123,17 +127,23 @@ export async function fanoutBoss({ dbUrl, url, n }) {
   try {
     await boss.createQueue("fetch");
     for (let i = 0; i < n; i += 1000) await boss.insert("fetch", Array.from({ length: Math.min(1000, n - i) }, () => ({ data: {} })));
+    // the cost meter (bench/lib/cost.mjs) brackets the timed window, setup excluded
+    const window = meter ? await meter() : null;
     const started = performance.now();
+    let seen = 0;
     await boss.work("fetch", { batchSize: 100, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
       await Promise.all(jobs.map(() => post(url)));
+      seen += jobs.length;
     });
+    // wait in process until every job was handled, then for the completions (not polling the database all along)
+    while (seen < n) await new Promise((r) => setTimeout(r, 5));
     for (;;) {
-      const [{ done }] = await sql`select count(*)::int as done from pgboss.job where name = 'fetch' and state = 'completed'`;
+      const [{ done }] = await sql`select /* bench harness */ count(*)::int as done from pgboss.job where name = 'fetch' and state = 'completed'`;
       if (done >= n) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, perSecond: n / seconds };
+    return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
