@@ -19,6 +19,7 @@ import { postgresDb } from "../_shared/db.ts";
 import { memoryLogger } from "../_shared/logger.ts";
 import { parseAllowList } from "../_shared/ssrf.ts";
 import { createHandler, type WatchDeps } from "./handler.ts";
+import { nodeConnect } from "../../../tests/helpers/node-connect.ts";
 
 const sql = connect();
 const owners: string[] = [];
@@ -36,6 +37,7 @@ function deps(overrides: Partial<WatchDeps> = {}): WatchDeps {
     now: () => new Date(clock),
     sleep: async () => {},
     waitUntil: (p) => void waited.push(p),
+    connect: nodeConnect(),
     resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     logger: memoryLogger(),
     auth: { secretKeys, serviceRoleKey, jwtSecret },

@@ -19,16 +19,19 @@ import { readLimited } from "../_shared/read-limited.ts";
 import { BlockedTargetError, guardedFetch, type Resolve } from "../_shared/ssrf.ts";
 // the same Standard Webhooks signing as the http action's deliveries
 import { webhookHeaders } from "../_shared/standard-webhooks.ts";
+import type { Connect } from "../_shared/pinned-http.ts";
 import { boundedItem, hashAnswer, parseAnswer, pickItems, PollError } from "./extract.ts";
 
 export interface WatchDeps extends RunnerDeps {
   resolve: Resolve;
+  /** Connections to the addresses the SSRF guard checked (deno-connect.ts on the Edge Runtime). */
+  connect: Connect;
   allowHosts: Set<string>;
   concurrency?: number;
 }
 
 /** What executing a poll needs (the database and the worker are the request's, from the runner). */
-export type WatchIo = Pick<WatchDeps, "fetch" | "now" | "resolve" | "allowHosts">;
+export type WatchIo = Pick<WatchDeps, "now" | "resolve" | "connect" | "allowHosts">;
 export type WatchRun = ValidRun<"watch">;
 
 const recordPollSql = "select scheduler.record_watcher_poll($1::uuid, $2, $3::text::jsonb, $4::timestamptz) as summary";
@@ -78,8 +81,8 @@ async function fetchAnswer(run: WatchRun, db: Db, deps: WatchIo, startedAt: Date
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), run.timeout_seconds * 1000);
   try {
-    const { response, url: finalUrl, redirects } = await guardedFetch(deps.fetch, url, { method: "GET", headers, signal: controller.signal }, {
-      maxRedirects: source.max_redirects, allow: deps.allowHosts, resolve: deps.resolve,
+    const { response, url: finalUrl, redirects } = await guardedFetch(url, { method: "GET", headers, signal: controller.signal }, {
+      maxRedirects: source.max_redirects, allow: deps.allowHosts, resolve: deps.resolve, connect: deps.connect,
     });
     if (!response.ok) {
       const { text } = await readLimited(response, 300);
