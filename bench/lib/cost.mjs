@@ -78,12 +78,14 @@ export async function startDbMeter({ adminDbUrl, dbUrl, dbName }) {
       const st = await statements();
       await sleep(1200);
       // pg_walinspect reads only flushed WAL: by now (1.2 s later) the window is flushed
-      const [{ flushed }] = await admin`select least(pg_current_wal_flush_lsn(), ${lsn1}::pg_lsn)::text as flushed`;
+      const [{ flushed, readable }] = await admin`
+        select least(pg_current_wal_flush_lsn(), ${lsn1}::pg_lsn)::text as flushed,
+          least(pg_current_wal_flush_lsn(), ${lsn1}::pg_lsn) > ${lsn0}::pg_lsn as readable`;
       const stats = await tableStats(dbUrl);
       const [{ wal }] = await admin`select pg_wal_lsn_diff(${lsn1}::pg_lsn, ${lsn0}::pg_lsn)::bigint as wal`;
       // every record whose first block is in this database, by relation and record type
       // (pg_walinspect refuses an empty range)
-      const records = Number(wal) <= 0 || flushed <= lsn0 ? [] : await admin`
+      const records = !readable ? [] : await admin`
         with r as (
           select resource_manager as rmgr, record_type, record_length, fpi_length,
             substring(block_ref from ${DB_RE}) as db, substring(block_ref from ${REL_RE}) as relfilenode
