@@ -75,12 +75,18 @@ function clusterPids(profile) {
   return [postmaster, ...children];
 }
 
+// a killed process whose parent has not reaped it yet (npm test's runner waits
+// in spawnSync while vitest runs) is a zombie: it answers signal 0 but is gone
 const alive = (pid) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop().split(" ")[0] !== "Z";
+  } catch {
+    return true;
   }
 };
 
@@ -94,10 +100,17 @@ async function killPostgres(profile) {
   }
   const deadline = Date.now() + 30_000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(50);
+  // a dead postmaster its parent has not reaped yet (a zombie) still passes
+  // pg_ctl's status check, which would take the cluster for running
+  if (!pids.some(alive)) {
+    try {
+      fs.rmSync(path.join(profile.dataDir, "postmaster.pid"), { force: true });
+    } catch { /* not ours to remove: pg_ctl decides */ }
+  }
   for (;;) {
     try {
-      startCluster(profile);
-      return pids.length;
+      if (startCluster(profile)) return pids.length;
+      throw new Error("pg_ctl took the killed cluster for running");
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await sleep(250);
@@ -116,9 +129,23 @@ async function killServices(profile) {
     }
     const deadline = Date.now() + 10_000;
     while (alive(pid) && Date.now() < deadline) await sleep(50);
+    // startServices takes a pid that answers signal 0 (a zombie does) for a running process
+    fs.rmSync(profile.pidFile, { force: true });
   }
   await startServices(profile);
   return pid ? 1 : 0;
+}
+
+/** Whatever a kill left down is started again, so a failed run leaves a whole stack behind. */
+async function ensureUp(profile) {
+  if (!clusterPids(profile).some(alive)) {
+    try {
+      startCluster(profile);
+    } catch { /* reported by what fails next */ }
+  }
+  const pid = readServicesPid(profile);
+  if (pid && !alive(pid)) fs.rmSync(profile.pidFile, { force: true });
+  await startServices(profile).catch(() => {});
 }
 
 async function killDispatcher(profile) {
@@ -262,7 +289,13 @@ export async function killRecovery({
       select run_id::text as run_id from scheduler.notifications where task_id = any(${taskIds}::uuid[]) and type = 'error' and run_id is not null`;
     return judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven: Boolean(leaseMargin), startGrace });
   } finally {
+    await ensureUp(profile);
     if (taskIds.length) await retrying(() => sql`update scheduler.tasks set is_active = false where id = any(${taskIds}::uuid[])`).catch(() => {});
+    // a PostgreSQL crash resets the cumulative statistics autovacuum decides by,
+    // so the tables are analyzed here rather than whenever autovacuum notices
+    // (a later test of plans on stale statistics failed after this one)
+    if (ownerId) await retrying(() => sql`delete from auth.users where id = ${ownerId}`, { timeoutMs: 30_000 }).catch(() => {});
+    await retrying(() => sql`analyze scheduler.tasks, scheduler.task_runs`, { timeoutMs: 30_000 }).catch(() => {});
     if (leaseMargin && marginBefore !== null) {
       await retrying(() => sql`update scheduler_internal.settings set value = ${sql.json(marginBefore)} where key = 'lease_margin'`).catch(() => {});
     }
