@@ -292,10 +292,11 @@ export async function killRecovery({
     await ensureUp(profile);
     if (taskIds.length) await retrying(() => sql`update scheduler.tasks set is_active = false where id = any(${taskIds}::uuid[])`).catch(() => {});
     // a PostgreSQL crash resets the cumulative statistics autovacuum decides by,
-    // so the tables are analyzed here rather than whenever autovacuum notices
+    // so the tables are vacuumed and analyzed here (its deleted rows gone)
+    // rather than whenever autovacuum notices
     // (a later test of plans on stale statistics failed after this one)
     if (ownerId) await retrying(() => sql`delete from auth.users where id = ${ownerId}`, { timeoutMs: 30_000 }).catch(() => {});
-    await retrying(() => sql`analyze scheduler.tasks, scheduler.task_runs`, { timeoutMs: 30_000 }).catch(() => {});
+    await retrying(() => sql`vacuum (analyze) scheduler.tasks, scheduler.task_runs`, { timeoutMs: 30_000 }).catch(() => {});
     if (leaseMargin && marginBefore !== null) {
       await retrying(() => sql`update scheduler_internal.settings set value = ${sql.json(marginBefore)} where key = 'lease_margin'`).catch(() => {});
     }
