@@ -4,8 +4,8 @@
 // (the fan-out benchmark hit this: claims of 500 took 4-6 s). The state is
 // made by hand, as the superuser, inside a transaction that is rolled back:
 // pg_class says 0 rows on the pages the tables have, then a burst of due
-// tasks and queued runs is claimed and completed with auto_explain
-// reporting every plan.
+// tasks and queued runs (beside the runs' history) is claimed and completed
+// with auto_explain reporting every plan.
 import postgres from "postgres";
 import { expect, test } from "vitest";
 import { rolledBack, stack } from "../helpers/stack.ts";
@@ -25,7 +25,7 @@ function* nodes(node: PlanNode): Generator<PlanNode> {
 }
 
 /** Runs the burst with statistics that say the tables are empty and returns every plan auto_explain saw. */
-async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
+async function plansOfBurst(tasks: number, batch: number, history: number): Promise<PlanNode[]> {
   const plans: PlanNode[] = [];
   const session = postgres(stack.adminDbUrl, {
     max: 1,
@@ -51,6 +51,14 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
         )
         insert into scheduler.task_runs (task_id, scheduled_time, status, triggered_by)
         select id, '2099-12-31', 'queued', 'manual' from idle`;
+      // and the history a refilled table holds: without it task_runs is a
+      // few pages, where a scan per loop is what the planner should choose
+      await tx`
+        insert into scheduler.task_runs (task_id, scheduled_time, status, triggered_by, start_time, end_time)
+        select t.id, s.at, 'completed', 'schedule', s.at, s.at + interval '1 second'
+        from scheduler.tasks t
+        cross join lateral (select '2099-12-30'::timestamptz - g * interval '1 minute' as at from generate_series(1, ${history}::int) g) s
+        where t.owner_id = ${owner} and t.name like 'idle %'`;
       await tx`
         update pg_catalog.pg_class set reltuples = 0, relpages = greatest(relpages, 1)
         where oid in ('scheduler.tasks'::regclass, 'scheduler.task_runs'::regclass)`;
@@ -78,7 +86,8 @@ async function plansOfBurst(tasks: number, batch: number): Promise<PlanNode[]> {
 
 test("a burst of due tasks and queued runs on statistics that say the tables are empty is claimed, started and completed with batch-sized plans", async () => {
   const batch = 100;
-  const plans = await plansOfBurst(4_000, batch);
+  // 4,000 due tasks, and 40 finished runs of history for each task with a queued run
+  const plans = await plansOfBurst(4_000, batch, 40);
   expect(plans.length).toBeGreaterThan(2);
   const all = plans.flatMap((p) => [...nodes(p)]);
   // every repeated scan of a big table is a probe: at most one row per loop

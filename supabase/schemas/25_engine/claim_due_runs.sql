@@ -235,7 +235,10 @@ begin
           'last_scheduled_time', d.due_at),
         end_time = greatest(r.end_time, p_now)
     from decided d
-    where r.id = d.fold_into
+    -- probes by id, as the gate's updates do (a join on stale statistics
+    -- scans every run against the decided ones)
+    where r.id = any (array(select f.fold_into from decided f where f.fold_into is not null))
+      and r.id = d.fold_into
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire

@@ -136,13 +136,17 @@ begin
         lease_expires_at = p_now + make_interval(secs => t.timeout_seconds) + v_margin
     from decided x
     cross join lateral (select t.timeout_seconds from scheduler.tasks t where t.id = x.task_id offset 0) t
-    where r.id = x.run_id and x.outcome = 'started'
+    -- the runs are found by their ids as one index probe each (a plain join
+    -- on stale statistics scans every run against the decided ones)
+    where r.id = any (array(select y.run_id from decided y where y.outcome = 'started'))
+      and r.id = x.run_id and x.outcome = 'started'
   ),
   requeued as (
     update scheduler.task_runs r
     set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null, wait_reason = x.message
     from decided x
-    where r.id = x.run_id and x.outcome = 'queued'
+    where r.id = any (array(select y.run_id from decided y where y.outcome = 'queued'))
+      and r.id = x.run_id and x.outcome = 'queued'
   ),
   -- the sliding log of rate-limited tasks: this call's starts, and what has
   -- left each window (the claim and the gate count only inside it)
@@ -165,7 +169,8 @@ begin
         log_summary = case when x.outcome = 'skipped'
           then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', x.scheduled_time) end
     from decided x
-    where r.id = x.run_id and x.outcome in ('cancelled', 'skipped')
+    where r.id = any (array(select y.run_id from decided y where y.outcome in ('cancelled', 'skipped')))
+      and r.id = x.run_id and x.outcome in ('cancelled', 'skipped')
   )
   -- manual, event, retry and dependency runs move last_run_at here (the
   -- claim moves it for scheduled runs, under the lock it already holds)
