@@ -66,6 +66,8 @@ export const recordedResultLimit = 4_096;
 export const recordedArgumentsLimit = 2_048;
 const mcpRequestTimeoutMs = 30_000;
 
+// jsonb cannot hold U+0000 (a tool may answer it): as the recorder does, it becomes U+FFFD
+const jsonText = (value: unknown) => JSON.stringify(value, (_k, v) => typeof v === "string" && v.includes("\u0000") ? v.replaceAll("\u0000", "\uFFFD") : v);
 const cut = (s: string, n: number) => s.length <= n ? s : `${s.slice(0, n)}… [${s.length - n} more characters cut]`;
 
 async function complete(messages: Message[], payload: AiPromptPayload, tools: McpTool[], timeoutMs: number, deps: AiIo): Promise<Completion> {
@@ -242,7 +244,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       mcp = await openMcp(servers, payload.allowed_tools!, { resolve: deps.resolve, connect: deps.connect, allowHosts: deps.allowHosts },
         Math.min(mcpRequestTimeoutMs, remaining()), async (health: McpHealth[]) => {
           if (health.length === 0) return;
-          await io.db.executeSql("select scheduler.record_mcp_health($1::jsonb, $2::timestamptz)", [JSON.stringify(health), now()]).catch(() => {});
+          await io.db.executeSql("select scheduler.record_mcp_health($1::text::jsonb, $2::timestamptz)", [jsonText(health), now()]).catch(() => {});
         });
     } catch (err) {
       if (err instanceof RunFailure) return failed(err.message, err.retryable, { steps: stepped ? [...results, ...skipped(units.slice(firstUnit))] : undefined });
@@ -398,8 +400,8 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       : [];
     const details = { arguments: p.args, server: p.server, tool_call_id: p.call.id, ...(stepped ? { step_id: unit.id, step_order: unit.order, step_name: unit.name } : {}) };
     const [row] = await io!.db.executeSql<{ approval_id: string | null }>(
-      "select scheduler.pause_run_for_approval($1::uuid, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::timestamptz) as approval_id",
-      [run.run_id, io!.worker, p.call.function.name, JSON.stringify(details), JSON.stringify(steps), JSON.stringify(paused), now()]);
+      "select scheduler.pause_run_for_approval($1::uuid, $2, $3, $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz) as approval_id",
+      [run.run_id, io!.worker, p.call.function.name, jsonText(details), jsonText(steps), jsonText(paused), now()]);
     // the runner records nothing more for it: the run is awaiting_approval now (or was no longer this worker's)
     return { recorded: completedResult(run, { startedAt, endedAt: now(), log_summary: { awaiting_approval: row?.approval_id ?? null, tool: p.call.function.name } }) };
   }
