@@ -3971,8 +3971,9 @@ begin
   from jsonb_to_recordset(coalesce(p_steps, '[]'::jsonb)) as st(
     id uuid, status text, result jsonb, started_at timestamptz, ended_at timestamptz, error_message text, retry_count integer)
   where s.id = st.id and s.task_id = v_run.task_id;
-  insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at)
-  values (v_run.task_id, v_run.id, p_tool, p_details || jsonb_build_object('kind', 'tool_call'), 'system', p_now + v_task.approval_ttl)
+  -- created at p_now, the clock the resume orders a run's approvals by
+  insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at, created_at)
+  values (v_run.task_id, v_run.id, p_tool, p_details || jsonb_build_object('kind', 'tool_call'), 'system', p_now + v_task.approval_ttl, p_now)
   returning id into v_approval_id;
   insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
   values (v_task.owner_id, 'Approval needed: ' || v_task.name,
