@@ -38,7 +38,7 @@ export interface AiDeps extends RunnerDeps {
 }
 
 /** What executing a run needs. */
-export type AiIo = Pick<AiDeps, "fetch" | "now" | "ai" | "resolve" | "connect" | "allowHosts">;
+export type AiIo = Pick<AiDeps, "fetch" | "now" | "ai" | "resolve" | "connect" | "allowHosts"> & Partial<Pick<AiDeps, "logger">>;
 export type AiPromptRun = ValidRun<"ai-prompt">;
 
 interface ToolCall { id: string; type: "function"; function: { name: string; arguments: string } }
@@ -244,7 +244,9 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       mcp = await openMcp(servers, payload.allowed_tools!, { resolve: deps.resolve, connect: deps.connect, allowHosts: deps.allowHosts },
         Math.min(mcpRequestTimeoutMs, remaining()), async (health: McpHealth[]) => {
           if (health.length === 0) return;
-          await io.db.executeSql("select scheduler.record_mcp_health($1::text::jsonb, $2::timestamptz)", [jsonText(health), now()]).catch(() => {});
+          await io.db.executeSql("select scheduler.record_mcp_health($1::text::jsonb, $2::timestamptz)", [jsonText(health), now()])
+            // the run goes on: a lost health record is the next use's to write
+            .catch((err) => deps.logger?.warn("could not record MCP servers' health", { run_id: run.run_id, error: String(err).slice(0, 300) }));
         });
     } catch (err) {
       if (err instanceof RunFailure) return failed(err.message, err.retryable, { steps: stepped ? [...results, ...skipped(units.slice(firstUnit))] : undefined });
