@@ -209,6 +209,10 @@ export const StepToRun = z.object({
   instructions: z.string(),
   include_previous_context: z.boolean(),
   context_data: z.record(z.string(), z.unknown()).default({}),
+  /** ai-prompt with mcp_servers: this step's tools, within the payload's allowed_tools (null: all of those). */
+  allowed_tools: z.array(z.string()).nullable().default(null),
+  /** The run stops before this step until a person approves it. */
+  requires_approval: z.boolean().default(false),
 });
 export type StepToRun = z.infer<typeof StepToRun>;
 

@@ -2493,6 +2493,11 @@ begin
     raise exception 'step_order must be a positive integer, got %', coalesce(new.step_order::text, 'null')
       using errcode = '23514';
   end if;
+  -- the same names as the payload's allowed_tools (shared/contract.ts mcpToolName)
+  if new.allowed_tools is not null and (cardinality(new.allowed_tools) > 100
+     or exists (select 1 from unnest(new.allowed_tools) t where t is null or t !~ '^[A-Za-z0-9_-]{1,64}$')) then
+    raise exception 'allowed_tools: must be at most 100 tool names (letters, digits, _ and -, at most 64)' using errcode = '22023';
+  end if;
   return new;
 end;
 $$;
@@ -3396,7 +3401,8 @@ begin
     coalesce((
       select jsonb_agg(jsonb_build_object(
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
-        'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+        'include_previous_context', s.include_previous_context, 'context_data', s.context_data,
+        'allowed_tools', s.allowed_tools, 'requires_approval', s.requires_approval
       ) order by s.step_order)
       from scheduler.task_steps s where s.task_id = r.task_id
     ), '[]'::jsonb),
@@ -3924,7 +3930,8 @@ grant execute on function scheduler.mcp_server_connections(uuid, text[]) to serv
 -- supabase/schemas/25_engine/pause_run_for_approval.sql ------------------------
 
 -- an ai-prompt run whose model wants a tool that needs a person's approval
--- stops here: nothing waits in a function. In one statement the run leaves
+-- (or that reached a step that does: p_details.kind 'step') stops here:
+-- nothing waits in a function. In one statement the run leaves
 -- its worker for awaiting_approval (its lease cleared, so no reaper takes
 -- it), the steps' state so far is stored on task_steps (the finished ones'
 -- results, and the paused step's conversation in its execution_result),
@@ -3973,7 +3980,7 @@ begin
   where s.id = st.id and s.task_id = v_run.task_id;
   -- created at p_now, the clock the resume orders a run's approvals by
   insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at, created_at)
-  values (v_run.task_id, v_run.id, p_tool, p_details || jsonb_build_object('kind', 'tool_call'), 'system', p_now + v_task.approval_ttl, p_now)
+  values (v_run.task_id, v_run.id, p_tool, jsonb_build_object('kind', 'tool_call') || p_details, 'system', p_now + v_task.approval_ttl, p_now)
   returning id into v_approval_id;
   insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
   values (v_task.owner_id, 'Approval needed: ' || v_task.name,
@@ -4715,8 +4722,8 @@ grant execute on function scheduler_internal.retry_delay(uuid,integer,integer,in
 
 -- supabase/schemas/25_engine/run_resume_state.sql ------------------------------
 
--- what a run paused before a tool call resumes from: the latest tool-call
--- approval of the run (with its decision), the run's output stored at the
+-- what a run paused before a tool call (or a step) resumes from: the latest
+-- such approval of the run (with its decision), the run's output stored at the
 -- pause, and the steps whose stored state is this run's. Null when the run
 -- never paused.
 create or replace function scheduler.run_resume_state(p_run_id uuid) returns jsonb
@@ -4733,7 +4740,7 @@ as $$
   from scheduler.task_runs r
   cross join lateral (
     select a.* from scheduler.approvals a
-    where a.run_id = r.id and a.details ->> 'kind' = 'tool_call'
+    where a.run_id = r.id and a.details ->> 'kind' in ('tool_call', 'step')
     order by a.created_at desc, a.id desc
     limit 1
   ) a
@@ -6781,6 +6788,8 @@ create table scheduler.task_steps (
   run_id uuid references scheduler.task_runs (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  allowed_tools text[],
+  requires_approval boolean not null default false,
   constraint task_steps_status_check check (status in ('pending', 'running', 'completed', 'failed', 'skipped')),
   constraint task_steps_step_order_positive check (step_order > 0),
   constraint task_steps_retry_count_non_negative check (retry_count >= 0),
@@ -6790,6 +6799,10 @@ create table scheduler.task_steps (
 comment on table scheduler.task_steps is 'Ordered steps of a workflow (seed 003). include_previous_context passes earlier steps'' outputs to this one.';
 
 comment on column scheduler.task_steps.run_id is 'The run whose execution status, result and timing the step shows.';
+
+comment on column scheduler.task_steps.allowed_tools is 'ai-prompt with mcp_servers: the tools this step''s model may call, within the task''s allowed_tools; null for all of those, {} for none.';
+
+comment on column scheduler.task_steps.requires_approval is 'The run stops before this step until a person approves it (an approvals row, action_type step); rejected, the run is cancelled.';
 
 create index task_steps_task_order_idx on scheduler.task_steps (task_id, step_order);
 
@@ -6832,7 +6845,7 @@ for each row execute function scheduler_internal.tg_tasks__check_something_to_as
 create trigger _100_set_updated_at before update on scheduler.task_steps
 for each row execute function scheduler_internal.tg__set_updated_at();
 
-create trigger _010_validate before insert or update of step_order on scheduler.task_steps
+create trigger _010_validate before insert or update of step_order, allowed_tools on scheduler.task_steps
 for each row execute function scheduler_internal.tg_task_steps__validate();
 
 create trigger _020_check_run_link before insert or update of run_id, task_id on scheduler.task_steps

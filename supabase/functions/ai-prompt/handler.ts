@@ -122,7 +122,10 @@ async function complete(messages: Message[], payload: AiPromptPayload, tools: Mc
 }
 
 /** A unit of conversation: one step, or the payload's prompt (id null). */
-interface Unit { id: string | null; order: number; name: string; instructions: string; include_previous_context: boolean; context_data: Record<string, unknown> }
+interface Unit {
+  id: string | null; order: number; name: string; instructions: string; include_previous_context: boolean; context_data: Record<string, unknown>;
+  allowed_tools: string[] | null; requires_approval: boolean;
+}
 
 /** Where a unit stopped for an approval: its conversation, the calls of the model's last answer and the next to make. */
 interface UnitState {
@@ -149,8 +152,9 @@ interface PausedOutput {
   };
 }
 
+/** A tool call to approve; or, with call null, the step itself (state null: it has not begun). */
 class Pause {
-  constructor(readonly call: ToolCall, readonly server: string, readonly args: unknown, readonly state: UnitState) {}
+  constructor(readonly call: ToolCall | null, readonly server: string | null, readonly args: unknown, readonly state: UnitState | null) {}
 }
 
 interface Decision { approval_id: string; status: string; notes: string | null; tool_call_id: string }
@@ -174,9 +178,10 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
   const deadline = deps.now().getTime() + run.timeout_seconds * 1000;
   const remaining = () => Math.max(1000, deadline - deps.now().getTime());
   const units: Unit[] = run.steps.length === 0
-    ? [{ id: null, order: 0, name: "prompt", instructions: payload.prompt!, include_previous_context: false, context_data: {} }]
+    ? [{ id: null, order: 0, name: "prompt", instructions: payload.prompt!, include_previous_context: false, context_data: {}, allowed_tools: null, requires_approval: false }]
     : [...run.steps].sort((a, b) => a.step_order - b.step_order).map((s) => ({
       id: s.id, order: s.step_order, name: s.step_name, instructions: s.instructions, include_previous_context: s.include_previous_context, context_data: s.context_data ?? {},
+      allowed_tools: s.allowed_tools ?? null, requires_approval: s.requires_approval ?? false,
     }));
   const stepped = run.steps.length > 0;
 
@@ -193,13 +198,28 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
   let firstUnit = 0;
   let resumeState: UnitState | null = null;
   let decision: Decision | null = null;
+  /** The step a person approved to begin (a step with requires_approval). */
+  let approvedStep: string | null = null;
   let lastModel: string | null = null;
 
-  // a run that paused before a tool call picks up where it stopped
-  if (payload.approval_tools.length > 0 && io) {
+  // a run that paused before a tool call, or a step, picks up where it stopped
+  if ((payload.approval_tools.length > 0 || units.some((u) => u.requires_approval)) && io) {
     const [row] = await io.db.executeSql<{ state: ResumeRow | null }>("select scheduler.run_resume_state($1::uuid) as state", [run.run_id]);
     const state = row?.state;
-    if (state?.output?.paused) {
+    if (state?.output?.paused && state.approval.details.kind === "step") {
+      const p = state.output.paused;
+      if (state.approval.status !== "approved" || state.approval.details.step_id !== units[p.unit]?.id) {
+        return failedResult(run, `cannot resume: the approval of step ${units[p.unit]?.order ?? "?"} is ${state.approval.status}`, { retryable: false, endedAt: now() });
+      }
+      startedAt = p.started_at;
+      usage = p.usage;
+      history = p.history;
+      toolCallsMade = p.tool_calls_made;
+      lastModel = p.model;
+      firstUnit = p.unit;
+      approvedStep = units[p.unit].id;
+      results.push(...storedResults(state.steps, units.slice(0, p.unit)));
+    } else if (state?.output?.paused) {
       const p = state.output.paused;
       const stored = stepped ? state.steps.find((s) => s.id === units[p.unit]?.id)?.result?.paused as UnitState | undefined : p.prompt_state;
       const pending = stored?.calls[stored.next];
@@ -218,13 +238,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       firstUnit = p.unit;
       resumeState = stored;
       decision = { approval_id: state.approval.id, status: state.approval.status, notes: state.approval.notes, tool_call_id: pending.id };
-      for (const s of state.steps) {
-        const index = units.findIndex((u) => u.id === s.id);
-        if (index >= 0 && index < p.unit && s.status === "completed") {
-          results.push({ id: s.id, status: "completed", result: s.result, retry_count: s.retry_count,
-            ...(s.started_at ? { started_at: s.started_at } : {}), ...(s.ended_at ? { ended_at: s.ended_at } : {}) });
-        }
-      }
+      results.push(...storedResults(state.steps, units.slice(0, p.unit)));
     }
   }
 
@@ -253,19 +267,31 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       throw err;
     }
   }
-  const tools = mcp ? [...mcp.tools.values()] : [];
   const approvalTools = new Set(payload.approval_tools);
+  const rendered = (template: string) => {
+    try {
+      return renderTemplate(template, ctx);
+    } catch {
+      return template;
+    }
+  };
 
   /** One unit's conversation, from its start or from where it paused: its final answer. */
-  const converse = async (state: UnitState): Promise<{ completion: Completion; state: UnitState }> => {
+  const converse = async (unit: Unit, state: UnitState): Promise<{ completion: Completion; state: UnitState }> => {
     const { messages, records } = state;
+    // a step's own allow-list narrows the task's
+    const allowedHere = unit.allowed_tools === null ? null : new Set(unit.allowed_tools);
+    const tools = mcp ? [...mcp.tools.values()].filter((t) => !allowedHere || allowedHere.has(t.name)) : [];
+    if (allowedHere && [...allowedHere].some((t) => !mcp?.tools.has(t))) {
+      throw new RunFailure(`allowed_tools of the step names ${[...allowedHere].filter((t) => !mcp?.tools.has(t)).join(", ")}, not in the task's allowed_tools (${payload.allowed_tools?.join(", ") ?? "none"})`, false);
+    }
     let calls = state.calls;
     let next = state.next;
     for (;;) {
       for (; next < calls.length; next++) {
         const call = calls[next];
         const name = call.function.name;
-        const tool = mcp?.tools.get(name);
+        const tool = !allowedHere || allowedHere.has(name) ? mcp?.tools.get(name) : undefined;
         let args: unknown;
         try {
           args = JSON.parse(call.function.arguments || "{}");
@@ -275,7 +301,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
         const recordedArgs = JSON.stringify(args ?? null).length > recordedArgumentsLimit ? cut(JSON.stringify(args), recordedArgumentsLimit) : args;
         if (!tool) {
           records.push({ tool: name, server: null, arguments: recordedArgs, error: "not on allowed_tools", duration_ms: 0 });
-          throw new RunFailure(`the model called ${name}, which is not on allowed_tools (${payload.allowed_tools?.join(", ") ?? "none"})`, false);
+          throw new RunFailure(`the model called ${name}, which is not on allowed_tools (${tools.map((t) => t.name).join(", ") || "none"})`, false);
         }
         // the call a person decided on was counted when it paused the run
         const decided = decision && decision.tool_call_id === call.id ? decision : null;
@@ -341,6 +367,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       if (resumeState && i === firstUnit) {
         state = resumeState;
       } else {
+        if (unit.requires_approval && approvedStep !== unit.id) return await pause(i, new Pause(null, null, null, null));
         const messages: Message[] = [...system];
         if (unit.include_previous_context) {
           for (const h of history) messages.push({ role: "user", content: h.instructions }, { role: "assistant", content: h.output });
@@ -359,7 +386,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       }
       let out: { completion: Completion; state: UnitState };
       try {
-        out = await converse(state);
+        out = await converse(unit, state);
       } catch (err) {
         if (err instanceof Pause) return await pause(i, err);
         const e = err instanceof RunFailure ? err : new RunFailure(String(err), true);
@@ -395,18 +422,32 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
   /** Stops the run before a call that needs approval: its state is stored, and nothing is left waiting here. */
   async function pause(unitIndex: number, p: Pause): Promise<ActionResult | RecordedResult> {
     const unit = units[unitIndex];
+    if (!io) return failed(`step ${unit.order} (${unit.name}) needs approval, and this ai-prompt function cannot hold a run for it`, false);
     const paused: PausedOutput = { paused: { unit: unitIndex, history, usage, tool_calls_made: toolCallsMade, started_at: startedAt, model: lastModel,
-      ...(stepped ? {} : { prompt_state: p.state }) } };
-    const steps = stepped
+      ...(stepped || !p.state ? {} : { prompt_state: p.state }) } };
+    const steps = !stepped ? [] : p.state
       ? [...results, { id: unit.id!, status: "running" as const, started_at: p.state.started_at, retry_count: p.state.retries, result: { paused: p.state } }]
-      : [];
-    const details = { arguments: p.args, server: p.server, tool_call_id: p.call.id, ...(stepped ? { step_id: unit.id, step_order: unit.order, step_name: unit.name } : {}) };
-    const [row] = await io!.db.executeSql<{ approval_id: string | null }>(
+      : [...results, { id: unit.id!, status: "pending" as const, retry_count: 0 }];
+    const where = stepped ? { step_id: unit.id, step_order: unit.order, step_name: unit.name } : {};
+    const details = p.call
+      ? { arguments: p.args, server: p.server, tool_call_id: p.call.id, ...where }
+      : { kind: "step", ...where, instructions: cut(rendered(unit.instructions), recordedArgumentsLimit) };
+    const tool = p.call ? p.call.function.name : "step";
+    const [row] = await io.db.executeSql<{ approval_id: string | null }>(
       "select scheduler.pause_run_for_approval($1::uuid, $2, $3, $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz) as approval_id",
-      [run.run_id, io!.worker, p.call.function.name, jsonText(details), jsonText(steps), jsonText(paused), now()]);
+      [run.run_id, io.worker, tool, jsonText(details), jsonText(steps), jsonText(paused), now()]);
     // the runner records nothing more for it: the run is awaiting_approval now (or was no longer this worker's)
-    return { recorded: completedResult(run, { startedAt, endedAt: now(), log_summary: { awaiting_approval: row?.approval_id ?? null, tool: p.call.function.name } }) };
+    return { recorded: completedResult(run, { startedAt, endedAt: now(), log_summary: { awaiting_approval: row?.approval_id ?? null, tool } }) };
   }
+}
+
+/** The finished steps before the paused one, as they were stored at the pause. */
+function storedResults(steps: ResumeRow["steps"], earlier: Unit[]): StepResult[] {
+  const ids = new Set(earlier.map((u) => u.id));
+  return steps.filter((s) => ids.has(s.id) && s.status === "completed").map((s) => ({
+    id: s.id, status: "completed", result: s.result, retry_count: s.retry_count,
+    ...(s.started_at ? { started_at: s.started_at } : {}), ...(s.ended_at ? { ended_at: s.ended_at } : {}),
+  }));
 }
 
 const skipped = (units: Unit[]): StepResult[] => units.filter((u) => u.id).map((u) => ({ id: u.id!, status: "skipped", retry_count: 0 }));

@@ -123,6 +123,16 @@ describe("tools from a loopback MCP server", () => {
     });
   });
 
+  test("a step's own allowed_tools narrow the task's: the model of that step is offered, and may call, only those", async () => {
+    const asked = model.received.length;
+    const narrowed = { ...step(1, 'call lookup_order {"id": "o-2"}'), allowed_tools: ["add"] };
+    const r = result(await executeAiPromptRun(aiRun(withTools, { steps: [narrowed] }), deps(), io()));
+    expect(JSON.parse(model.received[asked].body).tools.map((t: { function: { name: string } }) => t.function.name)).toEqual(["add"]);
+    expect(r).toMatchObject({ status: "failed", retryable: false, error_message: "step 1 (step 1) failed: the model called lookup_order, which is not on allowed_tools (add)" });
+    const outside = result(await executeAiPromptRun(aiRun(withTools, { steps: [{ ...step(1, "x"), allowed_tools: ["send_mail"] }] }), deps(), io()));
+    expect(outside.error_message).toBe("step 1 (step 1) failed: allowed_tools of the step names send_mail, not in the task's allowed_tools (add, lookup_order, fail, slow)");
+  });
+
   test("a shared server is usable by everyone; another user's is not", async () => {
     const shared = result(await executeAiPromptRun(aiRun({ prompt: 'call lookup_order {"id": "o-1"}', mcp_servers: ["shared-tools"], allowed_tools: ["lookup_order"] }), deps(), io()));
     expect(shared.status).toBe("completed");
@@ -271,6 +281,46 @@ describe("approval before a tool call", () => {
       content: "answer(tool: The call was refused: a person rejected it (not today). Do not call send_mail again for this; go on without it.)",
       tool_calls: [{ tool: "send_mail", error: "refused: approval rejected", approval: { status: "rejected" } }],
     });
+  });
+
+  test("a step that requires approval stops the run before it begins; approved, it runs, and the step before it is not run again", async () => {
+    const id = await sql.begin(async (tx) => {
+      const [{ id }] = await tx`insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at, timeout_seconds, priority)
+        values ('approve a step', 'scheduled', 'ai-prompt', ${tx.json({ system: "s" })}, ${owner}, ${at}, 20, 'critical') returning id`;
+      await tx`insert into scheduler.task_steps (task_id, step_order, step_name, instructions, requires_approval) values
+        (${id}, 1, 'draft', 'Draft it', false), (${id}, 2, 'publish', 'Publish {{task.name}}', true)`;
+      return id as string;
+    });
+    const { run, worker: w } = await claimAndStart(id);
+    const asked = model.received.length;
+    expect("recorded" in await execute(run, w)).toBe(true);
+    expect(model.received.length - asked).toBe(1);
+    const [approval] = await sql`select id, action_type, details from scheduler.approvals where run_id = ${run.run_id}`;
+    expect(approval).toMatchObject({ action_type: "step", details: { kind: "step", step_order: 2, step_name: "publish", instructions: "Publish approve a step" } });
+    const steps = await sql`select step_order, status from scheduler.task_steps where task_id = ${id} order by step_order`;
+    expect(steps.map((x) => `${x.step_order}:${x.status}`)).toEqual(["1:completed", "2:pending"]);
+    await sql`select scheduler.decide_approval(${approval.id}, true, null, ${at})`;
+    const { run: again, worker: w2 } = await claimAndStart(id);
+    const r = result(await execute(again, w2));
+    expect(r.status).toBe("completed");
+    // one more question only: step 2's
+    expect(model.received.slice(asked + 1).map((q) => JSON.parse(q.body).messages.at(-1).content)).toEqual(["Publish approve a step"]);
+    expect(r.steps!.map((x) => `${x.status}:${(x.result as { content?: string })?.content}`)).toEqual(["completed:answer(Draft it)", "completed:answer(Publish approve a step)"]);
+  });
+
+  test("a rejected step cancels the run, as a rejected run approval does", async () => {
+    const id = await sql.begin(async (tx) => {
+      const [{ id }] = await tx`insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at, timeout_seconds, priority)
+        values ('reject a step', 'scheduled', 'ai-prompt', ${tx.json({})}, ${owner}, ${at}, 20, 'critical') returning id`;
+      await tx`insert into scheduler.task_steps (task_id, step_order, step_name, instructions, requires_approval) values (${id}, 1, 'go', 'Go', true)`;
+      return id as string;
+    });
+    const { run, worker: w } = await claimAndStart(id);
+    expect("recorded" in await execute(run, w)).toBe(true);
+    const [approval] = await sql`select id from scheduler.approvals where run_id = ${run.run_id}`;
+    await sql`select scheduler.decide_approval(${approval.id}, false, 'no', ${at})`;
+    const [r] = await sql`select status, error_message from scheduler.task_runs where id = ${run.run_id}`;
+    expect(r).toEqual({ status: "cancelled", error_message: "approval rejected: no" });
   });
 
   test("an approval nobody decides expires as a run approval does: the run is cancelled", async () => {

@@ -1,5 +1,6 @@
 -- an ai-prompt run whose model wants a tool that needs a person's approval
--- stops here: nothing waits in a function. In one statement the run leaves
+-- (or that reached a step that does: p_details.kind 'step') stops here:
+-- nothing waits in a function. In one statement the run leaves
 -- its worker for awaiting_approval (its lease cleared, so no reaper takes
 -- it), the steps' state so far is stored on task_steps (the finished ones'
 -- results, and the paused step's conversation in its execution_result),
@@ -48,7 +49,7 @@ begin
   where s.id = st.id and s.task_id = v_run.task_id;
   -- created at p_now, the clock the resume orders a run's approvals by
   insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at, created_at)
-  values (v_run.task_id, v_run.id, p_tool, p_details || jsonb_build_object('kind', 'tool_call'), 'system', p_now + v_task.approval_ttl, p_now)
+  values (v_run.task_id, v_run.id, p_tool, jsonb_build_object('kind', 'tool_call') || p_details, 'system', p_now + v_task.approval_ttl, p_now)
   returning id into v_approval_id;
   insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
   values (v_task.owner_id, 'Approval needed: ' || v_task.name,

@@ -1,5 +1,5 @@
--- what a run paused before a tool call resumes from: the latest tool-call
--- approval of the run (with its decision), the run's output stored at the
+-- what a run paused before a tool call (or a step) resumes from: the latest
+-- such approval of the run (with its decision), the run's output stored at the
 -- pause, and the steps whose stored state is this run's. Null when the run
 -- never paused.
 create or replace function scheduler.run_resume_state(p_run_id uuid) returns jsonb
@@ -16,7 +16,7 @@ as $$
   from scheduler.task_runs r
   cross join lateral (
     select a.* from scheduler.approvals a
-    where a.run_id = r.id and a.details ->> 'kind' = 'tool_call'
+    where a.run_id = r.id and a.details ->> 'kind' in ('tool_call', 'step')
     order by a.created_at desc, a.id desc
     limit 1
   ) a
