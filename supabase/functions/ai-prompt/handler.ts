@@ -149,6 +149,8 @@ interface PausedOutput {
     started_at: string;
     model: string | null;
     prompt_state?: UnitState;
+    /** A copy of the steps' state stored on task_steps, which a later run of the task may overwrite while this one waits. */
+    steps?: ResumeRow["steps"];
   };
 }
 
@@ -206,6 +208,9 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
   if ((payload.approval_tools.length > 0 || units.some((u) => u.requires_approval)) && io) {
     const [row] = await io.db.executeSql<{ state: ResumeRow | null }>("select scheduler.run_resume_state($1::uuid) as state", [run.run_id]);
     const state = row?.state;
+    // the steps' stored state, from task_steps while they are still this run's, else from the run's own copy
+    const pausedStep = state?.output?.paused ? units[state.output.paused.unit]?.id : undefined;
+    const stepRows = state && state.steps.some((x) => x.id === pausedStep) ? state.steps : state?.output?.paused?.steps ?? [];
     if (state?.output?.paused && state.approval.details.kind === "step") {
       const p = state.output.paused;
       if (state.approval.status !== "approved" || state.approval.details.step_id !== units[p.unit]?.id) {
@@ -218,13 +223,13 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       lastModel = p.model;
       firstUnit = p.unit;
       approvedStep = units[p.unit].id;
-      results.push(...storedResults(state.steps, units.slice(0, p.unit)));
+      results.push(...storedResults(stepRows, units.slice(0, p.unit)));
     } else if (state?.output?.paused) {
       const p = state.output.paused;
-      const stored = stepped ? state.steps.find((s) => s.id === units[p.unit]?.id)?.result?.paused as UnitState | undefined : p.prompt_state;
+      const stored = stepped ? stepRows.find((x) => x.id === pausedStep)?.result?.paused as UnitState | undefined : p.prompt_state;
       const pending = stored?.calls[stored.next];
       if (!stored || !pending) {
-        return failedResult(run, `cannot resume after the approval of ${state.approval.action_type}: the state stored at the pause is gone (another run of the task overwrote its steps)`, {
+        return failedResult(run, `cannot resume after the approval of ${state.approval.action_type}: the state stored at the pause is gone`, {
           retryable: false, endedAt: now() });
       }
       if (state.approval.details.tool_call_id !== pending.id || !["approved", "rejected"].includes(state.approval.status)) {
@@ -238,7 +243,7 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
       firstUnit = p.unit;
       resumeState = stored;
       decision = { approval_id: state.approval.id, status: state.approval.status, notes: state.approval.notes, tool_call_id: pending.id };
-      results.push(...storedResults(state.steps, units.slice(0, p.unit)));
+      results.push(...storedResults(stepRows, units.slice(0, p.unit)));
     }
   }
 
@@ -423,11 +428,12 @@ export async function executeAiPromptRun(run: AiPromptRun, deps: AiIo, io?: Exec
   async function pause(unitIndex: number, p: Pause): Promise<ActionResult | RecordedResult> {
     const unit = units[unitIndex];
     if (!io) return failed(`step ${unit.order} (${unit.name}) needs approval, and this ai-prompt function cannot hold a run for it`, false);
-    const paused: PausedOutput = { paused: { unit: unitIndex, history, usage, tool_calls_made: toolCallsMade, started_at: startedAt, model: lastModel,
-      ...(stepped || !p.state ? {} : { prompt_state: p.state }) } };
-    const steps = !stepped ? [] : p.state
+    const steps: StepResult[] = !stepped ? [] : p.state
       ? [...results, { id: unit.id!, status: "running" as const, started_at: p.state.started_at, retry_count: p.state.retries, result: { paused: p.state } }]
       : [...results, { id: unit.id!, status: "pending" as const, retry_count: 0 }];
+    const paused: PausedOutput = { paused: { unit: unitIndex, history, usage, tool_calls_made: toolCallsMade, started_at: startedAt, model: lastModel,
+      ...(stepped || !p.state ? {} : { prompt_state: p.state }),
+      ...(stepped ? { steps: steps.map((x) => ({ id: x.id, status: x.status, result: x.result ?? {}, started_at: x.started_at ?? null, ended_at: x.ended_at ?? null, retry_count: x.retry_count })) } : {}) } };
     const where = stepped ? { step_id: unit.id, step_order: unit.order, step_name: unit.name } : {};
     const details = p.call
       ? { arguments: p.args, server: p.server, tool_call_id: p.call.id, ...where }

@@ -265,11 +265,13 @@ describe("approval before a tool call", () => {
     expect(done).toEqual({ status: "completed", content: "answer(tool: sent to boss@example.com)" });
   });
 
-  test("a rejected call is never made: the run resumes and its model is told", async () => {
+  test("a rejected call is never made: the run resumes (from its own copy of the state, the steps overwritten) and its model is told", async () => {
     const { taskId: id, run, worker: w } = await startedRun("reject a mail");
     const before = tools.calls.length;
     expect("recorded" in await execute(run, w)).toBe(true);
     const [approval] = await sql`select id from scheduler.approvals where run_id = ${run.run_id}`;
+    // meanwhile another run of the task writes its own state on the steps: this one resumes from its own copy
+    await sql`update scheduler.task_steps set run_id = null, status = 'pending', execution_result = '{}' where task_id = ${id}`;
     expect((await sql`select scheduler.decide_approval(${approval.id}, false, 'not today', ${at}) as d`)[0].d).toBe("rejected");
     const [queued] = await sql`select status from scheduler.task_runs where id = ${run.run_id}`;
     expect(queued.status).toBe("queued");
