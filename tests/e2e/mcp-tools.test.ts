@@ -1,5 +1,6 @@
-// ai-prompt with MCP tools end to end on the running stack: pg_cron ticks,
-// pg_net wakes the dispatcher, the dispatcher hands the runs to the ai-prompt
+// ai-prompt with MCP tools end to end on the running stack: the tasks'
+// inserts and decide_approval wake the dispatcher through pg_net (else
+// pg_cron's minute tick does), the dispatcher hands the runs to the ai-prompt
 // function in Deno, which lists the tools of an MCP server made with the SDK
 // on loopback (through the SSRF guard, its header from Vault), gives them to
 // the model (the fake chat-completions server on the stack's model port) and
