@@ -152,6 +152,14 @@ describe("bad input: each a clear error on the run, losing nothing done", () => 
     expect(s.last_error).toBe(r.error_message);
   });
 
+  test("the MCP connection goes through the SSRF guard: a loopback server not allowed is refused, nothing sent", async () => {
+    const before = tools.requests.length;
+    const r = result(await executeAiPromptRun(aiRun({ prompt: "x", ...withTools }), { ...deps(), allowHosts: new Set() }, io()));
+    expect(r).toMatchObject({ status: "failed", retryable: false });
+    expect(r.error_message).toMatch(/^MCP server "tools" \(http:\/\/127\.0\.0\.1:\d+\/mcp\) may not be called: refused .*a loopback address/);
+    expect(tools.requests.length).toBe(before);
+  });
+
   test("a server answering garbage fails the run, naming it", async () => {
     tools.mode = "garbage";
     try {
