@@ -29,6 +29,9 @@ export const HttpPayload = z.strictObject({
 });
 export type HttpPayload = z.infer<typeof HttpPayload>;
 
+/** An MCP tool's name as OpenAI-compatible function calling accepts it. */
+export const mcpToolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a tool name (letters, digits, _ and -, at most 64)");
+
 export const AiPromptPayload = z.strictObject({
   /** The prompt, a template; omit it when the task has task_steps. */
   prompt: z.string().min(1).max(100_000).optional(),
@@ -38,6 +41,22 @@ export const AiPromptPayload = z.strictObject({
   max_tokens: z.number().int().min(1).max(200_000).optional(),
   /** Extra tries of a step that failed with a retryable error. */
   step_max_retries: z.number().int().min(0).max(5).default(1),
+  /** MCP servers (scheduler.mcp_servers names: the owner's own, or shared by an admin) whose tools the model may call. */
+  mcp_servers: z.array(z.string().min(1).max(100)).min(1).max(10).optional(),
+  /** The allow-list: the only tools of those servers the model is given and may call. */
+  allowed_tools: z.array(mcpToolName).min(1).max(100).optional(),
+  /** Tools of the allow-list that wait for a person (an approvals row) before each call. */
+  approval_tools: z.array(mcpToolName).max(100).default([]),
+  /** Tool calls a run may make in all, across its steps; a model that wants more fails the run. */
+  max_tool_calls: z.number().int().min(1).max(50).default(10),
+}).superRefine((p, ctx) => {
+  if ((p.mcp_servers === undefined) !== (p.allowed_tools === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["allowed_tools"], message: "mcp_servers and allowed_tools go together (name the servers, and the tools the model may call)" });
+  }
+  const allowed = new Set(p.allowed_tools ?? []);
+  if (p.approval_tools.some((t) => !allowed.has(t))) {
+    ctx.addIssue({ code: "custom", path: ["approval_tools"], message: "each must also be in allowed_tools" });
+  }
 });
 export type AiPromptPayload = z.infer<typeof AiPromptPayload>;
 
@@ -190,6 +209,10 @@ export const StepToRun = z.object({
   instructions: z.string(),
   include_previous_context: z.boolean(),
   context_data: z.record(z.string(), z.unknown()).default({}),
+  /** ai-prompt with mcp_servers: this step's tools, within the payload's allowed_tools (null: all of those). */
+  allowed_tools: z.array(z.string()).nullable().default(null),
+  /** The run stops before this step until a person approves it. */
+  requires_approval: z.boolean().default(false),
 });
 export type StepToRun = z.infer<typeof StepToRun>;
 

@@ -887,14 +887,16 @@ begin
     ];
   elsif p_action = 'ai-prompt' then
     v_errors := array[
-      scheduler_internal.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries']),
+      scheduler_internal.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries',
+        'mcp_servers', 'allowed_tools', 'approval_tools', 'max_tool_calls']),
       scheduler_internal.string_length_error(p_payload, 'prompt', 1, 100000, false),
       scheduler_internal.string_length_error(p_payload, 'system', 0, 100000, false),
       scheduler_internal.string_length_error(p_payload, 'model', 1, 200, false),
       case when p_payload ? 'temperature' and (jsonb_typeof(p_payload -> 'temperature') <> 'number'
         or (p_payload ->> 'temperature')::numeric not between 0 and 2) then 'temperature: must be a number between 0 and 2' end,
       scheduler_internal.int_range_error(p_payload, 'max_tokens', 1, 200000),
-      scheduler_internal.int_range_error(p_payload, 'step_max_retries', 0, 5)
+      scheduler_internal.int_range_error(p_payload, 'step_max_retries', 0, 5),
+      scheduler_internal.mcp_tools_payload_error(p_payload)
     ];
   elsif p_action = 'notify' then
     if v_channel is null or jsonb_typeof(p_payload -> 'channel') <> 'string' or v_channel not in ('web', 'email', 'webhook') then
@@ -1136,6 +1138,58 @@ revoke execute on function scheduler_internal.json_type_error(jsonb, text, text)
 
 -- called inside the triggers and functions signed-in users run
 grant execute on function scheduler_internal.json_type_error(jsonb,text,text) to authenticated, service_role;
+
+-- supabase/schemas/22_validation/mcp_tools_payload_error.sql -------------------
+
+-- the MCP part of an ai-prompt payload: which servers (scheduler.mcp_servers
+-- names, resolved for the task's owner at run time), which of their tools the
+-- model may call (the allow-list), which of those wait for a person first,
+-- and how many calls a run may make. Mirrors AiPromptPayload's mcp fields in
+-- shared/contract.ts.
+create or replace function scheduler_internal.mcp_tools_payload_error(p_payload jsonb) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_errors text[];
+  v_tool_name text := '^[A-Za-z0-9_-]{1,64}$';
+begin
+  v_errors := array[
+    case when p_payload ? 'mcp_servers' and (jsonb_typeof(p_payload -> 'mcp_servers') <> 'array'
+      or jsonb_array_length(p_payload -> 'mcp_servers') not between 1 and 10
+      or exists (select 1 from jsonb_array_elements(p_payload -> 'mcp_servers') e
+                 where jsonb_typeof(e) <> 'string' or length(e #>> '{}') not between 1 and 100))
+      then 'mcp_servers: must be a list of 1 to 10 server names (scheduler.mcp_servers.name)' end,
+    case when p_payload ? 'allowed_tools' and (jsonb_typeof(p_payload -> 'allowed_tools') <> 'array'
+      or jsonb_array_length(p_payload -> 'allowed_tools') not between 1 and 100
+      or exists (select 1 from jsonb_array_elements(p_payload -> 'allowed_tools') e
+                 where jsonb_typeof(e) <> 'string' or (e #>> '{}') !~ v_tool_name))
+      then 'allowed_tools: must be a list of 1 to 100 tool names (letters, digits, _ and -, at most 64)' end,
+    case when p_payload ? 'approval_tools' and (jsonb_typeof(p_payload -> 'approval_tools') <> 'array'
+      or jsonb_array_length(p_payload -> 'approval_tools') > 100
+      or exists (select 1 from jsonb_array_elements(p_payload -> 'approval_tools') e
+                 where jsonb_typeof(e) <> 'string' or (e #>> '{}') !~ v_tool_name))
+      then 'approval_tools: must be a list of at most 100 tool names' end,
+    scheduler_internal.int_range_error(p_payload, 'max_tool_calls', 1, 50),
+    -- servers without an allow-list would hand the model every tool a
+    -- server lists; an allow-list without servers names nothing
+    case when (p_payload ? 'mcp_servers') <> (p_payload ? 'allowed_tools')
+      then 'allowed_tools: mcp_servers and allowed_tools go together (name the servers, and the tools the model may call)' end,
+    case when jsonb_typeof(p_payload -> 'approval_tools') = 'array' and exists (
+        select 1 from jsonb_array_elements(p_payload -> 'approval_tools') a
+        where jsonb_typeof(p_payload -> 'allowed_tools') is distinct from 'array' or not (p_payload -> 'allowed_tools') @> jsonb_build_array(a))
+      then 'approval_tools: each must also be in allowed_tools' end
+  ];
+  return nullif(array_to_string(v_errors, '; '), '');
+end;
+$$;
+
+comment on function scheduler_internal.mcp_tools_payload_error(jsonb) is 'Null when an ai-prompt payload''s mcp_servers, allowed_tools, approval_tools and max_tool_calls are valid, else a readable message.';
+
+revoke execute on function scheduler_internal.mcp_tools_payload_error(jsonb) from public, anon;
+
+-- called inside the triggers signed-in users run (action_payload_error)
+grant execute on function scheduler_internal.mcp_tools_payload_error(jsonb) to authenticated, service_role;
 
 -- supabase/schemas/22_validation/sql_action_schemas.sql ------------------------
 
@@ -2050,6 +2104,131 @@ comment on function scheduler_internal.tg_events__validate() is 'Refuses an even
 
 revoke execute on function scheduler_internal.tg_events__validate() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_mcp_servers__forget_headers.sql --------------
+
+-- the Vault secrets of headers a server no longer has (replaced, removed, or
+-- the server deleted) are deleted with it: nothing is left to leak.
+create or replace function scheduler_internal.tg_mcp_servers__forget_headers() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  delete from vault.secrets s
+  where s.id in (select (h.value ->> 'secret_id')::uuid from jsonb_each(old.headers) h where jsonb_typeof(h.value) = 'object')
+    and (tg_op = 'DELETE' or s.id not in (
+      select (h.value ->> 'secret_id')::uuid from jsonb_each(new.headers) h where jsonb_typeof(h.value) = 'object'));
+  return null;
+end;
+$$;
+
+comment on function scheduler_internal.tg_mcp_servers__forget_headers() is 'Deletes the Vault secrets of an MCP server''s replaced or removed headers, and all of them with the server.';
+
+revoke execute on function scheduler_internal.tg_mcp_servers__forget_headers() from public, anon, authenticated;
+
+-- supabase/schemas/24_triggers/tg_mcp_servers__store_headers.sql ---------------
+
+-- header values of an MCP server go to Vault as they are written: the row
+-- keeps {"Name": {"secret_id": "<vault id>"}}. Definer, because signed-in
+-- users may not touch Vault; the ids it writes are the only ones a row may
+-- hold (a row cannot point at a secret it did not write: on update a
+-- {"secret_id"} value is accepted only when it is the one the row had).
+create or replace function scheduler_internal.tg_mcp_servers__store_headers() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_header record;
+  v_stored jsonb := '{}'::jsonb;
+begin
+  if (select count(*) from jsonb_object_keys(new.headers)) > 20 then
+    raise exception 'headers: at most 20 headers' using errcode = '22023';
+  end if;
+  for v_header in select h.key, h.value from jsonb_each(new.headers) h loop
+    if v_header.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' then
+      raise exception 'headers: % is not a valid header name', v_header.key using errcode = '22023';
+    end if;
+    if jsonb_typeof(v_header.value) = 'string' then
+      if length(v_header.value #>> '{}') > 8192 then
+        raise exception 'headers.%: must be at most 8192 characters', v_header.key using errcode = '22023';
+      end if;
+      v_stored := v_stored || jsonb_build_object(v_header.key, jsonb_build_object('secret_id',
+        vault.create_secret(v_header.value #>> '{}', null, 'scheduler.mcp_servers ' || new.id || ' header ' || v_header.key)));
+    elsif tg_op = 'UPDATE' and v_header.value = old.headers -> v_header.key then
+      v_stored := v_stored || jsonb_build_object(v_header.key, v_header.value);
+    else
+      raise exception 'headers.%: write the value as a string (it goes to Vault); {"secret_id": ...} only keeps the value this server already has',
+        v_header.key using errcode = '22023';
+    end if;
+  end loop;
+  new.headers := v_stored;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_mcp_servers__store_headers() is 'Moves MCP server header values to Vault, keeping only their secret ids in the row.';
+
+revoke execute on function scheduler_internal.tg_mcp_servers__store_headers() from public, anon, authenticated;
+
+-- supabase/schemas/24_triggers/tg_mcp_servers__validate.sql --------------------
+
+-- what a user may write into mcp_servers: a named Streamable HTTP server
+-- (stdio servers are processes, which an Edge Function cannot start), shared
+-- only by an admin; the health check's columns are the health check's.
+create or replace function scheduler_internal.tg_mcp_servers__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_system boolean := scheduler_internal.acting_as_system();
+begin
+  if new.server_type = 'stdio' or new.command is not null or new.args is not null then
+    raise exception 'command: stdio MCP servers cannot run in an Edge Function (it cannot start a process); give the url of a Streamable HTTP server instead'
+      using errcode = '22023';
+  end if;
+  if new.server_type is distinct from 'streamable_http' then
+    raise exception 'server_type: must be streamable_http (the only kind an Edge Function can reach), got %', coalesce(new.server_type, 'null')
+      using errcode = '22023';
+  end if;
+  if new.name is null or length(new.name) not between 1 and 100 then
+    raise exception 'name: must be 1 to 100 characters' using errcode = '22023';
+  end if;
+  if scheduler_internal.http_url_error(jsonb_strip_nulls(jsonb_build_object('url', new.url)), 'url', true) is not null then
+    raise exception '%', scheduler_internal.http_url_error(jsonb_strip_nulls(jsonb_build_object('url', new.url)), 'url', true) || ' (the server''s Streamable HTTP endpoint)'
+      using errcode = '22023';
+  end if;
+  if new.headers is null or jsonb_typeof(new.headers) <> 'object' then
+    raise exception 'headers: must be a JSON object of header names to values' using errcode = '22023';
+  end if;
+  if new.is_shared and (tg_op = 'INSERT' or not old.is_shared) and not v_system and not (select scheduler_internal.is_admin()) then
+    raise exception 'is_shared: only an admin may share an MCP server' using errcode = '42501';
+  end if;
+  if not v_system then
+    if tg_op = 'INSERT' then
+      new.status := 'inactive';
+      new.last_heartbeat := null;
+      new.last_error := null;
+      new.capabilities := '[]'::jsonb;
+    elsif new.status is distinct from old.status or new.last_heartbeat is distinct from old.last_heartbeat
+       or new.last_error is distinct from old.last_error or new.capabilities is distinct from old.capabilities then
+      raise exception 'status: status, last_heartbeat, last_error and capabilities are written by the health check, not by hand'
+        using errcode = '42501';
+    end if;
+  end if;
+  -- another endpoint is another server: nothing is known of it yet
+  if tg_op = 'UPDATE' and new.url is distinct from old.url then
+    new.status := 'inactive';
+    new.last_heartbeat := null;
+    new.last_error := null;
+    new.capabilities := '[]'::jsonb;
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_mcp_servers__validate() is 'Refuses stdio servers (command, args), a missing or non-http(s) url and sharing by non-admins; keeps the health check''s columns for it.';
+
+revoke execute on function scheduler_internal.tg_mcp_servers__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_owner_limits__validate.sql -------------------
 
 -- clear messages for owner limits; the check constraints stay as the backstop
@@ -2313,6 +2492,11 @@ begin
   if new.step_order is null or new.step_order <= 0 then
     raise exception 'step_order must be a positive integer, got %', coalesce(new.step_order::text, 'null')
       using errcode = '23514';
+  end if;
+  -- the same names as the payload's allowed_tools (shared/contract.ts mcpToolName)
+  if new.allowed_tools is not null and (cardinality(new.allowed_tools) > 100
+     or exists (select 1 from unnest(new.allowed_tools) t where t is null or t !~ '^[A-Za-z0-9_-]{1,64}$')) then
+    raise exception 'allowed_tools: must be at most 100 tool names (letters, digits, _ and -, at most 64)' using errcode = '22023';
   end if;
   return new;
 end;
@@ -3220,7 +3404,8 @@ begin
     coalesce((
       select jsonb_agg(jsonb_build_object(
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
-        'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+        'include_previous_context', s.include_previous_context, 'context_data', s.context_data,
+        'allowed_tools', s.allowed_tools, 'requires_approval', s.requires_approval
       ) order by s.step_order)
       from scheduler.task_steps s where s.task_id = r.task_id
     ), '[]'::jsonb),
@@ -3707,6 +3892,114 @@ revoke execute on function scheduler_internal.max_run_seconds() from public, ano
 
 grant execute on function scheduler_internal.max_run_seconds() to authenticated, service_role;
 
+-- supabase/schemas/25_engine/mcp_server_connections.sql ------------------------
+
+-- what an ai-prompt run needs to reach the MCP servers its payload names:
+-- for each name, the task owner's own active server of that name, else an
+-- active one an admin shared, with its header values read from Vault. One
+-- row per name asked; error says why a name cannot be used.
+create or replace function scheduler.mcp_server_connections(p_task_id uuid, p_names text[])
+returns table (name text, server_id uuid, url text, headers jsonb, error text)
+language sql stable
+set search_path = ''
+as $$
+  select n.name, s.id, s.url,
+    case when s.id is not null then coalesce((
+      select jsonb_object_agg(h.key, d.decrypted_secret)
+      from jsonb_each(s.headers) h
+      join vault.decrypted_secrets d on d.id = (h.value ->> 'secret_id')::uuid
+    ), '{}'::jsonb) end,
+    case when t.id is null then 'the task does not exist'
+      when s.id is null then 'no MCP server named "' || n.name || '" that the task''s owner may use (their own, or one an admin shared) is active'
+    end
+  from unnest(p_names) with ordinality as n(name, ord)
+  left join scheduler.tasks t on t.id = p_task_id
+  left join lateral (
+    select s.* from scheduler.mcp_servers s
+    where s.name = n.name and s.is_active and (s.created_by = t.owner_id or s.is_shared)
+    -- the owner's own first
+    order by (s.created_by = t.owner_id) desc, s.created_at
+    limit 1
+  ) s on true
+  order by n.ord
+$$;
+
+comment on function scheduler.mcp_server_connections(uuid, text[]) is 'service_role (the ai-prompt action): the url and Vault-held headers of each MCP server a task names, as its owner may use them (own first, then shared by an admin).';
+
+revoke execute on function scheduler.mcp_server_connections(uuid, text[]) from public, anon, authenticated;
+
+grant execute on function scheduler.mcp_server_connections(uuid, text[]) to service_role;
+
+-- supabase/schemas/25_engine/pause_run_for_approval.sql ------------------------
+
+-- an ai-prompt run whose model wants a tool that needs a person's approval
+-- (or that reached a step that does: p_details.kind 'step') stops here:
+-- nothing waits in a function. In one statement the run leaves
+-- its worker for awaiting_approval (its lease cleared, so no reaper takes
+-- it), the steps' state so far is stored on task_steps (the finished ones'
+-- results, and the paused step's conversation in its execution_result),
+-- what the run did so far in its output, and an approval (action_type the
+-- tool, details the arguments the model chose) is requested, expiring
+-- after the task's approval_ttl, with a notification to the owner.
+-- decide_approval queues the run again, and the action resumes from that
+-- state (run_resume_state).
+create or replace function scheduler.pause_run_for_approval(
+  p_run_id uuid, p_worker text, p_tool text, p_details jsonb, p_steps jsonb, p_output jsonb, p_now timestamptz default now()
+) returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_run scheduler.task_runs;
+  v_task scheduler.tasks;
+  v_approval_id uuid;
+begin
+  if p_tool is null or p_details is null or jsonb_typeof(p_details) <> 'object' then
+    raise exception 'pause_run_for_approval: p_tool and p_details (an object) are required' using errcode = '22023';
+  end if;
+  if p_steps is not null and jsonb_typeof(p_steps) <> 'array' then
+    raise exception 'pause_run_for_approval: p_steps must be a JSON array of step results' using errcode = '22023';
+  end if;
+  update scheduler.task_runs r
+  set status = 'awaiting_approval', output = p_output, locked_by = null, locked_at = null, lease_expires_at = null,
+      wait_reason = left('waiting for approval: the model wants to call ' || p_tool, 500)
+  where r.id = p_run_id and r.locked_by = p_worker and r.status = 'running'
+  returning r.* into v_run;
+  if v_run.id is null then
+    -- no longer this worker's (cancelled, or taken back): nothing to hold
+    return null;
+  end if;
+  select * into v_task from scheduler.tasks t where t.id = v_run.task_id;
+  update scheduler.task_steps s
+  set status = coalesce(st.status, s.status),
+      execution_result = coalesce(st.result, '{}'::jsonb),
+      execution_started_at = st.started_at,
+      execution_completed_at = st.ended_at,
+      error_message = st.error_message,
+      retry_count = coalesce(st.retry_count, 0),
+      run_id = v_run.id
+  from jsonb_to_recordset(coalesce(p_steps, '[]'::jsonb)) as st(
+    id uuid, status text, result jsonb, started_at timestamptz, ended_at timestamptz, error_message text, retry_count integer)
+  where s.id = st.id and s.task_id = v_run.task_id;
+  -- created at p_now, the clock the resume orders a run's approvals by
+  insert into scheduler.approvals (task_id, run_id, action_type, details, requested_by, expires_at, created_at)
+  values (v_run.task_id, v_run.id, p_tool, jsonb_build_object('kind', 'tool_call') || p_details, 'system', p_now + v_task.approval_ttl, p_now)
+  returning id into v_approval_id;
+  insert into scheduler.notifications (user_id, title, message, type, priority, channel, task_id, run_id, data)
+  values (v_task.owner_id, 'Approval needed: ' || v_task.name,
+    left('The model in a run of "' || v_task.name || '" wants to call ' || p_tool || ' with ' || coalesce(p_details ->> 'arguments', '{}')
+      || '. Approve or reject it to let the run go on.', 10000),
+    'approval', 'high', 'web', v_task.id, v_run.id, jsonb_build_object('approval_id', v_approval_id, 'tool', p_tool));
+  return v_approval_id;
+end;
+$$;
+
+comment on function scheduler.pause_run_for_approval(uuid, text, text, jsonb, jsonb, jsonb, timestamptz) is 'service_role (the ai-prompt action): holds a running run of p_worker in awaiting_approval before a tool call that needs approval, storing its steps'' state, and requests the approval. Null when the run is no longer the worker''s.';
+
+revoke execute on function scheduler.pause_run_for_approval(uuid, text, text, jsonb, jsonb, jsonb, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler.pause_run_for_approval(uuid, text, text, jsonb, jsonb, jsonb, timestamptz) to service_role;
+
 -- supabase/schemas/25_engine/plan_next_look.sql --------------------------------
 
 -- the dispatcher, after a claim that took everything it could: registers as
@@ -4003,6 +4296,39 @@ comment on function scheduler.record_inbound_event(uuid, text, text, jsonb) is
 revoke execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) from public, anon, authenticated;
 
 grant execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) to service_role;
+
+-- supabase/schemas/25_engine/record_mcp_health.sql -----------------------------
+
+-- the health check's results: a server that listed its tools is active,
+-- with them as its capabilities and now as its heartbeat; one that failed
+-- is in error with the reason, keeping what it listed last.
+create or replace function scheduler.record_mcp_health(p_checks jsonb, p_now timestamptz default now()) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  if p_checks is null or jsonb_typeof(p_checks) <> 'array' then
+    raise exception 'record_mcp_health: p_checks must be a JSON array of {server_id, ok, tools, error}' using errcode = '22023';
+  end if;
+  update scheduler.mcp_servers s
+  set status = case when c.ok then 'active' else 'error' end,
+      last_heartbeat = case when c.ok then p_now else s.last_heartbeat end,
+      last_error = case when c.ok then null else left(coalesce(c.error, 'failed without a message'), 2000) end,
+      capabilities = case when c.ok then coalesce(c.tools, '[]'::jsonb) else s.capabilities end
+  from jsonb_to_recordset(p_checks) as c(server_id uuid, ok boolean, tools jsonb, error text)
+  where s.id = c.server_id;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+comment on function scheduler.record_mcp_health(jsonb, timestamptz) is 'service_role (the ai-prompt action, on each use of a server): records status, last_heartbeat, last_error and capabilities of MCP servers.';
+
+revoke execute on function scheduler.record_mcp_health(jsonb, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler.record_mcp_health(jsonb, timestamptz) to service_role;
 
 -- supabase/schemas/25_engine/record_watcher_error.sql --------------------------
 
@@ -4397,6 +4723,39 @@ revoke execute on function scheduler_internal.retry_delay(uuid, integer, integer
 -- called inside the triggers and functions signed-in users run
 grant execute on function scheduler_internal.retry_delay(uuid,integer,integer,integer) to authenticated, service_role;
 
+-- supabase/schemas/25_engine/run_resume_state.sql ------------------------------
+
+-- what a run paused before a tool call (or a step) resumes from: the latest
+-- such approval of the run (with its decision), the run's output stored at the
+-- pause, and the steps whose stored state is this run's. Null when the run
+-- never paused.
+create or replace function scheduler.run_resume_state(p_run_id uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'approval', jsonb_build_object('id', a.id, 'status', a.status, 'action_type', a.action_type, 'details', a.details, 'notes', a.notes),
+    'output', r.output,
+    'steps', coalesce((
+      select jsonb_agg(jsonb_build_object('id', s.id, 'status', s.status, 'result', s.execution_result,
+        'started_at', s.execution_started_at, 'ended_at', s.execution_completed_at, 'retry_count', s.retry_count) order by s.step_order)
+      from scheduler.task_steps s where s.task_id = r.task_id and s.run_id = r.id), '[]'::jsonb))
+  from scheduler.task_runs r
+  cross join lateral (
+    select a.* from scheduler.approvals a
+    where a.run_id = r.id and a.details ->> 'kind' in ('tool_call', 'step')
+    order by a.created_at desc, a.id desc
+    limit 1
+  ) a
+  where r.id = p_run_id
+$$;
+
+comment on function scheduler.run_resume_state(uuid) is 'service_role (the ai-prompt action): the latest tool-call approval of a run, its stored output and its steps'' stored state; null when it never paused.';
+
+revoke execute on function scheduler.run_resume_state(uuid) from public, anon, authenticated;
+
+grant execute on function scheduler.run_resume_state(uuid) to service_role;
+
 -- supabase/schemas/25_engine/scheduler_tick.sql --------------------------------
 
 create or replace function scheduler_internal.scheduler_tick(p_now timestamptz default now()) returns jsonb
@@ -4617,9 +4976,11 @@ begin
         select 1 from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'queued'
       ) as one_waiting,
       -- lateness is the scheduler's, not a person's: a run someone approved
-      -- late runs when approved
+      -- late runs when approved (and one held before a tool call resumes
+      -- whatever the decision)
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
-        and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
+        and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id
+          and (ap.status = 'approved' or (ap.status = 'rejected' and ap.details ->> 'kind' = 'tool_call'))) as too_late,
       -- a paused task still runs what a person asked for by hand
       a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed,
       -- max_concurrency (with overlap allow; skip and queue already run one
@@ -5050,6 +5411,13 @@ begin
     return 'approved';
   end if;
   update scheduler.approvals set status = 'rejected', rejected_by = v_uid, rejected_at = p_now, notes = p_notes where id = p_approval_id;
+  -- a run held before a tool call (pause_run_for_approval) goes on without
+  -- it: its model is told the call was refused
+  if v_approval.details ->> 'kind' = 'tool_call' then
+    update scheduler.task_runs set status = 'queued' where id = v_approval.run_id and status = 'awaiting_approval';
+    perform scheduler_internal.wake_dispatcher('approval');
+    return 'rejected';
+  end if;
   update scheduler.task_runs
   set status = 'cancelled', end_time = p_now, error_message = 'approval rejected' || coalesce(': ' || p_notes, '')
   where id = v_approval.run_id and status = 'awaiting_approval';
@@ -5060,7 +5428,7 @@ begin
 end;
 $$;
 
-comment on function scheduler.decide_approval(uuid, boolean, text, timestamptz) is 'Approve (the run is queued and dispatched at once) or reject (the run is cancelled and the owner notified). Owners, editors and admins.';
+comment on function scheduler.decide_approval(uuid, boolean, text, timestamptz) is 'Approve (the run is queued and dispatched at once) or reject (the run is cancelled and the owner notified; a run held before a tool call is queued again, and its model told the call was refused). Owners, editors and admins.';
 
 revoke execute on function scheduler.decide_approval(uuid, boolean, text, timestamptz) from public, anon;
 
@@ -6428,6 +6796,8 @@ create table scheduler.task_steps (
   run_id uuid references scheduler.task_runs (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  allowed_tools text[],
+  requires_approval boolean not null default false,
   constraint task_steps_status_check check (status in ('pending', 'running', 'completed', 'failed', 'skipped')),
   constraint task_steps_step_order_positive check (step_order > 0),
   constraint task_steps_retry_count_non_negative check (retry_count >= 0),
@@ -6437,6 +6807,10 @@ create table scheduler.task_steps (
 comment on table scheduler.task_steps is 'Ordered steps of a workflow (seed 003). include_previous_context passes earlier steps'' outputs to this one.';
 
 comment on column scheduler.task_steps.run_id is 'The run whose execution status, result and timing the step shows.';
+
+comment on column scheduler.task_steps.allowed_tools is 'ai-prompt with mcp_servers: the tools this step''s model may call, within the task''s allowed_tools; null for all of those, {} for none.';
+
+comment on column scheduler.task_steps.requires_approval is 'The run stops before this step until a person approves it (an approvals row, action_type step); rejected, the run is cancelled.';
 
 create index task_steps_task_order_idx on scheduler.task_steps (task_id, step_order);
 
@@ -6479,7 +6853,7 @@ for each row execute function scheduler_internal.tg_tasks__check_something_to_as
 create trigger _100_set_updated_at before update on scheduler.task_steps
 for each row execute function scheduler_internal.tg__set_updated_at();
 
-create trigger _010_validate before insert or update of step_order on scheduler.task_steps
+create trigger _010_validate before insert or update of step_order, allowed_tools on scheduler.task_steps
 for each row execute function scheduler_internal.tg_task_steps__validate();
 
 create trigger _020_check_run_link before insert or update of run_id, task_id on scheduler.task_steps
@@ -7273,6 +7647,105 @@ create policy "Seen items are visible to those who can see the watcher's task" o
 
 create policy "Seen items can be forgotten by editors of the watcher's task" on scheduler.watcher_seen_items
   for delete to authenticated using (scheduler_internal.can_edit_task(task_id));
+
+-- supabase/schemas/30_tables/210_mcp_servers.sql -------------------------------
+
+-- mcp_servers (seed 004): remote MCP servers whose tools an ai-prompt task
+-- may give its model (action_payload.mcp_servers names them). Only Streamable
+-- HTTP servers: the action runs in an Edge Function, which cannot spawn the
+-- processes stdio servers are (seed 004's command, args and environment).
+-- Header values (an API key) go to Vault when written: the row keeps only
+-- the Vault secret's id. An owner uses their own servers, and the ones an
+-- admin shared (is_shared); status, last_heartbeat, last_error and
+-- capabilities are the health check's (record_mcp_health), which runs each
+-- time an ai-prompt run lists the server's tools.
+
+create table scheduler.mcp_servers (
+  id uuid primary key default gen_random_uuid(),
+  name text not null,
+  server_type text not null default 'streamable_http',
+  url text,
+  command text,
+  args text[],
+  headers jsonb not null default '{}'::jsonb,
+  status text not null default 'inactive',
+  last_heartbeat timestamptz,
+  last_error text,
+  capabilities jsonb not null default '[]'::jsonb,
+  is_active boolean not null default true,
+  is_shared boolean not null default false,
+  created_by uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint mcp_servers_status_check check (status in ('active', 'inactive', 'error')),
+  constraint mcp_servers_name_length check (length(name) between 1 and 100),
+  constraint mcp_servers_last_error_length check (length(last_error) <= 2000),
+  constraint mcp_servers_created_by_name_key unique (created_by, name)
+);
+
+comment on table scheduler.mcp_servers is 'Remote (Streamable HTTP) MCP servers whose tools ai-prompt tasks may use (seed 004). An owner uses their own and the ones an admin shared.';
+
+comment on column scheduler.mcp_servers.server_type is 'streamable_http, the only kind an Edge Function can reach; stdio is refused (seed 004 server_type).';
+
+comment on column scheduler.mcp_servers.command is 'seed 004''s stdio command: always null (refused on write, an Edge Function cannot start a process).';
+
+comment on column scheduler.mcp_servers.args is 'seed 004''s stdio arguments: always null (refused on write).';
+
+comment on column scheduler.mcp_servers.headers is 'Sent with every request to the server. Written as {"Name": "value"}; each value is moved to Vault and the row keeps {"Name": {"secret_id": "<vault id>"}}. Write an unchanged {"secret_id"} back to keep a header, a string to replace it (seed 004 environment).';
+
+comment on column scheduler.mcp_servers.status is 'active (the last health check listed its tools), error (it failed: last_error), inactive (not checked since it was written) (seed 004).';
+
+comment on column scheduler.mcp_servers.last_heartbeat is 'When the last health check succeeded (seed 004).';
+
+comment on column scheduler.mcp_servers.capabilities is 'The tools the server listed at the last health check: [{name, description, input_schema}] (seed 004 capabilities).';
+
+comment on column scheduler.mcp_servers.is_shared is 'Set by an admin: every user''s tasks may use the server (with the admin''s headers, which they never see).';
+
+-- shared servers, by name: what a run resolves besides the owner's own (the unique key serves those)
+create index mcp_servers_shared_name_idx on scheduler.mcp_servers (name) where is_shared;
+
+alter table scheduler.mcp_servers enable row level security;
+
+-- mcp_servers: owners read and write their own (authors add them, as
+-- they create tasks); shared ones are visible to
+-- everyone signed in (their header values never are: they are in Vault);
+-- admins manage all. The health check writes as service_role.
+revoke all on table scheduler.mcp_servers from anon, authenticated, service_role;
+
+grant select, insert, update, delete on table scheduler.mcp_servers to authenticated, service_role;
+
+create policy "MCP servers are visible to their owners, admins, and everyone when shared" on scheduler.mcp_servers
+  for select to authenticated using (created_by = (select auth.uid()) or is_shared or (select scheduler_internal.is_admin()));
+
+create policy "MCP servers can be added by authors for themselves, or by admins" on scheduler.mcp_servers
+  for insert to authenticated with check (
+    (created_by = (select auth.uid()) and (select scheduler_internal.can_author())) or (select scheduler_internal.is_admin()));
+
+create policy "MCP servers can be changed by their owners or admins" on scheduler.mcp_servers
+  for update to authenticated
+  using (created_by = (select auth.uid()) or (select scheduler_internal.is_admin()))
+  with check (created_by = (select auth.uid()) or (select scheduler_internal.is_admin()));
+
+create policy "MCP servers can be removed by their owners or admins" on scheduler.mcp_servers
+  for delete to authenticated using (created_by = (select auth.uid()) or (select scheduler_internal.is_admin()));
+
+create trigger _010_validate before insert or update on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg_mcp_servers__validate();
+
+create trigger _020_guard_attribution before update on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg__guard_attribution('created_by');
+
+create trigger _030_store_headers before insert or update of headers on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg_mcp_servers__store_headers();
+
+create trigger _100_set_updated_at before update on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg__set_updated_at();
+
+create trigger _800_forget_headers after update of headers or delete on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg_mcp_servers__forget_headers();
+
+create trigger _900_audit after insert or update or delete on scheduler.mcp_servers
+for each row execute function scheduler_internal.tg__audit('id');
 
 -- supabase/schemas/31_internal_tables/010_settings.sql -------------------------
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { jwtSecret, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import type { RunToExecute } from "../../../shared/contract.ts";
-import { loopbackServer } from "../../../tests/helpers/loopback.ts";
+import { fakeModel } from "../../../tests/helpers/fake-model.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { claimRuns, createTask, createUser } from "../_shared/claims.test-helpers.ts";
 import { postgresDb } from "../_shared/db.ts";
@@ -16,24 +16,10 @@ const sql = connect();
 const waited: Promise<unknown>[] = [];
 const aiRun = (payload: unknown, overrides: Partial<RunToExecute> = {}) => validRun("ai-prompt", runOf(payload, { action_type: "ai-prompt", ...overrides }));
 
-let model: Awaited<ReturnType<typeof loopbackServer>>;
-let failuresLeft = 0;
+let model: Awaited<ReturnType<typeof fakeModel>>;
 
 beforeAll(async () => {
-  model = await loopbackServer((req, res) => {
-    if (req.url !== "/v1/chat/completions") return void res.writeHead(404).end();
-    if (failuresLeft > 0) {
-      failuresLeft--;
-      return void res.writeHead(503).end('{"error":"overloaded"}');
-    }
-    const body = JSON.parse(req.body);
-    const last = body.messages[body.messages.length - 1].content as string;
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
-      id: "chatcmpl-1", object: "chat.completion", model: body.model,
-      choices: [{ index: 0, message: { role: "assistant", content: `answer(${last})` }, finish_reason: "stop" }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-    }));
-  });
+  model = await fakeModel();
 });
 afterAll(async () => {
   await Promise.allSettled(waited);
@@ -84,16 +70,16 @@ test("steps run in order, and include_previous_context passes earlier outputs", 
 });
 
 test("a step failing with a retryable error is retried, and its retry count recorded", async () => {
-  failuresLeft = 1;
+  model.state.failuresLeft = 1;
   const result = await executeAiPromptRun(aiRun({ step_max_retries: 2 }, { steps: [step(1, "Try", false)] }), deps());
   expect(result.status).toBe("completed");
   expect(result.steps![0].retry_count).toBe(1);
 });
 
 test("a failed step stops the run and skips the rest", async () => {
-  failuresLeft = 5;
+  model.state.failuresLeft = 5;
   const result = await executeAiPromptRun(aiRun({ step_max_retries: 1 }, { steps: [step(1, "A", false), step(2, "B", true)] }), deps());
-  failuresLeft = 0;
+  model.state.failuresLeft = 0;
   expect(result).toMatchObject({ status: "failed", retryable: true });
   expect(result.error_message).toMatch(/step 1 \(step 1\) failed: the model API answered 503/);
   expect(result.steps!.map((s) => s.status)).toEqual(["failed", "skipped"]);

@@ -30,14 +30,16 @@ begin
     ];
   elsif p_action = 'ai-prompt' then
     v_errors := array[
-      scheduler_internal.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries']),
+      scheduler_internal.unknown_keys_error(p_payload, array['prompt', 'system', 'model', 'temperature', 'max_tokens', 'step_max_retries',
+        'mcp_servers', 'allowed_tools', 'approval_tools', 'max_tool_calls']),
       scheduler_internal.string_length_error(p_payload, 'prompt', 1, 100000, false),
       scheduler_internal.string_length_error(p_payload, 'system', 0, 100000, false),
       scheduler_internal.string_length_error(p_payload, 'model', 1, 200, false),
       case when p_payload ? 'temperature' and (jsonb_typeof(p_payload -> 'temperature') <> 'number'
         or (p_payload ->> 'temperature')::numeric not between 0 and 2) then 'temperature: must be a number between 0 and 2' end,
       scheduler_internal.int_range_error(p_payload, 'max_tokens', 1, 200000),
-      scheduler_internal.int_range_error(p_payload, 'step_max_retries', 0, 5)
+      scheduler_internal.int_range_error(p_payload, 'step_max_retries', 0, 5),
+      scheduler_internal.mcp_tools_payload_error(p_payload)
     ];
   elsif p_action = 'notify' then
     if v_channel is null or jsonb_typeof(p_payload -> 'channel') <> 'string' or v_channel not in ('web', 'email', 'webhook') then

@@ -383,7 +383,8 @@ begin
     coalesce((
       select jsonb_agg(jsonb_build_object(
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
-        'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+        'include_previous_context', s.include_previous_context, 'context_data', s.context_data,
+        'allowed_tools', s.allowed_tools, 'requires_approval', s.requires_approval
       ) order by s.step_order)
       from scheduler.task_steps s where s.task_id = r.task_id
     ), '[]'::jsonb),

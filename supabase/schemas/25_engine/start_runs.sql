@@ -68,9 +68,11 @@ begin
         select 1 from scheduler.task_runs o where o.task_id = a.task_id and o.status = 'queued'
       ) as one_waiting,
       -- lateness is the scheduler's, not a person's: a run someone approved
-      -- late runs when approved
+      -- late runs when approved (and one held before a tool call resumes
+      -- whatever the decision)
       a.triggered_by = 'schedule' and p_now > a.scheduled_time + v_grace and a.misfire_policy = 'skip'
-        and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id and ap.status = 'approved') as too_late,
+        and not exists (select 1 from scheduler.approvals ap where ap.run_id = a.id
+          and (ap.status = 'approved' or (ap.status = 'rejected' and ap.details ->> 'kind' = 'tool_call'))) as too_late,
       -- a paused task still runs what a person asked for by hand
       a.deleted_at is null and (a.is_active or a.triggered_by in ('manual', 'replay', 'backfill')) as allowed,
       -- max_concurrency (with overlap allow; skip and queue already run one

@@ -32,6 +32,13 @@ begin
     return 'approved';
   end if;
   update scheduler.approvals set status = 'rejected', rejected_by = v_uid, rejected_at = p_now, notes = p_notes where id = p_approval_id;
+  -- a run held before a tool call (pause_run_for_approval) goes on without
+  -- it: its model is told the call was refused
+  if v_approval.details ->> 'kind' = 'tool_call' then
+    update scheduler.task_runs set status = 'queued' where id = v_approval.run_id and status = 'awaiting_approval';
+    perform scheduler_internal.wake_dispatcher('approval');
+    return 'rejected';
+  end if;
   update scheduler.task_runs
   set status = 'cancelled', end_time = p_now, error_message = 'approval rejected' || coalesce(': ' || p_notes, '')
   where id = v_approval.run_id and status = 'awaiting_approval';
@@ -42,7 +49,7 @@ begin
 end;
 $$;
 
-comment on function scheduler.decide_approval(uuid, boolean, text, timestamptz) is 'Approve (the run is queued and dispatched at once) or reject (the run is cancelled and the owner notified). Owners, editors and admins.';
+comment on function scheduler.decide_approval(uuid, boolean, text, timestamptz) is 'Approve (the run is queued and dispatched at once) or reject (the run is cancelled and the owner notified; a run held before a tool call is queued again, and its model told the call was refused). Owners, editors and admins.';
 
 revoke execute on function scheduler.decide_approval(uuid, boolean, text, timestamptz) from public, anon;
 

@@ -19,6 +19,8 @@ create table scheduler.task_steps (
   run_id uuid references scheduler.task_runs (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  allowed_tools text[],
+  requires_approval boolean not null default false,
   constraint task_steps_status_check check (status in ('pending', 'running', 'completed', 'failed', 'skipped')),
   constraint task_steps_step_order_positive check (step_order > 0),
   constraint task_steps_retry_count_non_negative check (retry_count >= 0),
@@ -28,6 +30,10 @@ create table scheduler.task_steps (
 comment on table scheduler.task_steps is 'Ordered steps of a workflow (seed 003). include_previous_context passes earlier steps'' outputs to this one.';
 
 comment on column scheduler.task_steps.run_id is 'The run whose execution status, result and timing the step shows.';
+
+comment on column scheduler.task_steps.allowed_tools is 'ai-prompt with mcp_servers: the tools this step''s model may call, within the task''s allowed_tools; null for all of those, {} for none.';
+
+comment on column scheduler.task_steps.requires_approval is 'The run stops before this step until a person approves it (an approvals row, action_type step); rejected, the run is cancelled.';
 
 create index task_steps_task_order_idx on scheduler.task_steps (task_id, step_order);
 
@@ -70,7 +76,7 @@ for each row execute function scheduler_internal.tg_tasks__check_something_to_as
 create trigger _100_set_updated_at before update on scheduler.task_steps
 for each row execute function scheduler_internal.tg__set_updated_at();
 
-create trigger _010_validate before insert or update of step_order on scheduler.task_steps
+create trigger _010_validate before insert or update of step_order, allowed_tools on scheduler.task_steps
 for each row execute function scheduler_internal.tg_task_steps__validate();
 
 create trigger _020_check_run_link before insert or update of run_id, task_id on scheduler.task_steps

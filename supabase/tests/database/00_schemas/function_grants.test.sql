@@ -72,6 +72,13 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.tg_events__collapse_duplicates()',                        '{}'),
   ('scheduler_internal.tg_sessions__remove_expired_of_user()',                   '{}'),
   ('scheduler_internal.tg_task_dependencies__refuse_cycles()',                   '{}'),
+  ('scheduler.mcp_server_connections(uuid, text[])',                             '{service_role}'),
+  ('scheduler.record_mcp_health(jsonb, timestamptz)',                            '{service_role}'),
+  ('scheduler.pause_run_for_approval(uuid, text, text, jsonb, jsonb, jsonb, timestamptz)', '{service_role}'),
+  ('scheduler.run_resume_state(uuid)',                                           '{service_role}'),
+  -- MCP server headers go to Vault, which signed-in users may not touch
+  ('scheduler_internal.tg_mcp_servers__store_headers()',                         '{}'),
+  ('scheduler_internal.tg_mcp_servers__forget_headers()',                        '{}'),
   ('scheduler_internal.tg_task_runs__request_approvals()',                       '{}'),
   ('scheduler_internal.tg_task_runs__wake_dispatcher()',                         '{}'),
   ('scheduler_internal.tg_tasks__ensure_signing_secret()',                       '{}'),

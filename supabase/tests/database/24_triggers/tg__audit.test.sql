@@ -1,5 +1,5 @@
 -- scheduler_internal.tg__audit: what is audited (tasks, their dependencies
--- and shares, approvals, profiles, owner limits) and how: changed columns only, the actor
+-- and shares, approvals, profiles, owner limits, MCP servers) and how: changed columns only, the actor
 -- from auth.uid() or 'system', the engine's bookkeeping left out.
 begin;
 \ir ../_helpers/setup.psql
@@ -8,8 +8,8 @@ select plan(8);
 select set_eq($$
   select distinct c.relname::text from pg_trigger t join pg_class c on c.oid = t.tgrelid
   where t.tgfoid = 'scheduler_internal.tg__audit()'::regprocedure
-$$, array['tasks', 'task_dependencies', 'task_permissions', 'approvals', 'profiles', 'owner_limits'],
-  'tasks, task_dependencies, task_permissions, approvals, profiles and owner_limits are audited, and only they');
+$$, array['tasks', 'task_dependencies', 'task_permissions', 'approvals', 'profiles', 'owner_limits', 'mcp_servers'],
+  'tasks, task_dependencies, task_permissions, approvals, profiles, owner_limits and mcp_servers are audited, and only they');
 
 select tests.seed_users();
 select tests.mk_task('a');

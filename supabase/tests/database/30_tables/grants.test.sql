@@ -52,7 +52,9 @@ insert into expected_grants (tbl, role, privileges) values
   ('watcher_seen_items',  'authenticated', '{select,delete}'),
   ('watcher_seen_items',  'service_role',  '{select,insert,update,delete}'),
   ('owner_limits',        'authenticated', '{select,insert,update,delete}'),
-  ('owner_limits',        'service_role',  '{select,insert,update,delete}');
+  ('owner_limits',        'service_role',  '{select,insert,update,delete}'),
+  ('mcp_servers',         'authenticated', '{select,insert,update,delete}'),
+  ('mcp_servers',         'service_role',  '{select,insert,update,delete}');
 
 select plan((select count(*)::int from expected_grants) + 3);
 

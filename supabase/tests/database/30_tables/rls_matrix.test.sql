@@ -203,6 +203,40 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    $$delete from scheduler.watcher_seen_items where task_id = tests.fx('seen_item') and dedupe_key = 'k1'$$,
    '42501', '1', '0', '0', '1', '0', '1', '1'),
 
+  -- mcp_servers: their owner and admins see and write them; a shared one
+  -- every signed-in user sees; only admins share; the health check's
+  -- columns are service work's
+  ('scheduler.mcp_servers', 'select', 'the owner''s MCP server',
+   $$select 1 from scheduler.mcp_servers where id = tests.fx('mcp_server')$$,
+   '42501', '1', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.mcp_servers', 'select', 'a server an admin shared',
+   $$select 1 from scheduler.mcp_servers where id = tests.fx('shared_mcp_server')$$,
+   '42501', '1', '1', '1', '1', '1', '1', '1'),
+  ('scheduler.mcp_servers', 'update', 'point the owner''s server elsewhere',
+   $$update scheduler.mcp_servers set url = 'https://other.example.com/mcp' where id = tests.fx('mcp_server')$$,
+   '42501', '1', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.mcp_servers', 'update', 'change a shared server',
+   $$update scheduler.mcp_servers set url = 'https://other.example.com/mcp' where id = tests.fx('shared_mcp_server')$$,
+   '42501', '0', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.mcp_servers', 'update', 'share the owner''s server',
+   $$update scheduler.mcp_servers set is_shared = true where id = tests.fx('mcp_server')$$,
+   '42501', '42501', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.mcp_servers', 'update', 'mark the owner''s server healthy',
+   $$update scheduler.mcp_servers set status = 'active' where id = tests.fx('mcp_server')$$,
+   '42501', '42501', '0', '0', '0', '0', '42501', '1'),
+  ('scheduler.mcp_servers', 'insert', 'add a server of one''s own',
+   $$insert into scheduler.mcp_servers (name, url, created_by) values ('mine', 'https://mine.example.com/mcp', coalesce(auth.uid(), tests.fx('owner')))$$,
+   '42501', '1', '1', '1', '1', '42501', '1', '1'),
+  ('scheduler.mcp_servers', 'insert', 'add a server in the owner''s name',
+   $$insert into scheduler.mcp_servers (name, url, created_by) values ('theirs', 'https://theirs.example.com/mcp', tests.fx('owner'))$$,
+   '42501', '1', '42501', '42501', '42501', '42501', '1', '1'),
+  ('scheduler.mcp_servers', 'delete', 'remove the owner''s server',
+   $$delete from scheduler.mcp_servers where id = tests.fx('mcp_server')$$,
+   '42501', '1', '0', '0', '0', '0', '1', '1'),
+  ('scheduler.mcp_servers', 'delete', 'remove a shared server',
+   $$delete from scheduler.mcp_servers where id = tests.fx('shared_mcp_server')$$,
+   '42501', '0', '0', '0', '0', '0', '1', '1'),
+
   -- events: their owner and admins see; their owner records, about tasks
   -- they see and projects they own; append-only for everyone
   ('scheduler.events', 'select', 'the owner''s event',
