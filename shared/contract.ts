@@ -146,11 +146,29 @@ export const WatchHttpSource = z.strictObject({
   max_response_bytes: z.number().int().min(1).max(1_048_576).default(1_048_576),
 });
 /**
- * Where a watcher polls. One kind today; a database function (the sql
- * action's rules) would be another member of this union, and the rest of
- * the payload, the dedupe and the state stay as they are.
+ * A database function called as the watcher's owner, under the sql action's
+ * rules and with its field names (SqlPayload): role authenticated with the
+ * owner's claims (or service_role when an admin set run_as), timeout_seconds
+ * as the statement timeout. Whether the function exists, takes these args and
+ * is executable by that role is checked in SQL when the task is written. Its
+ * result (as JSON: a set-returning function gives a list of its rows) is the
+ * answer the items are picked from.
  */
-export const WatchSource = z.discriminatedUnion("type", [WatchHttpSource]);
+export const WatchSqlSource = z.strictObject({
+  type: z.literal("sql"),
+  function: SqlPayload.shape.function,
+  /** Strings are templates: {{watcher.cursor}} is the high-water mark (empty before the first poll). */
+  args: SqlPayload.shape.args,
+  run_as: SqlPayload.shape.run_as,
+  /** A result whose JSON is over this is a failed poll (a cut result cannot be parsed truthfully). */
+  max_response_bytes: z.number().int().min(1).max(1_048_576).default(1_048_576),
+});
+/**
+ * Where a watcher polls: an http GET, or a database function (the sql
+ * action's rules). The rest of the payload, the dedupe and the state are
+ * the same for both.
+ */
+export const WatchSource = z.discriminatedUnion("type", [WatchHttpSource, WatchSqlSource]);
 export type WatchSource = z.infer<typeof WatchSource>;
 
 export const WatchPayload = z.strictObject({

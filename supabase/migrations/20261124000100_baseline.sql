@@ -1473,9 +1473,12 @@ grant execute on function scheduler_internal.unknown_keys_error(jsonb,text[]) to
 
 -- the watch action's payload (WatchPayload in shared/contract.ts): where to
 -- poll (source), how items are picked out of the answer and keyed, and the
--- bounds of a poll and of the seen-set. The source is an object with a type
--- so that other sources (a database function, with the sql action's rules)
--- can join http without changing the rest.
+-- bounds of a poll and of the seen-set. The source is an object with a type:
+-- http (a GET through the http action's guard) or sql (a database function,
+-- with the sql action's fields and rules: function, args, run_as); the rest
+-- of the payload is the same for both. Whether a sql source's function
+-- exists, takes these args and is executable by the role it runs as is
+-- checked when the task is written (tg_tasks__check_action_target).
 create or replace function scheduler_internal.watch_payload_error(p_payload jsonb) returns text
 language plpgsql immutable
 set search_path = ''
@@ -1495,20 +1498,32 @@ begin
   if jsonb_typeof(v_source) <> 'object' then
     return 'source: must be an object';
   end if;
-  if jsonb_typeof(v_source -> 'type') is distinct from 'string' or v_source ->> 'type' <> all (array['http']) then
-    return 'source.type: must be one of http';
+  if jsonb_typeof(v_source -> 'type') is distinct from 'string' or v_source ->> 'type' <> all (array['http', 'sql']) then
+    return 'source.type: must be one of http, sql';
   end if;
-  v_errors := array[
+  v_errors := case v_source ->> 'type'
+    when 'http' then array[
+      'source.' || scheduler_internal.unknown_keys_error(v_source, array['type', 'url', 'headers', 'max_redirects', 'max_response_bytes']),
+      'source.' || scheduler_internal.http_url_error(v_source, 'url', true),
+      'source.' || scheduler_internal.json_type_error(v_source, 'headers', 'object'),
+      case when jsonb_typeof(v_source -> 'headers') = 'object' and exists (
+        select 1 from jsonb_each(v_source -> 'headers') h
+        where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
+      ) then 'source.headers: names must be valid header names and values strings' end,
+      'source.' || scheduler_internal.int_range_error(v_source, 'max_redirects', 0, 10)]
+    -- the sql action's fields, as action_payload_error checks them there
+    else array[
+      'source.' || scheduler_internal.unknown_keys_error(v_source, array['type', 'function', 'args', 'run_as', 'max_response_bytes']),
+      case when not v_source ? 'function' then 'source.function: is required'
+        when jsonb_typeof(v_source -> 'function') <> 'string'
+          or (v_source ->> 'function') !~ '^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$'
+        then 'source.function: must be a schema-qualified function name, like public.new_orders' end,
+      'source.' || scheduler_internal.json_type_error(v_source, 'args', 'object'),
+      'source.' || scheduler_internal.enum_error(v_source, 'run_as', array['owner', 'service_role'], false)]
+  end || array[
     scheduler_internal.unknown_keys_error(p_payload, array['source', 'mode', 'items', 'key', 'cursor', 'max_events_per_poll',
       'seed_first_poll', 'pause_after_errors', 'seen_limit', 'seen_max_age_days']),
-    'source.' || scheduler_internal.unknown_keys_error(v_source, array['type', 'url', 'headers', 'max_redirects', 'max_response_bytes']),
-    'source.' || scheduler_internal.http_url_error(v_source, 'url', true),
-    'source.' || scheduler_internal.json_type_error(v_source, 'headers', 'object'),
-    case when jsonb_typeof(v_source -> 'headers') = 'object' and exists (
-      select 1 from jsonb_each(v_source -> 'headers') h
-      where h.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' or jsonb_typeof(h.value) <> 'string' or length(h.value #>> '{}') > 8192
-    ) then 'source.headers: names must be valid header names and values strings' end,
-    'source.' || scheduler_internal.int_range_error(v_source, 'max_redirects', 0, 10),
+    -- http: the answer's bytes; sql: the bytes of the result's JSON
     'source.' || scheduler_internal.int_range_error(v_source, 'max_response_bytes', 1, 1048576),
     scheduler_internal.enum_error(p_payload, 'mode', array['items', 'hash'], false),
     case when jsonb_typeof(p_payload -> 'seed_first_poll') is distinct from 'boolean' and p_payload ? 'seed_first_poll'
@@ -2512,7 +2527,9 @@ revoke execute on function scheduler_internal.tg_task_steps__validate() from pub
 -- the task is written (the shape was checked by _011_validate_payload):
 -- a sql task's function exists in an allowed schema, takes the arguments
 -- given, and is executable by the role the task runs as; an edge-function
--- task's function is one its writer and owner may call.
+-- task's function is one its writer and owner may call. A watcher whose
+-- source is sql gets the sql task's checks on its source, with the fields
+-- named source.function, source.args.
 create or replace function scheduler_internal.tg_tasks__check_action_target() returns trigger
 language plpgsql
 set search_path = ''
@@ -2529,6 +2546,10 @@ begin
     select c.error, c.error_code into v_error, v_code
     from scheduler_internal.sql_call(new.action_payload,
       case when new.action_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end) c;
+  elsif new.action_type = 'watch' and new.action_payload -> 'source' ->> 'type' = 'sql' then
+    select regexp_replace(c.error, '(^|; )(function|args)([:.])', '\1source.\2\3', 'g'), c.error_code into v_error, v_code
+    from scheduler_internal.sql_call(new.action_payload -> 'source',
+      case when new.action_payload -> 'source' ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end) c;
   elsif new.action_type = 'edge-function' then
     v_error := scheduler_internal.edge_function_error(new.action_payload ->> 'function', new.owner_id,
       case when scheduler_internal.acting_as_system() then null else (select auth.uid()) end);
@@ -2542,7 +2563,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.tg_tasks__check_action_target() is 'Refuses a sql task whose function is unknown, not executable by the role it runs as, or given arguments its signature does not take; and an edge-function task naming a function its writer or owner may not call.';
+comment on function scheduler_internal.tg_tasks__check_action_target() is 'Refuses a sql task (or a watcher with source.type sql) whose function is unknown, not executable by the role it runs as, or given arguments its signature does not take; and an edge-function task naming a function its writer or owner may not call.';
 
 -- a trigger function: only its trigger calls it (EXECUTE is checked when
 -- the trigger is created, not when it fires)
@@ -2678,19 +2699,23 @@ revoke execute on function scheduler_internal.tg_tasks__guard_ownership() from p
 -- a sql task runs as its owner (role authenticated, the owner's claims);
 -- only an admin may make one run as service_role, or change one that does
 -- (its function, arguments and owner are what service_role will run). The
--- audit trail records who did (tasks' _900/_901_audit).
+-- audit trail records who did (tasks' _900/_901_audit). A watcher whose
+-- source is sql (source.run_as) is held to the same rule.
 create or replace function scheduler_internal.tg_tasks__guard_run_as() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
-  if new.action_type = 'sql' and new.action_payload ->> 'run_as' = 'service_role'
+  if ((new.action_type = 'sql' and new.action_payload ->> 'run_as' = 'service_role')
+      or (new.action_type = 'watch' and new.action_payload -> 'source' ->> 'type' = 'sql'
+          and new.action_payload -> 'source' ->> 'run_as' = 'service_role'))
      and (tg_op = 'INSERT'
           or old.action_type is distinct from new.action_type
           or old.action_payload is distinct from new.action_payload
           or old.owner_id is distinct from new.owner_id)
      and not (scheduler_internal.acting_as_system() or (select scheduler_internal.is_admin())) then
-    raise exception 'run_as: only an admin may make a task run as service_role, or change one that does'
+    raise exception '%: only an admin may make a task run as service_role, or change one that does',
+        case when new.action_type = 'watch' then 'source.run_as' else 'run_as' end
       using errcode = '42501',
             hint = 'leave run_as out (or set it to owner): the task then runs as its owner, under RLS';
   end if;
@@ -2698,7 +2723,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.tg_tasks__guard_run_as() is 'Only admins (or service work) set run_as service_role on a sql task, or change a task that has it.';
+comment on function scheduler_internal.tg_tasks__guard_run_as() is 'Only admins (or service work) set run_as service_role on a sql task (source.run_as on a watcher with source.type sql), or change a task that has it.';
 
 -- a trigger function: only its trigger calls it (EXECUTE is checked when
 -- the trigger is created, not when it fires)
@@ -2755,13 +2780,16 @@ begin
     delete from scheduler.watchers w where w.task_id = new.id;
     return null;
   end if;
-  -- another feed, or items picked or keyed differently: the old keys and
-  -- cursor mean nothing there, and keeping them would emit every item again
-  -- as new; the next poll is a first poll (seed_first_poll applies)
-  if (old.action_payload -> 'source' ->> 'type', old.action_payload -> 'source' ->> 'url', coalesce(old.action_payload ->> 'mode', 'items'),
+  -- another feed (another URL, or another function or its arguments), or
+  -- items picked or keyed differently: the old keys and cursor mean nothing
+  -- there, and keeping them would emit every item again as new; the next
+  -- poll is a first poll (seed_first_poll applies)
+  if (old.action_payload -> 'source' ->> 'type', old.action_payload -> 'source' ->> 'url',
+      old.action_payload -> 'source' ->> 'function', old.action_payload -> 'source' -> 'args', coalesce(old.action_payload ->> 'mode', 'items'),
       old.action_payload ->> 'items', old.action_payload ->> 'key', old.action_payload ->> 'cursor')
      is distinct from
-     (new.action_payload -> 'source' ->> 'type', new.action_payload -> 'source' ->> 'url', coalesce(new.action_payload ->> 'mode', 'items'),
+     (new.action_payload -> 'source' ->> 'type', new.action_payload -> 'source' ->> 'url',
+      new.action_payload -> 'source' ->> 'function', new.action_payload -> 'source' -> 'args', coalesce(new.action_payload ->> 'mode', 'items'),
       new.action_payload ->> 'items', new.action_payload ->> 'key', new.action_payload ->> 'cursor') then
     delete from scheduler.watcher_seen_items s where s.task_id = new.id;
     update scheduler.watchers w set cursor = null, last_success_at = null where w.task_id = new.id;
@@ -2774,7 +2802,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.tg_tasks__sync_watcher() is 'Keeps a watch task''s scheduler.watchers row: made on insert, reset (seen-set, cursor) when the source, mode, items, key or cursor changes, error streak cleared on resume, removed when action_type stops being watch.';
+comment on function scheduler_internal.tg_tasks__sync_watcher() is 'Keeps a watch task''s scheduler.watchers row: made on insert, reset (seen-set, cursor) when the source (type, url, function, args), mode, items, key or cursor changes, error streak cleared on resume, removed when action_type stops being watch.';
 
 revoke execute on function scheduler_internal.tg_tasks__sync_watcher() from public, anon, authenticated;
 
@@ -4813,6 +4841,12 @@ revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from p
 -- completed exactly when its call committed (docs/dispatch.md, "The sql
 -- action"). state: ready, not_running (not this worker's started run: run
 -- nothing) or refused (the run fails with error, final).
+--
+-- A watcher whose source is sql (a watch task, source.type sql) polls through
+-- this same path: its source holds the sql action's fields (function, args,
+-- run_as), so the call, the role, the claims and the timeout are found by
+-- the same rules; max_output_bytes is then the source's max_response_bytes
+-- (a result over it is a failed poll, not a cut output).
 create or replace function scheduler.sql_action_prepare(p_run_id uuid, p_worker text)
 returns table (
   state text,
@@ -4835,6 +4869,7 @@ declare
   v_call record;
   v_user record;
   v_role text;
+  v_payload jsonb;
   v_now bigint := extract(epoch from now())::bigint;
 begin
   select r.status, r.locked_by, t.action_type, t.action_payload, t.owner_id, t.timeout_seconds
@@ -4847,13 +4882,17 @@ begin
       null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
   end if;
-  if v_run.action_type <> 'sql' then
-    return query select 'refused'::text, 'the task''s action is ' || v_run.action_type || ', not sql', null::text, null::jsonb, null::text,
-      null::jsonb, null::text, null::integer, null::integer, null::text;
+  v_payload := case
+    when v_run.action_type = 'sql' then v_run.action_payload
+    when v_run.action_type = 'watch' and v_run.action_payload -> 'source' ->> 'type' = 'sql' then v_run.action_payload -> 'source'
+  end;
+  if v_payload is null then
+    return query select 'refused'::text, 'the task''s action is ' || v_run.action_type || ', not sql (nor a watcher with source.type sql)',
+      null::text, null::jsonb, null::text, null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
   end if;
-  v_role := case when v_run.action_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end;
-  select * into v_call from scheduler_internal.sql_call(v_run.action_payload, null);
+  v_role := case when v_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end;
+  select * into v_call from scheduler_internal.sql_call(v_payload, null);
   if v_call.error is not null then
     return query select 'refused'::text, v_call.error, null::text, null::jsonb, v_role, null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
@@ -4877,7 +4916,7 @@ begin
     'ready'::text,
     null::text,
     v_call.call,
-    coalesce(v_run.action_payload -> 'args', '{}'::jsonb),
+    coalesce(v_payload -> 'args', '{}'::jsonb),
     v_role,
     case when v_role = 'service_role' then jsonb_build_object('role', 'service_role', 'iss', 'supabase-task-scheduler', 'iat', v_now)
     else jsonb_build_object(
@@ -4892,13 +4931,14 @@ begin
     end,
     v_call.search_path,
     v_run.timeout_seconds * 1000,
-    coalesce((v_run.action_payload ->> 'max_output_bytes')::integer, 65536),
+    case when v_run.action_type = 'watch' then coalesce((v_payload ->> 'max_response_bytes')::integer, 1048576)
+      else coalesce((v_payload ->> 'max_output_bytes')::integer, 65536) end,
     v_call.signature;
 end;
 $$;
 
 comment on function scheduler.sql_action_prepare(uuid, text) is
-  'service_role (the sql action): for a run p_worker started, the statement calling the task''s function (found like rpc() finds it), its arguments, the role and request.jwt.claims it runs with (the owner''s, or service_role when an admin set run_as), search_path, statement timeout and output cap. state not_running: run nothing; refused: fail the run with error.';
+  'service_role (the sql action, and the watch action for a source of type sql): for a run p_worker started, the statement calling the task''s function (found like rpc() finds it), its arguments, the role and request.jwt.claims it runs with (the owner''s, or service_role when an admin set run_as), search_path, statement timeout and output cap. state not_running: run nothing; refused: fail the run with error.';
 
 revoke execute on function scheduler.sql_action_prepare(uuid, text) from public, anon, authenticated;
 
@@ -6472,8 +6512,10 @@ for each row execute function scheduler_internal.tg_tasks__check_timeout();
 create trigger _013_guard_run_as before insert or update of action_type, action_payload, owner_id on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__guard_run_as();
 
+-- a watcher polling a database function (source.type sql) names one like a sql task
 create trigger _014_check_action_target before insert or update of action_type, action_payload, owner_id on scheduler.tasks
-for each row when (new.action_type in ('sql', 'edge-function'))
+for each row when (new.action_type in ('sql', 'edge-function')
+  or (new.action_type = 'watch' and new.action_payload -> 'source' ->> 'type' = 'sql'))
 execute function scheduler_internal.tg_tasks__check_action_target();
 
 create trigger _910_wake_dispatcher_on_insert after insert on scheduler.tasks

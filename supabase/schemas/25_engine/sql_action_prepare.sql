@@ -6,6 +6,12 @@
 -- completed exactly when its call committed (docs/dispatch.md, "The sql
 -- action"). state: ready, not_running (not this worker's started run: run
 -- nothing) or refused (the run fails with error, final).
+--
+-- A watcher whose source is sql (a watch task, source.type sql) polls through
+-- this same path: its source holds the sql action's fields (function, args,
+-- run_as), so the call, the role, the claims and the timeout are found by
+-- the same rules; max_output_bytes is then the source's max_response_bytes
+-- (a result over it is a failed poll, not a cut output).
 create or replace function scheduler.sql_action_prepare(p_run_id uuid, p_worker text)
 returns table (
   state text,
@@ -28,6 +34,7 @@ declare
   v_call record;
   v_user record;
   v_role text;
+  v_payload jsonb;
   v_now bigint := extract(epoch from now())::bigint;
 begin
   select r.status, r.locked_by, t.action_type, t.action_payload, t.owner_id, t.timeout_seconds
@@ -40,13 +47,17 @@ begin
       null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
   end if;
-  if v_run.action_type <> 'sql' then
-    return query select 'refused'::text, 'the task''s action is ' || v_run.action_type || ', not sql', null::text, null::jsonb, null::text,
-      null::jsonb, null::text, null::integer, null::integer, null::text;
+  v_payload := case
+    when v_run.action_type = 'sql' then v_run.action_payload
+    when v_run.action_type = 'watch' and v_run.action_payload -> 'source' ->> 'type' = 'sql' then v_run.action_payload -> 'source'
+  end;
+  if v_payload is null then
+    return query select 'refused'::text, 'the task''s action is ' || v_run.action_type || ', not sql (nor a watcher with source.type sql)',
+      null::text, null::jsonb, null::text, null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
   end if;
-  v_role := case when v_run.action_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end;
-  select * into v_call from scheduler_internal.sql_call(v_run.action_payload, null);
+  v_role := case when v_payload ->> 'run_as' = 'service_role' then 'service_role' else 'authenticated' end;
+  select * into v_call from scheduler_internal.sql_call(v_payload, null);
   if v_call.error is not null then
     return query select 'refused'::text, v_call.error, null::text, null::jsonb, v_role, null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
@@ -70,7 +81,7 @@ begin
     'ready'::text,
     null::text,
     v_call.call,
-    coalesce(v_run.action_payload -> 'args', '{}'::jsonb),
+    coalesce(v_payload -> 'args', '{}'::jsonb),
     v_role,
     case when v_role = 'service_role' then jsonb_build_object('role', 'service_role', 'iss', 'supabase-task-scheduler', 'iat', v_now)
     else jsonb_build_object(
@@ -85,13 +96,14 @@ begin
     end,
     v_call.search_path,
     v_run.timeout_seconds * 1000,
-    coalesce((v_run.action_payload ->> 'max_output_bytes')::integer, 65536),
+    case when v_run.action_type = 'watch' then coalesce((v_payload ->> 'max_response_bytes')::integer, 1048576)
+      else coalesce((v_payload ->> 'max_output_bytes')::integer, 65536) end,
     v_call.signature;
 end;
 $$;
 
 comment on function scheduler.sql_action_prepare(uuid, text) is
-  'service_role (the sql action): for a run p_worker started, the statement calling the task''s function (found like rpc() finds it), its arguments, the role and request.jwt.claims it runs with (the owner''s, or service_role when an admin set run_as), search_path, statement timeout and output cap. state not_running: run nothing; refused: fail the run with error.';
+  'service_role (the sql action, and the watch action for a source of type sql): for a run p_worker started, the statement calling the task''s function (found like rpc() finds it), its arguments, the role and request.jwt.claims it runs with (the owner''s, or service_role when an admin set run_as), search_path, statement timeout and output cap. state not_running: run nothing; refused: fail the run with error.';
 
 revoke execute on function scheduler.sql_action_prepare(uuid, text) from public, anon, authenticated;
 

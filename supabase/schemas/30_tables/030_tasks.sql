@@ -220,8 +220,10 @@ for each row execute function scheduler_internal.tg_tasks__check_timeout();
 create trigger _013_guard_run_as before insert or update of action_type, action_payload, owner_id on scheduler.tasks
 for each row execute function scheduler_internal.tg_tasks__guard_run_as();
 
+-- a watcher polling a database function (source.type sql) names one like a sql task
 create trigger _014_check_action_target before insert or update of action_type, action_payload, owner_id on scheduler.tasks
-for each row when (new.action_type in ('sql', 'edge-function'))
+for each row when (new.action_type in ('sql', 'edge-function')
+  or (new.action_type = 'watch' and new.action_payload -> 'source' ->> 'type' = 'sql'))
 execute function scheduler_internal.tg_tasks__check_action_target();
 
 create trigger _910_wake_dispatcher_on_insert after insert on scheduler.tasks
