@@ -17,7 +17,8 @@ export interface Db {
   /**
    * Runs `work` in one transaction on a connection of its own: committed when
    * `work` resolves, rolled back when it throws (the error is rethrown). Only
-   * the sql action uses it (the call and its completion commit together).
+   * the sql action (the call and its completion commit together) and the
+   * watch action's sql source (the call and record_watcher_poll) use it.
    */
   transaction?<T>(work: (tx: DbTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import type { ActionResult } from "../../../shared/contract.ts";
 import { renderJsonTemplate, TemplateError, templateContext } from "../../../shared/template.ts";
 import { completedResult, failedResult } from "../_shared/action-result.ts";
 import { createActionHandler, type ExecuteIo, type RecordedResult, type RunnerDeps, type ValidRun } from "../_shared/action-runner.ts";
+import { type CallRow, callPrepared, describeError, isPgError, isStatementTimeout, type PreparedCall as Prepared, prepareCallSql } from "../_shared/sql-call.ts";
 
 export interface SqlDeps extends RunnerDeps {
   /** Calls of one request at once, each on a connection of its own (the request's client has one more, for the gate and the recorder). */
@@ -19,49 +20,12 @@ export interface SqlDeps extends RunnerDeps {
 
 export type SqlRun = ValidRun<"sql">;
 
-/** One row of scheduler.sql_action_prepare. */
-interface Prepared {
-  state: "ready" | "not_running" | "refused";
-  error: string | null;
-  call: string;
-  args: Record<string, unknown>;
-  run_as: "authenticated" | "service_role";
-  claims: Record<string, unknown>;
-  search_path: string;
-  timeout_ms: number;
-  max_output_bytes: number;
-  function_signature: string;
-}
-
-interface CallRow {
-  result: unknown;
-  result_bytes: number;
-  result_text: string | null;
-}
-
-/** A database error as postgres.js reports it. */
-interface PgError {
-  code: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-}
-
-const isPgError = (err: unknown): err is PgError =>
-  err instanceof Error && err.name === "PostgresError" && typeof (err as { code?: unknown }).code === "string";
-
 // Retried: a serialization failure or a deadlock (the call was rolled back
 // and may well succeed again), and whatever kept the call from running at all
 // or cut its connection (class 08, too many connections, a server shutting
 // down): the call did not commit, since it commits only with its result.
 const retryableState = (code: string) =>
   code === "40001" || code === "40P01" || code.startsWith("08") || code === "53300" || ["57P01", "57P02", "57P03"].includes(code);
-
-/** The run's error_message: SQLSTATE, message, detail, hint. */
-export function describeError(err: PgError): string {
-  return [`SQLSTATE ${err.code}: ${err.message}`, err.detail ? `detail: ${err.detail}` : "", err.hint ? `hint: ${err.hint}` : ""]
-    .filter(Boolean).join("; ").slice(0, 4_000);
-}
 
 const utf8 = new TextEncoder();
 /** At most `limit` bytes of `text`, cut on a character boundary. */
@@ -88,21 +52,6 @@ function outputOf(row: CallRow, p: Prepared) {
 
 class NotRecorded extends Error {}
 
-const setIdentitySql = `select
-  set_config('statement_timeout', $1, true),
-  set_config('idle_in_transaction_session_timeout', '15s', true),
-  set_config('search_path', $2, true),
-  set_config('request.jwt.claims', $3, true),
-  set_config('request.jwt.claim.sub', '', true),
-  set_config('request.jwt.claim.role', '', true),
-  set_config('request.method', 'POST', true),
-  set_config('scheduler.run_id', $4, true),
-  set_config('scheduler.task_id', $5, true),
-  set_config('scheduler.idempotency_key', $6, true),
-  set_config('role', $7, true)`;
-// back to the connection's own role for the bookkeeping, with a timeout of its own
-const resetIdentitySql = `select set_config('role', 'none', true), set_config('search_path', '', true),
-  set_config('statement_timeout', '30s', true), set_config('request.jwt.claims', '', true)`;
 const completeRunsSql = "select * from scheduler.complete_runs($1::text::jsonb, $2::timestamptz, $3)";
 
 const jsonbSafe = (_key: string, value: unknown) => typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
@@ -118,13 +67,10 @@ export async function executeSqlRun(run: SqlRun, io: ExecuteIo, now: () => Date)
     });
   try {
     return await io.db.transaction(async (tx): Promise<ActionResult | RecordedResult> => {
-      const [p] = await tx.executeSql<Prepared>("select * from scheduler.sql_action_prepare($1::uuid, $2)", [run.run_id, io.worker]);
+      const [p] = await tx.executeSql<Prepared>(prepareCallSql, [run.run_id, io.worker]);
       prepared = p;
       if (p.state === "not_running") return failed(`not called: ${p.error}`, false);
       if (p.state === "refused") return failed(p.error ?? "refused", false);
-      await tx.executeSql(setIdentitySql, [
-        String(p.timeout_ms), p.search_path, JSON.stringify(p.claims), run.run_id, run.task_id, run.idempotency_key ?? run.run_id, p.run_as,
-      ]);
       // strings of args are templates over the run, as in every action's payload
       let args: unknown;
       try {
@@ -133,8 +79,7 @@ export async function executeSqlRun(run: SqlRun, io: ExecuteIo, now: () => Date)
         if (err instanceof TemplateError) return failed(err.message, false);
         throw err;
       }
-      const [row] = await tx.executeSql<CallRow>(p.call, [JSON.stringify(args), p.max_output_bytes]);
-      await tx.executeSql(resetIdentitySql);
+      const row = await callPrepared(tx, p, run, args);
       const endedAt = now();
       const output = outputOf(row, p);
       const result = completedResult(run, {
@@ -151,7 +96,7 @@ export async function executeSqlRun(run: SqlRun, io: ExecuteIo, now: () => Date)
       return failed(`rolled back: the run was no longer this worker's to record (${err.message}), so its call did not commit`, false);
     }
     if (isPgError(err)) {
-      const timedOut = err.code === "57014" && /statement timeout/.test(err.message);
+      const timedOut = isStatementTimeout(err);
       const message = timedOut
         ? `timed out after ${run.timeout_seconds} s (timeout_seconds, the statement timeout): ${describeError(err)}`
         : describeError(err);
