@@ -5,8 +5,10 @@
 // poll is signed, the cursor reaches the URL, and every bad input (a private
 // or unreachable URL, an error status, an answer over the limit or not JSON,
 // items that match nothing) fails the run with a clear error and loses
-// nothing an earlier poll did. Clocks are pinned in 2044, so the live stack's
-// dispatcher never sees these tasks.
+// nothing an earlier poll did. A watcher whose source is a database function
+// (source.type sql) calls it as its owner, under RLS, with the sql action's
+// rules; its result is picked and deduped the same way. Clocks are pinned in
+// 2044, so the live stack's dispatcher never sees these tasks.
 import { createHmac } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -26,6 +28,7 @@ const owners: string[] = [];
 const waited: Promise<unknown>[] = [];
 let feed: Awaited<ReturnType<typeof loopbackServer>>;
 let owner = "";
+let other = "";
 /** What the feed answers, per path: a JSON body, or a raw [status, body, headers]. */
 const answers = new Map<string, unknown>();
 let clock = Date.parse("2044-01-01T00:00:00.000Z");
@@ -58,10 +61,40 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
   });
   owner = await createUser(sql, "watch-handler");
-  owners.push(owner);
+  other = await createUser(sql, "watch-handler-other");
+  owners.push(owner, other);
+  // a table of the app's own under RLS, and functions over it that the owner may call
+  await sql.unsafe(`
+    create table public.vt_watch_notes (id bigint generated always as identity primary key, user_id uuid not null, body text not null);
+    alter table public.vt_watch_notes enable row level security;
+    grant select on public.vt_watch_notes to authenticated;
+    create policy "Notes are read by their users" on public.vt_watch_notes for select to authenticated using (user_id = (select auth.uid()));
+    create table public.vt_watch_calls (id bigint generated always as identity primary key, at timestamptz default now());
+    grant insert on public.vt_watch_calls to authenticated;
+    create function public.vt_watch_my_notes(p_after text default '') returns setof public.vt_watch_notes language sql stable as $$
+      select * from public.vt_watch_notes where id > coalesce(nullif(p_after, '')::bigint, 0) order by id
+    $$;
+    create function public.vt_watch_counted_notes() returns setof public.vt_watch_notes language sql volatile as $$
+      insert into public.vt_watch_calls default values;
+      select * from public.vt_watch_notes order by id
+    $$;
+    create function public.vt_watch_status(p_value text) returns jsonb language sql immutable as $$ select jsonb_build_object('status', p_value) $$;
+    create function public.vt_watch_fail() returns setof public.vt_watch_notes language plpgsql as $$
+    begin
+      raise exception 'the ledger is closed' using errcode = 'P0001', hint = 'open it first';
+    end $$;
+    create function public.vt_watch_revoked() returns jsonb language sql as $$ select '[]'::jsonb $$;
+    revoke execute on function public.vt_watch_my_notes(text), public.vt_watch_counted_notes(), public.vt_watch_status(text),
+      public.vt_watch_fail(), public.vt_watch_revoked() from public;
+    grant execute on function public.vt_watch_my_notes(text), public.vt_watch_counted_notes(), public.vt_watch_status(text),
+      public.vt_watch_fail(), public.vt_watch_revoked() to authenticated;
+  `);
 });
 afterAll(async () => {
   await Promise.allSettled(waited);
+  await sql.unsafe(`drop table if exists public.vt_watch_notes, public.vt_watch_calls cascade;
+    drop function if exists public.vt_watch_my_notes(text), public.vt_watch_counted_notes(), public.vt_watch_status(text),
+      public.vt_watch_fail(), public.vt_watch_revoked()`);
   await sql`delete from auth.users where id = any(${owners})`;
   await sql.end();
   await feed.close();
@@ -70,7 +103,7 @@ afterAll(async () => {
 /** A watcher of `path` on the feed (a manual task: it polls when a run is queued), and an event task subscribed to it. */
 async function watcher(name: string, payload: Record<string, unknown>, fields: Record<string, unknown> = {}) {
   const { source, ...rest } = payload as { source?: Record<string, unknown> };
-  const action_payload = { source: { type: "http", url: `${feed.url}/${name}`, ...source }, ...rest };
+  const action_payload = JSON.parse(JSON.stringify({ source: { type: "http", url: `${feed.url}/${name}`, ...source }, ...rest }));
   const [{ id }] = await sql`
     insert into scheduler.tasks ${sql({ name, type: "manual", action_type: "watch", action_payload: sql.json(action_payload as never), owner_id: owner,
       created_by: owner, priority: "critical", timeout_seconds: 5, ...fields } as never)}
@@ -80,6 +113,11 @@ async function watcher(name: string, payload: Record<string, unknown>, fields: R
     values (${`${name} subscriber`}, 'event', 'notify', '{"channel": "web", "title": "new {{inputs.key}}"}', ${owner}) returning id`;
   await sql`insert into scheduler.task_event_triggers (task_id, event_name) values (${subscriber}, ${name})`;
   return { id: id as string, subscriber: subscriber as string };
+}
+
+/** A watcher over a database function (source.type sql), and an event task subscribed to it. */
+async function fnWatcher(name: string, source: Record<string, unknown>, payload: Record<string, unknown> = {}) {
+  return watcher(name, { ...payload, source: { type: "sql", url: undefined, ...source } });
 }
 
 /** One poll: a run queued and claimed as the dispatcher would, handed to the handler, recorded. */
@@ -232,5 +270,96 @@ describe("bad input: a clear error on the run, nothing lost", () => {
     expect(task.is_active).toBe(false);
     const notes = await sql`select title, type from scheduler.notifications where task_id = ${w.id}`;
     expect(notes).toEqual([{ title: "Watcher paused: flaky", type: "error" }]);
+  });
+});
+
+describe("a database function (source.type sql)", () => {
+  const note = async (user: string, body: string) =>
+    (await sql`insert into public.vt_watch_notes (user_id, body) values (${user}, ${body}) returning id`)[0].id as string;
+
+  test("called as the owner under RLS: the first poll seeds, the next emits exactly the owner's new rows as events that start the subscribed task", async () => {
+    await note(owner, "first");
+    await note(other, "not the owner's");
+    const w = await fnWatcher("fn-notes", { function: "public.vt_watch_my_notes" }, { key: "id" });
+    const first = await poll(w.id);
+    expect(first).toMatchObject({ status: "completed", output: { function: "public.vt_watch_my_notes(text)", role: "authenticated" } });
+    expect(first.log_summary).toMatchObject({ first_poll: true, seeded: 1, emitted: 0 });
+
+    const second = await note(owner, "second");
+    await note(other, "still not the owner's");
+    const third = await note(owner, "third");
+    const polled = await poll(w.id);
+    expect(polled.output.message).toBe("2 new of 3 items: 2 events");
+    expect(await eventKeys(w.id)).toEqual([String(second), String(third)]);
+    const [event] = await sql`select event_type, user_id, payload from scheduler.events where task_id = ${w.id} order by id limit 1`;
+    expect(event).toEqual({ event_type: "fn-notes", user_id: owner, payload: { key: String(second), item: { id: Number(second), user_id: owner, body: "second" } } });
+    const started = await sql`select triggered_by, inputs -> 'item' ->> 'body' as body from scheduler.task_runs where task_id = ${w.subscriber} order by id`;
+    expect(started).toEqual([{ triggered_by: "event:fn-notes", body: "second" }, { triggered_by: "event:fn-notes", body: "third" }]);
+    expect((await poll(w.id)).log_summary).toMatchObject({ new: 0, emitted: 0 });
+  });
+
+  test("args are templates: {{watcher.cursor}} hands the high-water mark to the function (empty before the first poll)", async () => {
+    await note(owner, "old");
+    const w = await fnWatcher("fn-since", { function: "public.vt_watch_my_notes", args: { p_after: "{{watcher.cursor}}" } }, { key: "id", cursor: "id" });
+    const first = await poll(w.id);
+    expect(first.log_summary.seeded).toBeGreaterThan(0);
+    const mark = (await state(w.id)).cursor;
+    const fresh = await note(owner, "fresh");
+    const polled = await poll(w.id);
+    // only what is above the mark came back
+    expect(polled.log_summary).toMatchObject({ items_seen: 1, emitted: 1 });
+    expect(await eventKeys(w.id)).toEqual([String(fresh)]);
+    expect(Number(mark)).toBeLessThan(Number(fresh));
+  });
+
+  test("mode hash: an event when the function's result changes", async () => {
+    const w = await fnWatcher("fn-status", { function: "public.vt_watch_status", args: { p_value: "open" } }, { mode: "hash" });
+    expect((await poll(w.id)).output.message).toBe("first poll: the hash was remembered without an event (seed_first_poll)");
+    expect((await poll(w.id)).output.message).toBe("unchanged since the last poll");
+    await sql`update scheduler.tasks set action_payload = jsonb_set(action_payload, '{source,args,p_value}', '"closed"') where id = ${w.id}`;
+    // other arguments are another feed: its first poll seeds again
+    expect((await poll(w.id)).output.message).toBe("first poll: the hash was remembered without an event (seed_first_poll)");
+  });
+
+  test("what the function did commits only with what the watcher remembered", async () => {
+    const w = await fnWatcher("fn-counted", { function: "public.vt_watch_counted_notes" }, { key: "id", seen_limit: 1 });
+    const before = (await sql`select count(*)::int as n from public.vt_watch_calls`)[0].n;
+    await note(owner, "one");
+    await note(owner, "two");
+    const bad = await poll(w.id);
+    expect(bad.status).toBe("failed");
+    expect(bad.error_message).toMatch(/more than seen_limit \(1\)/);
+    expect((await sql`select count(*)::int as n from public.vt_watch_calls`)[0].n).toBe(before);
+    await sql`update scheduler.tasks set action_payload = action_payload || '{"seen_limit": 10000}' where id = ${w.id}`;
+    expect((await poll(w.id)).status).toBe("completed");
+    expect((await sql`select count(*)::int as n from public.vt_watch_calls`)[0].n).toBe(before + 1);
+  });
+
+  test.each([
+    ["the function raises", { function: "public.vt_watch_fail" }, {}, /^public\.vt_watch_fail\(\) failed: SQLSTATE P0001: the ledger is closed; hint: open it first$/],
+    ["a result over max_response_bytes", { function: "public.vt_watch_status", args: { p_value: "x".repeat(200) }, max_response_bytes: 100 }, {},
+      /^the result of public\.vt_watch_status\(text\) is 2\d\d bytes of JSON, over max_response_bytes \(100\): nothing was read as items$/],
+    ["items that match nothing in the result", { function: "public.vt_watch_status", args: { p_value: "x" } }, { items: "/rows" },
+      /^items \/rows matches nothing in the answer: the value has no field "rows" \(it has status\)$/],
+  ] as const)("%s: a clear error on the run, nothing lost", async (_what, source, payload, message) => {
+    const w = await fnWatcher(`fn-bad-${Math.floor(Math.random() * 1e9)}`, source, { key: "id", ...payload });
+    await sql`insert into scheduler.watcher_seen_items (task_id, dedupe_key, first_seen_at, last_seen_at) values (${w.id}, '1', now(), now())`;
+    await sql`update scheduler.watchers set cursor = '"mark"', last_success_at = now() where task_id = ${w.id}`;
+    const bad = await poll(w.id);
+    expect(bad).toMatchObject({ status: "failed" });
+    expect(bad.error_message).toMatch(message);
+    expect(bad.log_summary).toMatchObject({ error_count: 1, paused: false });
+    expect(await state(w.id)).toMatchObject({ error_count: 1, last_error: bad.error_message, cursor: "mark" });
+    expect(await seen(w.id)).toEqual(["1"]);
+    expect(await eventKeys(w.id)).toEqual([]);
+  });
+
+  test("a grant revoked after the watcher was written fails the poll with the database's own 42501, and backs off", async () => {
+    const w = await fnWatcher("fn-revoked", { function: "public.vt_watch_revoked" }, { pause_after_errors: 1 });
+    await sql`revoke execute on function public.vt_watch_revoked() from authenticated`;
+    const bad = await poll(w.id);
+    expect(bad.error_message).toBe(
+      "public.vt_watch_revoked() failed: SQLSTATE 42501: permission denied for function vt_watch_revoked; 1 failed polls in a row: the watcher paused itself (pause_after_errors)");
+    expect((await sql`select is_active from scheduler.tasks where id = ${w.id}`)[0].is_active).toBe(false);
   });
 });
