@@ -3,7 +3,7 @@
 -- action's schema is refused with a message naming the field.
 begin;
 \ir ../_helpers/setup.psql
-select plan(8);
+select plan(10);
 
 select tests.seed_users();
 select tests.authenticate_as('owner');
@@ -18,7 +18,13 @@ select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_
 select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'watch', '{"items": "/orders"}')$$,
   '22023', 'invalid action_payload for watch: source: is required (an object: {"type": "http", "url": ...})', 'a watcher needs a source');
 select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'watch', '{"source": {"type": "ftp", "url": "ftp://example.com"}}')$$,
-  '22023', 'invalid action_payload for watch: source.type: must be one of http', 'an unknown source type is refused');
+  '22023', 'invalid action_payload for watch: source.type: must be one of http, sql', 'an unknown source type is refused');
+select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'watch', '{"source": {"type": "sql", "url": "https://example.com", "args": [1], "run_as": "postgres"}}')$$,
+  '22023', 'invalid action_payload for watch: source.unknown field url; source.function: is required; source.args: must be a object; source.run_as: must be one of owner, service_role',
+  'a sql source takes the sql action''s fields, each named under source');
+select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'watch', '{"source": {"type": "sql", "function": "new_orders", "max_response_bytes": 0}}')$$,
+  '22023', 'invalid action_payload for watch: source.function: must be a schema-qualified function name, like public.new_orders; source.max_response_bytes: must be between 1 and 1048576',
+  'a sql source''s function is schema-qualified, and its result bounded');
 select throws_ok($$insert into scheduler.tasks (name, type, action_type, action_payload) values ('x', 'manual', 'watch', '{"source": {"type": "http", "url": "http://[nope"}, "items": "orders..x", "key": "/a~2b"}')$$,
   '22023', 'invalid action_payload for watch: source.url: must be an absolute http(s) URL; items: must be a JSON pointer (/data/items) or a dotted path (data.items); key: must be a JSON pointer (/data/items) or a dotted path (data.items)',
   'a bad URL, path and pointer are each named');
