@@ -1,9 +1,10 @@
 -- scheduler_internal.tg_tasks__guard_run_as: a sql task runs as its owner;
 -- only an admin (or service work) makes one run as service_role, or changes
--- one that does, and the audit trail shows who did.
+-- one that does, and the audit trail shows who did. A watcher whose source is
+-- a database function is held to the same rule (source.run_as).
 begin;
 \ir ../_helpers/setup.psql
-select plan(9);
+select plan(12);
 
 select tests.seed_users();
 create function public.tap_admin_only() returns integer language sql as $$ select 1 $$;
@@ -44,6 +45,22 @@ select tests.clear_authentication();
 select lives_ok($$ insert into scheduler.tasks (name, type, action_type, action_payload, owner_id)
   values ('service', 'manual', 'sql', '{"function": "public.tap_admin_only", "run_as": "service_role"}', tests.fx('owner')) $$,
   'service work may set it');
+
+-- a watcher polling a function: the same rule, naming source.run_as
+select tests.authenticate_as('owner');
+select throws_ok($$
+  insert into scheduler.tasks (name, type, action_type, action_payload)
+  values ('escalating watcher', 'manual', 'watch', '{"source": {"type": "sql", "function": "public.tap_admin_only", "run_as": "service_role"}}') $$,
+  '42501', 'source.run_as: only an admin may make a task run as service_role, or change one that does',
+  'a non-admin''s watcher cannot poll as service_role');
+select tests.authenticate_as('admin');
+select lives_ok($$
+  insert into scheduler.tasks (name, type, action_type, action_payload)
+  values ('admin watcher', 'manual', 'watch', '{"source": {"type": "sql", "function": "public.tap_admin_only", "run_as": "service_role"}}') $$,
+  'an admin''s may, over a function only service_role executes');
+select is((select a.user_id from scheduler.audit_trail a join scheduler.tasks t on t.id = a.entity_id
+           where t.name = 'admin watcher' and a.action = 'insert'), tests.fx('admin'),
+  'and the audit trail records it');
 
 select tests.authenticate_as('admin');
 select throws_like($$ insert into scheduler.tasks (name, type, action_type, action_payload)

@@ -4,7 +4,7 @@
 -- when it is resumed, and removed when the task stops being a watcher.
 begin;
 \ir ../_helpers/setup.psql
-select plan(12);
+select plan(15);
 
 select tests.seed_users();
 set local scheduler.now = '2034-04-01 00:00:00+00';
@@ -37,6 +37,20 @@ select ok((select cursor is null and last_success_at is null from scheduler.watc
 select tests.polled('feed');
 update scheduler.tasks set action_payload = jsonb_set(action_payload, '{source,url}', '"https://example.com/b.json"') where id = tests.fx('feed');
 select is_empty($$ select 1 from scheduler.watcher_seen_items where task_id = tests.fx('feed') $$, 'so does another URL');
+
+-- a database function as the source: another function, or other arguments, is another feed
+create function public.tap_sw_rows(p_kind text default 'all') returns setof integer language sql stable as $$ select 1 $$;
+grant execute on function public.tap_sw_rows(text) to authenticated;
+update scheduler.tasks set action_payload = action_payload || '{"source": {"type": "sql", "function": "public.tap_sw_rows"}}' where id = tests.fx('feed');
+select tests.polled('feed');
+update scheduler.tasks set action_payload = action_payload || '{"max_events_per_poll": 7}' where id = tests.fx('feed');
+select is((select count(*)::int from scheduler.watcher_seen_items where task_id = tests.fx('feed')), 1,
+  'a function source keeps its seen-set through a change to the bounds');
+update scheduler.tasks set action_payload = jsonb_set(action_payload, '{source,args}', '{"p_kind": "open"}') where id = tests.fx('feed');
+select is_empty($$ select 1 from scheduler.watcher_seen_items where task_id = tests.fx('feed') $$, 'but other arguments forget it');
+select tests.polled('feed');
+update scheduler.tasks set action_payload = jsonb_set(action_payload, '{source}', '{"type": "http", "url": "https://example.com/b.json"}') where id = tests.fx('feed');
+select is_empty($$ select 1 from scheduler.watcher_seen_items where task_id = tests.fx('feed') $$, 'and so does going back to a URL');
 
 -- the streak: kept while paused, cleared on resume
 select tests.polled('feed');
