@@ -4897,11 +4897,13 @@ begin
     return query select 'refused'::text, v_call.error, null::text, null::jsonb, v_role, null::jsonb, null::text, null::integer, null::integer, null::text;
     return;
   end if;
+  -- read for service_role runs too: the claims below name v_user's fields,
+  -- and a record never assigned in the session cannot even be planned
+  select u.id, u.email, u.phone, u.raw_app_meta_data, u.raw_user_meta_data, u.is_anonymous, u.banned_until, u.deleted_at
+  into v_user from auth.users u where u.id = v_run.owner_id;
   if v_role = 'authenticated' then
-    select u.id, u.email, u.phone, u.raw_app_meta_data, u.raw_user_meta_data, u.is_anonymous, u.banned_until, u.deleted_at
-    into v_user from auth.users u where u.id = v_run.owner_id;
     -- a task never does more than its owner could: a user who cannot sign in cannot call it
-    if not found or v_user.deleted_at is not null then
+    if v_user.id is null or v_user.deleted_at is not null then
       return query select 'refused'::text, 'the task''s owner no longer exists', null::text, null::jsonb, v_role, null::jsonb, null::text,
         null::integer, null::integer, null::text;
       return;
