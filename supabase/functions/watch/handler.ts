@@ -63,7 +63,7 @@ const namesWatcher = (s: string) => /\{\{\s*watcher\./.test(s);
 const usesWatcherState = (source: WatchSource) =>
   source.type === "http"
     ? [source.url, ...Object.values(source.headers)].some(namesWatcher)
-    : JSON.stringify(source.args).includes("{{") && namesWatcher(JSON.stringify(source.args));
+    : namesWatcher(JSON.stringify(source.args));
 
 /** The run's template context, with {{watcher.cursor}} and {{watcher.last_success_at}} when the source names them. */
 async function pollContext(run: WatchRun, db: Pick<Db, "executeSql">): Promise<Record<string, unknown>> {
