@@ -2777,7 +2777,10 @@ revoke execute on function scheduler_internal.tg_tasks__wake_dispatcher_on_updat
 
 -- the dead-man check, every minute from scheduler-tick. A fresh install has
 -- no admin yet, so the owners of work that is due hear it too; whoever heard
--- that it stopped hears that it is back.
+-- that it stopped hears that it is back. The tick wakes the dispatcher only
+-- when there is work, so a dispatcher with nothing to do is healthy, and
+-- silence counts from when work fell due (a project idle for hours is not
+-- an outage the minute a task falls due).
 create or replace function scheduler.check_dispatcher_heartbeat(p_now timestamptz default now()) returns boolean
 language plpgsql
 set search_path = ''
@@ -2786,6 +2789,7 @@ declare
   v_minutes integer := coalesce((scheduler_internal.setting('dead_man_minutes'))::integer, 5);
   v_beat scheduler_internal.dispatcher_heartbeat;
   v_silent_since timestamptz;
+  v_due_since timestamptz;
   v_recipients uuid[];
 begin
   select * into v_beat from scheduler_internal.dispatcher_heartbeat for update;
@@ -2801,7 +2805,11 @@ begin
     update scheduler_internal.dispatcher_heartbeat set alerted_at = null, alerted_user_ids = '{}';
     return true;
   end if;
-  v_silent_since := coalesce(v_beat.last_tick_at, v_beat.watching_since);
+  v_due_since := scheduler_internal.earliest_dispatch_work(p_now, p_now);
+  if v_due_since is null then
+    return false; -- nothing to do: nobody was woken, nobody is late
+  end if;
+  v_silent_since := greatest(coalesce(v_beat.last_tick_at, v_beat.watching_since), v_due_since);
   if v_silent_since >= p_now - make_interval(mins => v_minutes) then
     return false;
   end if;
@@ -2827,7 +2835,7 @@ begin
 end;
 $$;
 
-comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes (or never has since the install), notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
+comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes while work was due (earliest_dispatch_work; nothing due is healthy), counted from its last claim or the install, whichever is later than the work falling due, notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
 
 revoke execute on function scheduler.check_dispatcher_heartbeat(timestamptz) from public, anon, authenticated;
 
@@ -3550,6 +3558,51 @@ comment on function scheduler_internal.dispatch_lookahead() is 'The dispatch_loo
 revoke execute on function scheduler_internal.dispatch_lookahead() from public, anon, authenticated;
 
 grant execute on function scheduler_internal.dispatch_lookahead() to authenticated, service_role;
+
+-- supabase/schemas/25_engine/earliest_dispatch_work.sql ------------------------
+
+-- what the dispatcher would find to do, for the minute tick (wake it only
+-- when this is not null) and the dead-man check (a dispatcher with nothing
+-- to do is not silent). Every kind of work a dispatcher invocation acts on:
+--  * due tasks, as claim_due_runs takes them (active, not deleted, their
+--    prerequisites met: a task waiting on one is woken by the run that
+--    frees it);
+--  * queued runs of tasks not deleted: retries, manual and event runs,
+--    debounced runs (due at their window's end), runs given back, runs
+--    waiting for room (they are taken when it frees up, so they count);
+--  * leases that expired (reap_expired_leases gives them back or fails
+--    them): only those past p_now, since an invocation does not stay awake
+--    for a lease (plan_next_look stops when nothing is due), the tick after
+--    the expiry reaps it, as it always did.
+-- Expiring approvals are not the dispatcher's: the tick expires them itself.
+-- Each probe is one read of a partial index in due order.
+create or replace function scheduler_internal.earliest_dispatch_work(p_now timestamptz, p_until timestamptz)
+returns timestamptz
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  -- plpgsql: the tables are created after this file (30_tables)
+  return least(
+    (select min(t.next_run_at) from scheduler.tasks t
+     where t.is_active and t.deleted_at is null and t.next_run_at <= p_until
+       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
+            or scheduler_internal.dependencies_satisfied(t.id))),
+    (select min(r.scheduled_time) from scheduler.task_runs r
+     where r.status = 'queued' and r.scheduled_time <= p_until
+       and exists (select 1 from scheduler.tasks t where t.id = r.task_id and t.deleted_at is null)),
+    (select min(r.lease_expires_at) from scheduler.task_runs r
+     where r.status in ('claimed', 'running') and r.lease_expires_at < p_now)
+  );
+end;
+$$;
+
+comment on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) is
+  'The earliest due time of the work a dispatcher invocation acts on: tasks and queued runs due by p_until, leases expired by p_now; null when there is none. The tick wakes the dispatcher only when there is some; the dead-man check counts silence only from then.';
+
+revoke execute on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) to service_role;
 
 -- supabase/schemas/25_engine/edge_function_prepare.sql -------------------------
 
@@ -4403,6 +4456,7 @@ as $$
 declare
   v_result jsonb := '{}';
   v_request_id bigint;
+  v_work timestamptz;
 begin
   -- each step runs in its own subtransaction: a failure undoes that step
   -- only, is reported, and the next step runs
@@ -4420,14 +4474,22 @@ begin
       scheduler_internal.log_failure('scheduler_tick', 'check_dispatcher_heartbeat', sqlstate, sqlerrm));
   end;
 
-  -- last, so nothing above can keep the dispatcher asleep
+  -- last, so nothing above can keep the dispatcher asleep. Only when
+  -- there is work before the next tick's invocation can claim it (a minute,
+  -- plus the lookahead it claims ahead): writes of nearer work wake a
+  -- dispatcher themselves (request_dispatch), later work is the next tick's.
+  -- An idle project invokes nothing (bench/RESULTS.md, idle cost per day)
   begin
-    v_request_id := scheduler_internal.invoke_dispatcher('tick');
+    v_work := scheduler_internal.earliest_dispatch_work(p_now, p_now + interval '1 minute' + scheduler_internal.dispatch_lookahead());
+    if v_work is not null then
+      v_request_id := scheduler_internal.invoke_dispatcher('tick');
+    end if;
     if v_request_id is not null then
       -- an id seen before means pg_net was reinstalled: the new request owns it
       insert into scheduler_internal.dispatcher_requests (request_id) values (v_request_id)
       on conflict (request_id) do update set created_at = excluded.created_at;
     end if;
+    -- null: nothing to do, nobody woken
     v_result := v_result || jsonb_build_object('invoke_dispatcher', v_request_id);
   exception when others then
     v_result := v_result || jsonb_build_object('invoke_dispatcher',
@@ -4437,7 +4499,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
+comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id) when it has work before the next tick plus the lookahead (earliest_dispatch_work; otherwise invoke_dispatcher is null). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
 
