@@ -39,8 +39,8 @@ begin
   select coalesce(array_agg(distinct r.id), '{}') into v_recipients from (
     select p.id from scheduler.profiles p where p.role = 'admin' and p.status = 'active'
     union all
-    select t.owner_id from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
+    select t.owner_id from scheduler_internal.due_tasks t
+    where t.next_run_at <= p_now
     union all
     select t.owner_id from scheduler.task_runs q join scheduler.tasks t on t.id = q.task_id
     where q.status = 'queued' and q.scheduled_time <= p_now and t.deleted_at is null

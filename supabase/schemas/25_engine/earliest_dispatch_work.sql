@@ -21,10 +21,10 @@ as $$
 begin
   -- plpgsql: the tables are created after this file (30_tables)
   return least(
-    (select min(t.next_run_at) from scheduler.tasks t
-     where t.is_active and t.deleted_at is null and t.next_run_at <= p_until
-       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
-            or scheduler_internal.dependencies_satisfied(t.id))),
+    (select min(t.next_run_at) from scheduler_internal.due_tasks t
+     where t.next_run_at <= p_until
+       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.task_id)
+            or scheduler_internal.dependencies_satisfied(t.task_id))),
     (select min(r.scheduled_time) from scheduler.task_runs r
      where r.status = 'queued' and r.scheduled_time <= p_until
        and exists (select 1 from scheduler.tasks t where t.id = r.task_id and t.deleted_at is null)),
