@@ -29,7 +29,15 @@ begin
   -- dispatcher themselves (request_dispatch), later work is the next tick's.
   -- An idle project invokes nothing (bench/RESULTS.md, idle cost per day)
   begin
-    v_work := scheduler_internal.earliest_dispatch_work(p_now, p_now + interval '1 minute' + scheduler_internal.dispatch_lookahead());
+    begin
+      v_work := scheduler_internal.earliest_dispatch_work(p_now, p_now + interval '1 minute' + scheduler_internal.dispatch_lookahead());
+    exception when others then
+      -- it cannot tell (say, a broken dispatch_lookahead setting): wake the
+      -- dispatcher, as every tick did before, and report why
+      v_result := v_result || jsonb_build_object('earliest_dispatch_work',
+        scheduler_internal.log_failure('scheduler_tick', 'earliest_dispatch_work', sqlstate, sqlerrm));
+      v_work := p_now;
+    end;
     if v_work is not null then
       v_request_id := scheduler_internal.invoke_dispatcher('tick');
     end if;

@@ -8,7 +8,7 @@
 -- (now()), as pg_cron calls it.
 begin;
 \ir ../_helpers/setup.psql
-select plan(17);
+select plan(18);
 
 select tests.seed_users();
 create temp table ticks (name text primary key, result jsonb) on commit drop;
@@ -28,6 +28,14 @@ update scheduler.tasks set next_run_at = '2001-01-01 00:01:10+00' where id = tes
 insert into ticks select 'soon', scheduler_internal.scheduler_tick('2001-01-01 00:00:00+00');
 select ok(tests.queued_wake((select result from ticks where name = 'soon')),
   'work due before the next tick plus the lookahead wakes the dispatcher');
+-- a tick that cannot tell whether work is due wakes it all the same
+update scheduler.tasks set next_run_at = '2001-01-01 00:01:11+00' where id = tests.fx('due');
+update scheduler_internal.settings set value = '"soon"' where key = 'dispatch_lookahead';
+insert into ticks select 'cannot tell', scheduler_internal.scheduler_tick('2001-01-01 00:00:00+00');
+update scheduler_internal.settings set value = '"10 seconds"' where key = 'dispatch_lookahead';
+select ok(tests.queued_wake((select result from ticks where name = 'cannot tell'))
+          and (select result #>> '{earliest_dispatch_work,error}' is not null from ticks where name = 'cannot tell'),
+  'a tick that cannot tell whether work is due (a broken dispatch_lookahead) wakes the dispatcher and reports why');
 
 -- the task due now (the real clock, as pg_cron calls the tick), and a
 -- dispatcher that ticked a moment ago, so the dead-man check is quiet
