@@ -7,7 +7,9 @@ import postgres from "postgres";
 // Seeded as the superuser with triggers off (session_replication_role =
 // replica): a million tasks through the validation, schedule and audit
 // triggers would take a quarter of an hour, and the claim does not read what
-// they write. next_run_at, which a trigger would compute, is set directly.
+// they write. next_run_at, which a trigger would compute, is set directly,
+// and so are the claim's due rows (scheduler_internal.due_tasks), which a
+// trigger would write.
 export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, truncate = false }) {
   const sql = postgres(adminDbUrl ?? dbUrl, { max: 1, onnotice: () => {} });
   try {
@@ -32,6 +34,12 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
           from generate_series(${done + 1}::int, ${Math.min(tasks, done + 100_000)}::int) g,
             lateral (select case when g <= ${due}::int then '2099-12-31'::timestamptz else '2101-01-01'::timestamptz end as at) d`;
       }
+      if (adminDbUrl) {
+        await tx`
+          insert into scheduler_internal.due_tasks (task_id, next_run_at, owner_id, priority)
+          select id, next_run_at, owner_id, priority from scheduler.tasks
+          where owner_id = ${ownerId} and is_active and deleted_at is null and next_run_at is not null`;
+      }
       for (let done = 0; done < runs; done += 1_000_000) {
         await tx`
           insert into scheduler.task_runs (task_id, scheduled_time, start_time, end_time, status, attempt, triggered_by)
@@ -44,6 +52,7 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
       }
     });
     await sql`vacuum analyze scheduler.tasks`;
+    await sql`vacuum analyze scheduler_internal.due_tasks`;
     await sql`vacuum analyze scheduler.task_runs`;
     return { due };
   } finally {

@@ -2761,6 +2761,39 @@ comment on function scheduler_internal.tg_tasks__schedule() is 'Computes next_ru
 -- the trigger is created, not when it fires)
 revoke execute on function scheduler_internal.tg_tasks__schedule() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_tasks__sync_due.sql --------------------------
+
+-- keeps scheduler_internal.due_tasks equal to the tasks a statement wrote:
+-- a row for each active, undeleted task with a next_run_at, none for the
+-- others (a deleted task's row goes with it, by its foreign key). Statement
+-- level, so the claim's advance of a batch is one insert of the batch; a row
+-- that did not change is not rewritten. Definer: signed-in users write tasks,
+-- never this table.
+create or replace function scheduler_internal.tg_tasks__sync_due() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' then
+    delete from scheduler_internal.due_tasks d
+    using new_tasks n
+    where d.task_id = n.id and not (n.is_active and n.deleted_at is null and n.next_run_at is not null);
+  end if;
+  insert into scheduler_internal.due_tasks as d (task_id, next_run_at, owner_id, priority)
+  select n.id, n.next_run_at, n.owner_id, n.priority
+  from new_tasks n
+  where n.is_active and n.deleted_at is null and n.next_run_at is not null
+  on conflict (task_id) do update
+  set next_run_at = excluded.next_run_at, owner_id = excluded.owner_id, priority = excluded.priority
+  where (d.next_run_at, d.owner_id, d.priority) is distinct from (excluded.next_run_at, excluded.owner_id, excluded.priority);
+  return null;
+end;
+$$;
+
+comment on function scheduler_internal.tg_tasks__sync_due() is 'Keeps scheduler_internal.due_tasks (the claim''s due index) equal to the tasks a statement inserted or updated.';
+
+revoke execute on function scheduler_internal.tg_tasks__sync_due() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_tasks__sync_watcher.sql ----------------------
 
 -- a watch task's state row follows the task: made with it, forgotten (seen
@@ -2989,7 +3022,10 @@ revoke execute on function scheduler_internal.tg_tasks__wake_dispatcher_on_updat
 
 -- the dead-man check, every minute from scheduler-tick. A fresh install has
 -- no admin yet, so the owners of work that is due hear it too; whoever heard
--- that it stopped hears that it is back.
+-- that it stopped hears that it is back. The tick wakes the dispatcher only
+-- when there is work, so a dispatcher with nothing to do is healthy, and
+-- silence counts from when work fell due (a project idle for hours is not
+-- an outage the minute a task falls due).
 create or replace function scheduler.check_dispatcher_heartbeat(p_now timestamptz default now()) returns boolean
 language plpgsql
 set search_path = ''
@@ -2998,6 +3034,7 @@ declare
   v_minutes integer := coalesce((scheduler_internal.setting('dead_man_minutes'))::integer, 5);
   v_beat scheduler_internal.dispatcher_heartbeat;
   v_silent_since timestamptz;
+  v_due_since timestamptz;
   v_recipients uuid[];
 begin
   select * into v_beat from scheduler_internal.dispatcher_heartbeat for update;
@@ -3013,15 +3050,19 @@ begin
     update scheduler_internal.dispatcher_heartbeat set alerted_at = null, alerted_user_ids = '{}';
     return true;
   end if;
-  v_silent_since := coalesce(v_beat.last_tick_at, v_beat.watching_since);
+  v_due_since := scheduler_internal.earliest_dispatch_work(p_now, p_now);
+  if v_due_since is null then
+    return false; -- nothing to do: nobody was woken, nobody is late
+  end if;
+  v_silent_since := greatest(coalesce(v_beat.last_tick_at, v_beat.watching_since), v_due_since);
   if v_silent_since >= p_now - make_interval(mins => v_minutes) then
     return false;
   end if;
   select coalesce(array_agg(distinct r.id), '{}') into v_recipients from (
     select p.id from scheduler.profiles p where p.role = 'admin' and p.status = 'active'
     union all
-    select t.owner_id from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
+    select t.owner_id from scheduler_internal.due_tasks t
+    where t.next_run_at <= p_now
     union all
     select t.owner_id from scheduler.task_runs q join scheduler.tasks t on t.id = q.task_id
     where q.status = 'queued' and q.scheduled_time <= p_now and t.deleted_at is null
@@ -3039,7 +3080,7 @@ begin
 end;
 $$;
 
-comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes (or never has since the install), notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
+comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes while work was due (earliest_dispatch_work; nothing due is healthy), counted from its last claim or the install, whichever is later than the work falling due, notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
 
 revoke execute on function scheduler.check_dispatcher_heartbeat(timestamptz) from public, anon, authenticated;
 
@@ -3154,28 +3195,35 @@ begin
   return query
   -- every due task, ranked within its owner: narrow rows, one sort (ties
   -- are left in any order: a tie-break on the id, in a burst where every
-  -- row ties, doubled the sort)
+  -- row ties, doubled the sort). Read from the due index's own table
+  -- (scheduler_internal.due_tasks: active, undeleted tasks only), so the
+  -- task's wide row is read for the batch alone
   with ranked as (
-    select c.ctid as row_address, c.owner_id, c.priority, c.next_run_at,
+    select c.task_id, c.owner_id, c.priority, c.next_run_at,
       row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at) as turn
-    from scheduler.tasks c
-    where c.is_active
-      and c.deleted_at is null
-      and c.next_run_at <= p_now + v_lookahead
-      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
-           or scheduler_internal.dependencies_satisfied(c.id))
+    from scheduler_internal.due_tasks c
+    where c.next_run_at <= p_now + v_lookahead
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.task_id)
+           or scheduler_internal.dependencies_satisfied(c.task_id))
   ),
   -- the best due tasks, a few times the batch, in a bounded top-N sort on
   -- the owners' turns (locking at this level would sort every due row in
   -- full); an owner with a cap has only its room's worth
   candidates as (
-    select r.row_address,
-      case when v_weights is null then r.turn - 1
-        else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
-    from ranked r
-    where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
-    order by share, r.priority desc, r.next_run_at
-    limit p_limit * 4
+    select x.row_address, r.share
+    from (
+      select r.task_id,
+        case when v_weights is null then r.turn - 1
+          else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
+      from ranked r
+      where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
+      order by share, r.priority desc, r.next_run_at
+      limit p_limit * 4
+    ) r
+    -- each task's address: one primary-key probe per candidate (offset 0
+    -- keeps it a probe; joined plainly, statistics that say tasks is empty
+    -- made it a scan of the whole index per candidate)
+    cross join lateral (select t.ctid as row_address from scheduler.tasks t where t.id = r.task_id offset 0) x
   ),
   -- then lock them, found again by address; the conditions are rechecked on
   -- the row's latest version
@@ -3767,6 +3815,51 @@ revoke execute on function scheduler_internal.dispatch_lookahead() from public, 
 
 grant execute on function scheduler_internal.dispatch_lookahead() to authenticated, service_role;
 
+-- supabase/schemas/25_engine/earliest_dispatch_work.sql ------------------------
+
+-- what the dispatcher would find to do, for the minute tick (wake it only
+-- when this is not null) and the dead-man check (a dispatcher with nothing
+-- to do is not silent). Every kind of work a dispatcher invocation acts on:
+--  * due tasks, as claim_due_runs takes them (active, not deleted, their
+--    prerequisites met: a task waiting on one is woken by the run that
+--    frees it);
+--  * queued runs of tasks not deleted: retries, manual and event runs,
+--    debounced runs (due at their window's end), runs given back, runs
+--    waiting for room (they are taken when it frees up, so they count);
+--  * leases that expired (reap_expired_leases gives them back or fails
+--    them): only those past p_now, since an invocation does not stay awake
+--    for a lease (plan_next_look stops when nothing is due), the tick after
+--    the expiry reaps it, as it always did.
+-- Expiring approvals are not the dispatcher's: the tick expires them itself.
+-- Each probe is one read of a partial index in due order.
+create or replace function scheduler_internal.earliest_dispatch_work(p_now timestamptz, p_until timestamptz)
+returns timestamptz
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  -- plpgsql: the tables are created after this file (30_tables)
+  return least(
+    (select min(t.next_run_at) from scheduler_internal.due_tasks t
+     where t.next_run_at <= p_until
+       and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.task_id)
+            or scheduler_internal.dependencies_satisfied(t.task_id))),
+    (select min(r.scheduled_time) from scheduler.task_runs r
+     where r.status = 'queued' and r.scheduled_time <= p_until
+       and exists (select 1 from scheduler.tasks t where t.id = r.task_id and t.deleted_at is null)),
+    (select min(r.lease_expires_at) from scheduler.task_runs r
+     where r.status in ('claimed', 'running') and r.lease_expires_at < p_now)
+  );
+end;
+$$;
+
+comment on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) is
+  'The earliest due time of the work a dispatcher invocation acts on: tasks and queued runs due by p_until, leases expired by p_now; null when there is none. The tick wakes the dispatcher only when there is some; the dead-man check counts silence only from then.';
+
+revoke execute on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.earliest_dispatch_work(timestamptz, timestamptz) to service_role;
+
 -- supabase/schemas/25_engine/edge_function_prepare.sql -------------------------
 
 -- the edge-function action, for the runs the start gate started: each run's
@@ -4111,8 +4204,7 @@ begin
     ) w
   ));
   select least(
-    (select min(t.next_run_at) from scheduler.tasks t
-     where t.is_active and t.deleted_at is null and t.next_run_at > p_now),
+    (select min(t.next_run_at) from scheduler_internal.due_tasks t where t.next_run_at > p_now),
     v_ahead
   ) into v_due;
   v_next := least(greatest(v_due - v_lookahead, p_now + v_lookahead * 0.8), v_due - interval '1 second', v_exact);
@@ -4121,10 +4213,10 @@ begin
   -- session held it (SKIP LOCKED); look again shortly. Work that waits for a
   -- prerequisite or for a running run is woken by the write that frees it.
   select exists (
-    select 1 from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
-      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
-           or scheduler_internal.dependencies_satisfied(t.id))
+    select 1 from scheduler_internal.due_tasks t
+    where t.next_run_at <= p_now
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.task_id)
+           or scheduler_internal.dependencies_satisfied(t.task_id))
   ) or exists (
     select 1 from scheduler.task_runs r
     cross join lateral (
@@ -4793,6 +4885,7 @@ as $$
 declare
   v_result jsonb := '{}';
   v_request_id bigint;
+  v_work timestamptz;
 begin
   -- each step runs in its own subtransaction: a failure undoes that step
   -- only, is reported, and the next step runs
@@ -4810,14 +4903,30 @@ begin
       scheduler_internal.log_failure('scheduler_tick', 'check_dispatcher_heartbeat', sqlstate, sqlerrm));
   end;
 
-  -- last, so nothing above can keep the dispatcher asleep
+  -- last, so nothing above can keep the dispatcher asleep. Only when
+  -- there is work before the next tick's invocation can claim it (a minute,
+  -- plus the lookahead it claims ahead): writes of nearer work wake a
+  -- dispatcher themselves (request_dispatch), later work is the next tick's.
+  -- An idle project invokes nothing (bench/RESULTS.md, idle cost per day)
   begin
-    v_request_id := scheduler_internal.invoke_dispatcher('tick');
+    begin
+      v_work := scheduler_internal.earliest_dispatch_work(p_now, p_now + interval '1 minute' + scheduler_internal.dispatch_lookahead());
+    exception when others then
+      -- it cannot tell (say, a broken dispatch_lookahead setting): wake the
+      -- dispatcher, as every tick did before, and report why
+      v_result := v_result || jsonb_build_object('earliest_dispatch_work',
+        scheduler_internal.log_failure('scheduler_tick', 'earliest_dispatch_work', sqlstate, sqlerrm));
+      v_work := p_now;
+    end;
+    if v_work is not null then
+      v_request_id := scheduler_internal.invoke_dispatcher('tick');
+    end if;
     if v_request_id is not null then
       -- an id seen before means pg_net was reinstalled: the new request owns it
       insert into scheduler_internal.dispatcher_requests (request_id) values (v_request_id)
       on conflict (request_id) do update set created_at = excluded.created_at;
     end if;
+    -- null: nothing to do, nobody woken
     v_result := v_result || jsonb_build_object('invoke_dispatcher', v_request_id);
   exception when others then
     v_result := v_result || jsonb_build_object('invoke_dispatcher',
@@ -4827,7 +4936,7 @@ begin
 end;
 $$;
 
-comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
+comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id) when it has work before the next tick plus the lookahead (earliest_dispatch_work; otherwise invoke_dispatcher is null). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
 
@@ -6358,7 +6467,16 @@ create table scheduler.tasks (
     and rate_limit_period between interval '1 second' and interval '31 days'),
   constraint tasks_debounce_window_check check (debounce_window between interval '1 second' and interval '1 day'),
   constraint tasks_debounce_inputs_check check (debounce_inputs in ('last', 'all'))
-);
+)
+-- room on each page for the claim's per-run advance of next_run_at and
+-- last_run_at to stay a HOT update (no index covers them: the due index is
+-- scheduler_internal.due_tasks). Half a page: a claim advances every task of
+-- a page at once when they fall due together (a burst of one-offs), and an
+-- update finds room only on its own page. Measured in the drain's burst
+-- (bench/RESULTS.md, "Cost per run, after"): 13 % of the advances HOT at
+-- fillfactor 90, 45 % at 70, all at 50; tasks due at different times are
+-- pruned between their claims and need far less
+with (fillfactor = 50);
 
 comment on table scheduler.tasks is 'What to run, when, and how. Seed 000 core names; see docs/data-model.md.';
 
@@ -6405,10 +6523,6 @@ create index tasks_owner_id_idx on scheduler.tasks (owner_id);
 create index tasks_created_by_idx on scheduler.tasks (created_by);
 
 create index tasks_project_id_idx on scheduler.tasks (project_id);
-
--- the scheduler's hot path: active, not deleted, due
-create index tasks_due_idx on scheduler.tasks (next_run_at, priority)
-  where is_active and deleted_at is null and next_run_at is not null;
 
 create index tasks_priority_idx on scheduler.tasks (priority);
 
@@ -6533,6 +6647,17 @@ when (new.is_active and new.deleted_at is null and new.next_run_at is not null
       and new.next_run_at is distinct from old.next_run_at
       and new.next_run_at < now() + interval '2 minutes')
 execute function scheduler_internal.tg_tasks__wake_dispatcher_on_update();
+
+-- the claim's due index (scheduler_internal.due_tasks) follows every write;
+-- statement level (transition tables cannot go with a column list, nor with
+-- two events), so a claim's batch costs one statement
+create trigger _930_sync_due_on_insert after insert on scheduler.tasks
+referencing new table as new_tasks
+for each statement execute function scheduler_internal.tg_tasks__sync_due();
+
+create trigger _930_sync_due_on_update after update on scheduler.tasks
+referencing new table as new_tasks
+for each statement execute function scheduler_internal.tg_tasks__sync_due();
 
 -- a watch task's state row (scheduler.watchers): made with the task, reset
 -- when what it watches changes or it is resumed, removed when it stops being
@@ -6733,11 +6858,16 @@ comment on column scheduler.task_runs.start_time is 'When the start gate let the
 
 create index task_runs_task_id_idx on scheduler.task_runs (task_id, scheduled_time desc);
 
-create index task_runs_start_time_idx on scheduler.task_runs (start_time desc);
-
 create index task_runs_queued_idx on scheduler.task_runs (scheduled_time) where status = 'queued';
 
-create index task_runs_created_at_idx on scheduler.task_runs (created_at);
+-- the pruning's walk of finished runs, in created_at order (prune_batch);
+-- only final states are indexed: a run's earlier versions (claimed,
+-- running) each cost an entry in every index they are in (3 a run when all
+-- states were here, 1 now). No query orders or filters runs by start_time,
+-- so it has no index (bench/RESULTS.md, "Cost per run": about 200 B of WAL
+-- per run each)
+create index task_runs_created_at_idx on scheduler.task_runs (created_at)
+where status in ('completed', 'failed', 'cancelled', 'skipped');
 
 -- deleting a user clears their requests without scanning the history
 create index task_runs_requested_by_idx on scheduler.task_runs (requested_by) where requested_by is not null;
@@ -8031,6 +8161,38 @@ alter table scheduler_internal.task_starts enable row level security;
 revoke all on table scheduler_internal.task_starts from public, anon, authenticated;
 
 grant select, insert, delete on table scheduler_internal.task_starts to service_role;
+
+-- supabase/schemas/31_internal_tables/090_due_tasks.sql ------------------------
+
+-- the claim's due index, off the wide tasks row (issue 17): one narrow row
+-- per active, undeleted task with a next_run_at, kept equal to the task by
+-- its triggers (tg_tasks__sync_due). With the due index here instead of on
+-- scheduler.tasks, no index of tasks covers a column the claim changes
+-- (next_run_at, last_run_at, updated_at), so its per-run advance of the task
+-- is a HOT update that writes no index entry (it wrote one into each of the
+-- task's 8 indexes, the 2 GIN ones included: bench/RESULTS.md, "Cost per
+-- run"); this row's update writes two small ones. owner_id and priority are
+-- here because the claim ranks due tasks by them, without reading the task.
+create table scheduler_internal.due_tasks (
+  task_id uuid primary key references scheduler.tasks (id) on delete cascade,
+  next_run_at timestamptz not null,
+  owner_id uuid not null,
+  priority scheduler.task_priority not null
+);
+
+comment on table scheduler_internal.due_tasks is
+  'The due index of the claim: next_run_at, owner_id and priority of every active, undeleted task with a next_run_at, kept by the tasks triggers (tg_tasks__sync_due). scheduler.tasks.next_run_at stays the column to read.';
+
+-- the claim's hot path: what is due, in due order
+create index due_tasks_next_run_at_idx on scheduler_internal.due_tasks (next_run_at, priority);
+
+alter table scheduler_internal.due_tasks enable row level security;
+
+revoke all on table scheduler_internal.due_tasks from public, anon, authenticated;
+
+-- read by the claim, the dispatch plan and the dead-man check (service_role);
+-- written only by the tasks triggers (definer)
+grant select on table scheduler_internal.due_tasks to service_role;
 
 -- supabase/schemas/40_views/10_task_summary.sql --------------------------------
 

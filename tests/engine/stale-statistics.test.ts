@@ -61,7 +61,7 @@ async function plansOfBurst(tasks: number, batch: number, history: number): Prom
         where t.owner_id = ${owner} and t.name like 'idle %'`;
       await tx`
         update pg_catalog.pg_class set reltuples = 0, relpages = greatest(relpages, 1)
-        where oid in ('scheduler.tasks'::regclass, 'scheduler.task_runs'::regclass)`;
+        where oid in ('scheduler.tasks'::regclass, 'scheduler.task_runs'::regclass, 'scheduler_internal.due_tasks'::regclass)`;
       await tx`load 'auto_explain'`;
       await tx`set local auto_explain.log_min_duration = 0`;
       await tx`set local auto_explain.log_nested_statements = on`;

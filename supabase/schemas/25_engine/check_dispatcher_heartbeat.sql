@@ -1,6 +1,9 @@
 -- the dead-man check, every minute from scheduler-tick. A fresh install has
 -- no admin yet, so the owners of work that is due hear it too; whoever heard
--- that it stopped hears that it is back.
+-- that it stopped hears that it is back. The tick wakes the dispatcher only
+-- when there is work, so a dispatcher with nothing to do is healthy, and
+-- silence counts from when work fell due (a project idle for hours is not
+-- an outage the minute a task falls due).
 create or replace function scheduler.check_dispatcher_heartbeat(p_now timestamptz default now()) returns boolean
 language plpgsql
 set search_path = ''
@@ -9,6 +12,7 @@ declare
   v_minutes integer := coalesce((scheduler_internal.setting('dead_man_minutes'))::integer, 5);
   v_beat scheduler_internal.dispatcher_heartbeat;
   v_silent_since timestamptz;
+  v_due_since timestamptz;
   v_recipients uuid[];
 begin
   select * into v_beat from scheduler_internal.dispatcher_heartbeat for update;
@@ -24,15 +28,19 @@ begin
     update scheduler_internal.dispatcher_heartbeat set alerted_at = null, alerted_user_ids = '{}';
     return true;
   end if;
-  v_silent_since := coalesce(v_beat.last_tick_at, v_beat.watching_since);
+  v_due_since := scheduler_internal.earliest_dispatch_work(p_now, p_now);
+  if v_due_since is null then
+    return false; -- nothing to do: nobody was woken, nobody is late
+  end if;
+  v_silent_since := greatest(coalesce(v_beat.last_tick_at, v_beat.watching_since), v_due_since);
   if v_silent_since >= p_now - make_interval(mins => v_minutes) then
     return false;
   end if;
   select coalesce(array_agg(distinct r.id), '{}') into v_recipients from (
     select p.id from scheduler.profiles p where p.role = 'admin' and p.status = 'active'
     union all
-    select t.owner_id from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
+    select t.owner_id from scheduler_internal.due_tasks t
+    where t.next_run_at <= p_now
     union all
     select t.owner_id from scheduler.task_runs q join scheduler.tasks t on t.id = q.task_id
     where q.status = 'queued' and q.scheduled_time <= p_now and t.deleted_at is null
@@ -50,7 +58,7 @@ begin
 end;
 $$;
 
-comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes (or never has since the install), notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
+comment on function scheduler.check_dispatcher_heartbeat(timestamptz) is 'Dead-man check: once the dispatcher has not claimed for dead_man_minutes while work was due (earliest_dispatch_work; nothing due is healthy), counted from its last claim or the install, whichever is later than the work falling due, notifies the admins and the owners of due work, once per outage; when it claims again, tells the same people. Returns whether it notified anyone.';
 
 revoke execute on function scheduler.check_dispatcher_heartbeat(timestamptz) from public, anon, authenticated;
 

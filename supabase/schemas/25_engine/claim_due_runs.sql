@@ -105,28 +105,35 @@ begin
   return query
   -- every due task, ranked within its owner: narrow rows, one sort (ties
   -- are left in any order: a tie-break on the id, in a burst where every
-  -- row ties, doubled the sort)
+  -- row ties, doubled the sort). Read from the due index's own table
+  -- (scheduler_internal.due_tasks: active, undeleted tasks only), so the
+  -- task's wide row is read for the batch alone
   with ranked as (
-    select c.ctid as row_address, c.owner_id, c.priority, c.next_run_at,
+    select c.task_id, c.owner_id, c.priority, c.next_run_at,
       row_number() over (partition by c.owner_id order by c.priority desc, c.next_run_at) as turn
-    from scheduler.tasks c
-    where c.is_active
-      and c.deleted_at is null
-      and c.next_run_at <= p_now + v_lookahead
-      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.id)
-           or scheduler_internal.dependencies_satisfied(c.id))
+    from scheduler_internal.due_tasks c
+    where c.next_run_at <= p_now + v_lookahead
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = c.task_id)
+           or scheduler_internal.dependencies_satisfied(c.task_id))
   ),
   -- the best due tasks, a few times the batch, in a bounded top-N sort on
   -- the owners' turns (locking at this level would sort every due row in
   -- full); an owner with a cap has only its room's worth
   candidates as (
-    select r.row_address,
-      case when v_weights is null then r.turn - 1
-        else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
-    from ranked r
-    where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
-    order by share, r.priority desc, r.next_run_at
-    limit p_limit * 4
+    select x.row_address, r.share
+    from (
+      select r.task_id,
+        case when v_weights is null then r.turn - 1
+          else (r.turn - 1)::float8 / coalesce((v_weights ->> r.owner_id::text)::integer, 1) end as share
+      from ranked r
+      where not v_capped or r.turn <= coalesce((v_rooms ->> r.owner_id::text)::integer, v_owner_cap, 2147483647)
+      order by share, r.priority desc, r.next_run_at
+      limit p_limit * 4
+    ) r
+    -- each task's address: one primary-key probe per candidate (offset 0
+    -- keeps it a probe; joined plainly, statistics that say tasks is empty
+    -- made it a scan of the whole index per candidate)
+    cross join lateral (select t.ctid as row_address from scheduler.tasks t where t.id = r.task_id offset 0) x
   ),
   -- then lock them, found again by address; the conditions are rechecked on
   -- the row's latest version

@@ -79,8 +79,7 @@ begin
     ) w
   ));
   select least(
-    (select min(t.next_run_at) from scheduler.tasks t
-     where t.is_active and t.deleted_at is null and t.next_run_at > p_now),
+    (select min(t.next_run_at) from scheduler_internal.due_tasks t where t.next_run_at > p_now),
     v_ahead
   ) into v_due;
   v_next := least(greatest(v_due - v_lookahead, p_now + v_lookahead * 0.8), v_due - interval '1 second', v_exact);
@@ -89,10 +88,10 @@ begin
   -- session held it (SKIP LOCKED); look again shortly. Work that waits for a
   -- prerequisite or for a running run is woken by the write that frees it.
   select exists (
-    select 1 from scheduler.tasks t
-    where t.is_active and t.deleted_at is null and t.next_run_at <= p_now
-      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.id)
-           or scheduler_internal.dependencies_satisfied(t.id))
+    select 1 from scheduler_internal.due_tasks t
+    where t.next_run_at <= p_now
+      and (not exists (select 1 from scheduler.task_dependencies x where x.task_id = t.task_id)
+           or scheduler_internal.dependencies_satisfied(t.task_id))
   ) or exists (
     select 1 from scheduler.task_runs r
     cross join lateral (

@@ -83,6 +83,7 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.tg_task_runs__wake_dispatcher()',                         '{}'),
   ('scheduler_internal.tg_tasks__ensure_signing_secret()',                       '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_insert()',                   '{}'),
+  ('scheduler_internal.tg_tasks__sync_due()',                                    '{}'),
   ('scheduler_internal.tg_tasks__wake_dispatcher_on_update()',                   '{}'),
   ('scheduler_internal.tg_tasks__check_something_to_ask()',                      '{}'),
   ('scheduler_internal.tg_tasks__sync_watcher()',                                '{}');

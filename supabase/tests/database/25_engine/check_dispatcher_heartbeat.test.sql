@@ -2,16 +2,18 @@
 -- raises no alarm; a silent dispatcher alerts the admins and the owners of
 -- due work, once per outage; a dispatcher that never ticked since the
 -- install counts as silent; when it claims again, the same people hear so.
+-- The tick wakes the dispatcher only when it has work, so with nothing to
+-- do it is healthy, and silence counts from when the work fell due.
 begin;
 \ir ../_helpers/setup.psql
-select plan(13);
+select plan(17);
 
 select tests.seed_users();
 -- the database may hold other users' due work (a live project): only the
 -- test's own users are judged
 set local scheduler.now = '2031-01-01 00:00:00+00';
 select tests.mk_task('due', '{"cron": "0 0 1 1 *"}');   -- due at 2031-01-01 00:00
-update scheduler.tasks set next_run_at = '2031-01-01 00:05:00+00' where id = tests.fx('due');
+update scheduler.tasks set next_run_at = '2031-01-01 00:04:00+00' where id = tests.fx('due');
 update scheduler_internal.dispatcher_heartbeat set last_tick_at = '2031-01-01 00:00:00+00', alerted_at = null, alerted_user_ids = '{}';
 select is(scheduler.check_dispatcher_heartbeat('2031-01-01 00:03:00+00'), false, 'a recent tick raises no alarm');
 select is(scheduler.check_dispatcher_heartbeat('2031-01-01 00:10:00+00'), true, 'a silent dispatcher alerts');
@@ -37,6 +39,19 @@ select is(scheduler.check_dispatcher_heartbeat('2031-01-01 00:04:00+00'), false,
 select is(scheduler.check_dispatcher_heartbeat('2031-01-01 00:10:00+00'), true, 'then its silence alerts');
 select results_eq($$ select user_id, message ~ 'since the scheduler was installed' and message ~ 'Vault' from scheduler.notifications where user_id in (select id from tests.fixtures) $$,
   $$ values (tests.fx('owner'), true) $$, 'the owner of due work is told, without an admin, with what to check');
+
+-- nothing to do (the clock in 2001, before any other data a live database
+-- may hold, and the test's task not due): an hour without a claim is healthy
+delete from scheduler.notifications;
+update scheduler.tasks set next_run_at = '2001-01-01 02:00:00+00' where id = tests.fx('due');
+update scheduler_internal.dispatcher_heartbeat
+set last_tick_at = '2000-12-31 23:00:00+00', alerted_at = null, alerted_user_ids = '{}', watching_since = '2000-01-01 00:00:00+00';
+select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:00:00+00'), false, 'a dispatcher with nothing to do is healthy, however long since it claimed');
+-- then work falls due: silence counts from then, not from the last claim
+update scheduler.tasks set next_run_at = '2001-01-01 00:00:00+00' where id = tests.fx('due');
+select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:00:00+00'), false, 'work falling due is not an outage at once');
+select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:04:59+00'), false, 'nor within dead_man_minutes of falling due');
+select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:05:01+00'), true, 'past them, unclaimed, it is');
 
 select tests.authenticate_as_service_role();
 select lives_ok($$ select scheduler.check_dispatcher_heartbeat('2035-01-01 00:00:00+00') $$, 'service_role runs the dead-man check');

@@ -1,17 +1,45 @@
 -- scheduler_internal.scheduler_tick, the one per-minute job: it expires
 -- approvals, runs the dead-man check and wakes the dispatcher through
--- pg_net, each step on its own: a step that fails is reported, logged to
--- system_logs and rolled back alone, and the steps after it still run.
+-- pg_net when there is work before the next tick plus the lookahead (and
+-- only then), each step on its own: a step that fails is reported, logged
+-- to system_logs and rolled back alone, and the steps after it still run.
 -- Failures are injected by replacing a step's function inside this
 -- transaction (rolled back at the end). The tick runs on the real clock
 -- (now()), as pg_cron calls it.
 begin;
 \ir ../_helpers/setup.psql
-select plan(14);
+select plan(18);
 
 select tests.seed_users();
 create temp table ticks (name text primary key, result jsonb) on commit drop;
--- a dispatcher that ticked a moment ago, so the dead-man check is quiet
+-- idle: nothing due before the next tick plus the lookahead (the clock in
+-- 2001, before any other data a live database may hold) wakes nobody
+select tests.mk_task('due', '{"cron": "0 0 1 1 *"}');
+update scheduler.tasks set next_run_at = '2001-01-01 00:01:11+00' where id = tests.fx('due');
+update scheduler_internal.dispatcher_heartbeat set last_tick_at = '2000-01-01 00:00:00+00', alerted_at = null;
+select tests.dispatcher_wakes() as wakes_before \gset
+insert into ticks select 'idle', scheduler_internal.scheduler_tick('2001-01-01 00:00:00+00');
+select is((select result from ticks where name = 'idle'),
+  '{"expire_approvals": 0, "check_dispatcher_heartbeat": false, "invoke_dispatcher": null}'::jsonb,
+  'an idle tick invokes nothing, and its dead-man check is quiet after a year without a claim');
+select is(tests.dispatcher_wakes(), :wakes_before, 'no request is queued');
+-- work a minute and the lookahead (10 s) away is the next tick's; nearer, this one's
+update scheduler.tasks set next_run_at = '2001-01-01 00:01:10+00' where id = tests.fx('due');
+insert into ticks select 'soon', scheduler_internal.scheduler_tick('2001-01-01 00:00:00+00');
+select ok(tests.queued_wake((select result from ticks where name = 'soon')),
+  'work due before the next tick plus the lookahead wakes the dispatcher');
+-- a tick that cannot tell whether work is due wakes it all the same
+update scheduler.tasks set next_run_at = '2001-01-01 00:01:11+00' where id = tests.fx('due');
+update scheduler_internal.settings set value = '"soon"' where key = 'dispatch_lookahead';
+insert into ticks select 'cannot tell', scheduler_internal.scheduler_tick('2001-01-01 00:00:00+00');
+update scheduler_internal.settings set value = '"10 seconds"' where key = 'dispatch_lookahead';
+select ok(tests.queued_wake((select result from ticks where name = 'cannot tell'))
+          and (select result #>> '{earliest_dispatch_work,error}' is not null from ticks where name = 'cannot tell'),
+  'a tick that cannot tell whether work is due (a broken dispatch_lookahead) wakes the dispatcher and reports why');
+
+-- the task due now (the real clock, as pg_cron calls the tick), and a
+-- dispatcher that ticked a moment ago, so the dead-man check is quiet
+update scheduler.tasks set next_run_at = now() - interval '10 minutes' where id = tests.fx('due');
 update scheduler_internal.dispatcher_heartbeat set last_tick_at = now(), alerted_at = null;
 
 insert into ticks select 'plain', scheduler_internal.scheduler_tick(now());

@@ -11,8 +11,11 @@ begin;
 select plan(28);
 
 select tests.seed_users();
--- this minute's tick, whose wake record the pruning must keep
+-- this minute's tick, whose wake record the pruning must keep (a task due,
+-- so that the tick wakes the dispatcher)
 create temp table ticks (name text primary key, result jsonb) on commit drop;
+select tests.mk_task('wake', '{"cron": "0 0 1 1 *"}');
+update scheduler.tasks set next_run_at = now() where id = tests.fx('wake');
 insert into ticks select 'plain', scheduler_internal.scheduler_tick(now());
 
 -- a task retried twice, all three attempts failed 31 days ago: the first

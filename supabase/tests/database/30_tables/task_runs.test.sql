@@ -5,7 +5,7 @@
 -- slot; the new triggers (replay, backfill) are the only new values.
 begin;
 \ir ../_helpers/setup.psql
-select plan(8);
+select plan(10);
 
 select tests.seed();
 select tests.authenticate_as('owner');
@@ -22,6 +22,14 @@ delete from scheduler.task_runs where id = tests.fx('failed');
 select is((select replay_of from scheduler.task_runs where id = tests.fx('replay')), null, 'deleting (pruning) a replayed run clears the link');
 select throws_ok(format($$ insert into scheduler.task_runs (task_id, scheduled_time, triggered_by) values (%L, now(), 'replayed') $$, tests.fx('task')),
   '23514', null, 'triggered_by takes replay and backfill, not anything');
+-- the indexes a run's every version writes into (issue 17): the pruning's
+-- is partial on final states, start_time has none
+select ok((select pg_get_indexdef(i.indexrelid) ~ '\(created_at\) WHERE \(status = ANY \(ARRAY\[''completed''::scheduler.run_status, ''failed''::scheduler.run_status, ''cancelled''::scheduler.run_status, ''skipped''::scheduler.run_status\]\)\)'
+           from pg_index i where i.indexrelid = 'scheduler.task_runs_created_at_idx'::regclass),
+  'task_runs_created_at_idx (the pruning''s walk) holds finished runs only');
+select is_empty($$ select indexrelid::regclass from pg_index i where i.indrelid = 'scheduler.task_runs'::regclass
+                   and (select attnum from pg_attribute where attrelid = i.indrelid and attname = 'start_time') = any (i.indkey) $$,
+  'no index of task_runs covers start_time, which no query orders or filters by');
 select ok((select pg_get_indexdef(i.indexrelid) ~ 'UNIQUE INDEX .* \(task_id, scheduled_time\) WHERE \(triggered_by = ''backfill''::text\)'
            from pg_index i where i.indexrelid = 'scheduler.task_runs_backfill_slot_idx'::regclass),
   'task_runs_backfill_slot_idx: one backfill run per task and due time');

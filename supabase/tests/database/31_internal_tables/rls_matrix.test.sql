@@ -9,6 +9,8 @@ begin;
 select tests.seed();
 -- an http task gives the owner a signing secret; a recorded dispatcher wake
 select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": "https://example.com/hook"}}');
+-- a scheduled task, with its row in the claim's due index
+select tests.mk_task('daily', '{"cron": "0 9 * * *"}');
 insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
 select scheduler.record_inbound_event(tests.fx('owner'), 'msg_matrix', 'matrix', '{}');
 -- a run the owner started with an idempotency key (the key is internal)
@@ -58,6 +60,20 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.dispatcher_heartbeat', 'delete', 'stop the heart',
    $$delete from scheduler_internal.dispatcher_heartbeat$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  -- the claim's due index: read by the claim (service_role), written only
+  -- by the tasks triggers
+  ('scheduler_internal.due_tasks', 'select', 'a due task',
+   $$select 1 from scheduler_internal.due_tasks where task_id = tests.fx('daily')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '1'),
+  ('scheduler_internal.due_tasks', 'update', 'move a due time',
+   $$update scheduler_internal.due_tasks set next_run_at = now() where task_id = tests.fx('daily')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.due_tasks', 'insert', 'add a due task',
+   $$insert into scheduler_internal.due_tasks (task_id, next_run_at, owner_id, priority) values (tests.fx('task2'), now(), tests.fx('owner'), 'low')$$,
+   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
+  ('scheduler_internal.due_tasks', 'delete', 'forget a due task',
+   $$delete from scheduler_internal.due_tasks where task_id = tests.fx('daily')$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
   ('scheduler_internal.dispatcher_looks', 'select', 'the next look',
    $$select 1 from scheduler_internal.dispatcher_looks$$,
