@@ -4551,8 +4551,10 @@ declare
   v_age interval;
   v_first boolean;
   v_seeding boolean;
-  -- one instant for the events' ids, so they sort in the items' order
-  v_at timestamptz := clock_timestamp();
+  -- one instant for the events' ids, so they sort in the items' order: the
+  -- poll's own, so the events of one watcher's polls sort in poll order too
+  -- (two polls in one millisecond of the clock would sort at random)
+  v_at timestamptz := p_now;
   v_keys text[];
   v_summary jsonb;
   v_mark jsonb;
