@@ -2,7 +2,8 @@
 // scheduler.claim_due_runs and scheduler.start_runs against those of an
 // earlier revision (installed beside them as claim_due_runs_before and
 // start_runs_before), on one database, one warm connection,
-// calls interleaved A B A B …, each in a transaction that is rolled back.
+// calls interleaved (A B, then B A, …) after five warm-up pairs, each in a
+// transaction that is rolled back.
 // On a shared machine whose load moves by the minute this compares the two
 // functions under the same load, which two bench runs minutes apart do not.
 //
@@ -56,11 +57,10 @@ async function compareGate(name, work) {
   const a = [];
   const b = [];
   let n = 0;
-  for (let i = 0; i < Number(reps) + 1; i++) {
-    await timed("claim_due_runs", work);
-    if (i) a.push(gateMs);
-    n = (await timed("claim_due_runs_before", work)).n;
-    if (i) b.push(gateMs);
+  for (let i = 0; i < Number(reps) + 5; i++) {
+    const after = async () => { await timed("claim_due_runs", work); if (i >= 5) a.push(gateMs); };
+    const before = async () => { n = (await timed("claim_due_runs_before", work)).n; if (i >= 5) b.push(gateMs); };
+    if (i % 2) { await before(); await after(); } else { await after(); await before(); }
   }
   const sa = summarize(a);
   const sb = summarize(b);
@@ -71,12 +71,16 @@ async function compare(name, work) {
   const a = [];
   const b = [];
   const n = { a: 0, b: 0 };
-  await timed("claim_due_runs", work);
-  await timed("claim_due_runs_before", work);
+  // warm: past plpgsql's first five (custom) plans of every statement
+  for (let i = 0; i < 5; i++) {
+    await timed("claim_due_runs", work);
+    await timed("claim_due_runs_before", work);
+  }
+  // the order alternates, so neither side always goes first
   for (let i = 0; i < Number(reps); i++) {
-    const x = await timed("claim_due_runs", work);
-    const y = await timed("claim_due_runs_before", work);
-    a.push(x.ms); b.push(y.ms); n.a = x.n; n.b = y.n;
+    const [first, second] = i % 2 ? ["claim_due_runs_before", "claim_due_runs"] : ["claim_due_runs", "claim_due_runs_before"];
+    const r = { [first]: await timed(first, work), [second]: await timed(second, work) };
+    a.push(r.claim_due_runs.ms); b.push(r.claim_due_runs_before.ms); n.a = r.claim_due_runs.n; n.b = r.claim_due_runs_before.n;
   }
   const sa = summarize(a);
   const sb = summarize(b);

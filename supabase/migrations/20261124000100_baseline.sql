@@ -2378,14 +2378,16 @@ begin
     where d.fold_into is null
     returning id, status
   ),
+  -- (by primary key from the few folds, whatever the statistics say: a join
+  -- planned on an empty table's statistics scanned every run for each
+  -- decided row)
   folded as (
     update scheduler.task_runs r
     set log_summary = jsonb_build_object(
           'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
-          'last_scheduled_time', d.due_at),
+          'last_scheduled_time', (select d.due_at from decided d where d.fold_into = r.id)),
         end_time = greatest(r.end_time, p_now)
-    from decided d
-    where r.id = d.fold_into
+    where r.id = any (array(select d.fold_into from decided d where d.fold_into is not null))
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -2543,37 +2545,47 @@ begin
     update scheduler.task_runs r
     set wait_reason = h.reason
     from (
-      select q.ctid as row_address, x.reason
-      from scheduler.tasks t
-      join scheduler.task_runs q on q.task_id = t.id
-      cross join lateral (
-        select
-          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
-          case when t.rate_limit_count is not null
-            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
-      ) f
-      cross join lateral (
-        select case when t.overlap_policy = 'allow'
-          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
-      ) a
-      cross join lateral (
-        select case
-          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
-          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-        end as reason
-      ) x
-      where (t.max_concurrency is not null or t.rate_limit_count is not null)
-        and t.deleted_at is null
-        and q.status = 'queued'
-        and q.scheduled_time <= p_now + v_lookahead
-        -- an open debounce window keeps its own note
-        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
-        and x.reason is not null
-        and x.reason is distinct from q.wait_reason
-      limit p_limit
-      for update of q skip locked
+      select c.row_address, c.reason
+      from (
+        select q.ctid as row_address, x.reason
+        from scheduler.tasks t
+        -- each task's queue by the open-runs index (offset 0 keeps it a probe)
+        cross join lateral (
+          select q.ctid, q.id, q.scheduled_time, q.triggered_by, q.wait_reason
+          from scheduler.task_runs q
+          where q.task_id = t.id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+          offset 0
+        ) q
+        cross join lateral (
+          select
+            case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+              then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+            case when t.rate_limit_count is not null
+              then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+        ) f
+        cross join lateral (
+          select case when t.overlap_policy = 'allow'
+            then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+        ) a
+        cross join lateral (
+          select case
+            when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+            when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+              || ' was reached (rate_limit_count, rate_limit_period)'
+          end as reason
+        ) x
+        where (t.max_concurrency is not null or t.rate_limit_count is not null)
+          and t.deleted_at is null
+          -- an open debounce window keeps its own note
+          and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+          and x.reason is not null
+          and x.reason is distinct from q.wait_reason
+        limit p_limit
+      ) c
+      -- locked, found again by address, rechecked on the latest version
+      join scheduler.task_runs l on l.ctid = c.row_address
+      where l.status = 'queued'
+      for update of l skip locked
     ) h
     where r.ctid = h.row_address;
   end if;
@@ -3521,9 +3533,10 @@ begin
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct x.task_id, x.rate_limit_period from decided x
-           where x.outcome = 'started' and x.rate_limit_period is not null) l
-    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
+    where s.task_id = any (array(
+        select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
+      and s.started_at <= p_now - (
+        select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
   ),
   ended as (
     update scheduler.task_runs r
