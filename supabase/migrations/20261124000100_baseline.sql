@@ -2298,59 +2298,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -2447,17 +2421,10 @@ begin
       and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
       -- max_concurrency and rate limit: the heads of the task's queue that
       -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
+      and (t.max_concurrency is null and t.rate_limit_count is null
+           or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
+                (select p.n from picked_tasks p where p.task_id = r.task_id)))
   ),
   -- the best of them, a few times the batch, on the owners' turns (an
   -- owner with a cap has only its room's worth, less what the due branch
@@ -2980,6 +2947,42 @@ revoke execute on function scheduler_internal.max_run_seconds() from public, ano
 
 grant execute on function scheduler_internal.max_run_seconds() to authenticated, service_role;
 
+-- supabase/schemas/25_engine/occurrence_flow.sql -------------------------------
+
+-- what a task's own flow rules make of a due occurrence the claim takes:
+-- null (claim it), a skip over the rate limit, or a wait under
+-- max_concurrency (over it, or behind the runs already waiting). A
+-- function of its own, so the claim's statement stays quick to plan; called
+-- only for tasks that have a rule
+create or replace function scheduler_internal.occurrence_flow(
+  p_task_id uuid, p_due_at timestamptz, p_overlap_policy text, p_max_concurrency integer,
+  p_rate_limit_count integer, p_rate_limit_period interval
+) returns text
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when p_rate_limit_count is not null
+         and scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_due_at) < 1
+      then 'skipped: the rate limit of ' || p_rate_limit_count || ' starts per ' || p_rate_limit_period
+        || ' was reached (rate_limit_count, rate_limit_period)'
+    when p_max_concurrency is not null and p_overlap_policy = 'allow'
+         and scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) < 1
+      then 'waiting: max_concurrency ' || p_max_concurrency || ' reached (runs of this task claimed or running)'
+    -- runs waiting for room go first: the occurrence queues behind them
+    when p_max_concurrency is not null and p_overlap_policy = 'allow' and exists (
+           select 1 from scheduler.task_runs q
+           where q.task_id = p_task_id and q.status = 'queued' and q.scheduled_time <= p_due_at)
+      then 'waiting: behind the queued runs of this task (max_concurrency ' || p_max_concurrency || ')'
+  end
+$$;
+
+comment on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) is 'The claim''s note for a due occurrence under its task''s rate limit or max_concurrency: skipped: …, waiting: …, or null to claim it.';
+
+revoke execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) to service_role;
+
 -- supabase/schemas/25_engine/plan_next_look.sql --------------------------------
 
 -- the dispatcher, after a claim that took everything it could: registers as
@@ -3116,6 +3119,38 @@ comment on function scheduler.plan_next_look(text, timestamptz, timestamptz) is
 revoke execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) from public, anon, authenticated;
 
 grant execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) to service_role;
+
+-- supabase/schemas/25_engine/queue_fits.sql ------------------------------------
+
+-- whether a queued run of a task with a max_concurrency or a rate limit may
+-- be taken now: fewer of the task's queued runs are ahead of it than the
+-- task has room for (less p_picked, what the same claim already took of
+-- the task). A function of its own, so the claim's statement stays quick to
+-- plan; called only for tasks that have a rule
+create or replace function scheduler_internal.queue_fits(
+  p_task_id uuid, p_run_id uuid, p_scheduled_time timestamptz, p_at timestamptz, p_overlap_policy text,
+  p_max_concurrency integer, p_rate_limit_count integer, p_rate_limit_period interval, p_picked integer
+) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select case when p_overlap_policy = 'allow'
+           then scheduler_internal.queue_position(p_task_id, p_scheduled_time, p_run_id, x.room) else 0 end < x.room
+  from (
+    select coalesce(least(
+        case when p_max_concurrency is not null and p_overlap_policy = 'allow'
+          then scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) end,
+        case when p_rate_limit_count is not null
+          then scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_at) end
+      ), 2147483647) - coalesce(p_picked, 0) as room
+  ) x
+$$;
+
+comment on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) is 'Whether a queued run fits its task''s max_concurrency and rate limit now (the runs ahead of it against the room left).';
+
+revoke execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) to service_role;
 
 -- supabase/schemas/25_engine/queue_position.sql --------------------------------
 
@@ -3379,6 +3414,30 @@ $$;
 comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron job scheduler-tick, every minute: expires approvals, runs the dead-man check, then wakes the dispatcher through pg_net (recording the request id). Each step is isolated: a failing one is reported (warning + system_logs) and the others still run. Returns what each step returned or its error.';
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
+
+-- supabase/schemas/25_engine/skip_fold_target.sql ------------------------------
+
+-- the run a new skip folds into: the task's latest finished run, when it is
+-- a skip with the same reason (a run of skips in a row is one row)
+create or replace function scheduler_internal.skip_fold_target(p_task_id uuid, p_message text)
+returns uuid
+language sql stable
+set search_path = ''
+as $$
+  select p.id from (
+    select r.id, r.status, r.error_message from scheduler.task_runs r
+    where r.task_id = p_task_id and r.status not in ('queued', 'awaiting_approval', 'claimed')
+    order by r.scheduled_time desc, r.id desc
+    limit 1
+  ) p
+  where p.status = 'skipped' and p.error_message = p_message
+$$;
+
+comment on function scheduler_internal.skip_fold_target(uuid, text) is 'The task''s latest finished run when it is a skip with this message (the claim counts a further such skip on it), else null.';
+
+revoke execute on function scheduler_internal.skip_fold_target(uuid, text) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.skip_fold_target(uuid, text) to service_role;
 
 -- supabase/schemas/25_engine/start_runs.sql ------------------------------------
 

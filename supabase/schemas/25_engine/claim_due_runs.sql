@@ -148,59 +148,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -297,17 +271,10 @@ begin
       and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
       -- max_concurrency and rate limit: the heads of the task's queue that
       -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
+      and (t.max_concurrency is null and t.rate_limit_count is null
+           or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
+                (select p.n from picked_tasks p where p.task_id = r.task_id)))
   ),
   -- the best of them, a few times the batch, on the owners' turns (an
   -- owner with a cap has only its room's worth, less what the due branch
