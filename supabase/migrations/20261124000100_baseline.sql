@@ -2985,59 +2985,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -3065,14 +3039,16 @@ begin
     where d.fold_into is null
     returning id, status
   ),
+  -- (by primary key from the few folds, whatever the statistics say: a join
+  -- planned on an empty table's statistics scanned every run for each
+  -- decided row)
   folded as (
     update scheduler.task_runs r
     set log_summary = jsonb_build_object(
           'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
-          'last_scheduled_time', d.due_at),
+          'last_scheduled_time', (select d.due_at from decided d where d.fold_into = r.id)),
         end_time = greatest(r.end_time, p_now)
-    from decided d
-    where r.id = d.fold_into
+    where r.id = any (array(select d.fold_into from decided d where d.fold_into is not null))
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -3136,17 +3112,10 @@ begin
       and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
       -- max_concurrency and rate limit: the heads of the task's queue that
       -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
+      and (t.max_concurrency is null and t.rate_limit_count is null
+           or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
+                (select p.n from picked_tasks p where p.task_id = r.task_id)))
   ),
   -- the best of them, a few times the batch, on the owners' turns (an
   -- owner with a cap has only its room's worth, less what the due branch
@@ -3235,37 +3204,47 @@ begin
     update scheduler.task_runs r
     set wait_reason = h.reason
     from (
-      select q.ctid as row_address, x.reason
-      from scheduler.tasks t
-      join scheduler.task_runs q on q.task_id = t.id
-      cross join lateral (
-        select
-          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
-          case when t.rate_limit_count is not null
-            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
-      ) f
-      cross join lateral (
-        select case when t.overlap_policy = 'allow'
-          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
-      ) a
-      cross join lateral (
-        select case
-          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
-          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-        end as reason
-      ) x
-      where (t.max_concurrency is not null or t.rate_limit_count is not null)
-        and t.deleted_at is null
-        and q.status = 'queued'
-        and q.scheduled_time <= p_now + v_lookahead
-        -- an open debounce window keeps its own note
-        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
-        and x.reason is not null
-        and x.reason is distinct from q.wait_reason
-      limit p_limit
-      for update of q skip locked
+      select c.row_address, c.reason
+      from (
+        select q.ctid as row_address, x.reason
+        from scheduler.tasks t
+        -- each task's queue by the open-runs index (offset 0 keeps it a probe)
+        cross join lateral (
+          select q.ctid, q.id, q.scheduled_time, q.triggered_by, q.wait_reason
+          from scheduler.task_runs q
+          where q.task_id = t.id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+          offset 0
+        ) q
+        cross join lateral (
+          select
+            case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+              then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+            case when t.rate_limit_count is not null
+              then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+        ) f
+        cross join lateral (
+          select case when t.overlap_policy = 'allow'
+            then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+        ) a
+        cross join lateral (
+          select case
+            when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+            when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+              || ' was reached (rate_limit_count, rate_limit_period)'
+          end as reason
+        ) x
+        where (t.max_concurrency is not null or t.rate_limit_count is not null)
+          and t.deleted_at is null
+          -- an open debounce window keeps its own note
+          and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+          and x.reason is not null
+          and x.reason is distinct from q.wait_reason
+        limit p_limit
+      ) c
+      -- locked, found again by address, rechecked on the latest version
+      join scheduler.task_runs l on l.ctid = c.row_address
+      where l.status = 'queued'
+      for update of l skip locked
     ) h
     where r.ctid = h.row_address;
   end if;
@@ -3704,6 +3683,42 @@ revoke execute on function scheduler_internal.max_run_seconds() from public, ano
 
 grant execute on function scheduler_internal.max_run_seconds() to authenticated, service_role;
 
+-- supabase/schemas/25_engine/occurrence_flow.sql -------------------------------
+
+-- what a task's own flow rules make of a due occurrence the claim takes:
+-- null (claim it), a skip over the rate limit, or a wait under
+-- max_concurrency (over it, or behind the runs already waiting). A
+-- function of its own, so the claim's statement stays quick to plan; called
+-- only for tasks that have a rule
+create or replace function scheduler_internal.occurrence_flow(
+  p_task_id uuid, p_due_at timestamptz, p_overlap_policy text, p_max_concurrency integer,
+  p_rate_limit_count integer, p_rate_limit_period interval
+) returns text
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when p_rate_limit_count is not null
+         and scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_due_at) < 1
+      then 'skipped: the rate limit of ' || p_rate_limit_count || ' starts per ' || p_rate_limit_period
+        || ' was reached (rate_limit_count, rate_limit_period)'
+    when p_max_concurrency is not null and p_overlap_policy = 'allow'
+         and scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) < 1
+      then 'waiting: max_concurrency ' || p_max_concurrency || ' reached (runs of this task claimed or running)'
+    -- runs waiting for room go first: the occurrence queues behind them
+    when p_max_concurrency is not null and p_overlap_policy = 'allow' and exists (
+           select 1 from scheduler.task_runs q
+           where q.task_id = p_task_id and q.status = 'queued' and q.scheduled_time <= p_due_at)
+      then 'waiting: behind the queued runs of this task (max_concurrency ' || p_max_concurrency || ')'
+  end
+$$;
+
+comment on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) is 'The claim''s note for a due occurrence under its task''s rate limit or max_concurrency: skipped: …, waiting: …, or null to claim it.';
+
+revoke execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) to service_role;
+
 -- supabase/schemas/25_engine/plan_next_look.sql --------------------------------
 
 -- the dispatcher, after a claim that took everything it could: registers as
@@ -3841,11 +3856,46 @@ revoke execute on function scheduler.plan_next_look(text, timestamptz, timestamp
 
 grant execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) to service_role;
 
+-- supabase/schemas/25_engine/queue_fits.sql ------------------------------------
+
+-- whether a queued run of a task with a max_concurrency or a rate limit may
+-- be taken now: fewer of the task's queued runs are ahead of it than the
+-- task has room for (less p_picked, what the same claim already took of
+-- the task). A function of its own, so the claim's statement stays quick to
+-- plan; called only for tasks that have a rule
+create or replace function scheduler_internal.queue_fits(
+  p_task_id uuid, p_run_id uuid, p_scheduled_time timestamptz, p_at timestamptz, p_overlap_policy text,
+  p_max_concurrency integer, p_rate_limit_count integer, p_rate_limit_period interval, p_picked integer
+) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select case when p_overlap_policy = 'allow'
+           then scheduler_internal.queue_position(p_task_id, p_scheduled_time, p_run_id, x.room) else 0 end < x.room
+  from (
+    select coalesce(least(
+        case when p_max_concurrency is not null and p_overlap_policy = 'allow'
+          then scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) end,
+        case when p_rate_limit_count is not null
+          then scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_at) end
+      ), 2147483647) - coalesce(p_picked, 0) as room
+  ) x
+$$;
+
+comment on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) is 'Whether a queued run fits its task''s max_concurrency and rate limit now (the runs ahead of it against the room left).';
+
+revoke execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) to service_role;
+
 -- supabase/schemas/25_engine/queue_position.sql --------------------------------
 
 -- how many queued runs of a task are ahead of one (due first, then by id),
 -- counted no further than p_bound: a run is taken only when fewer than the
--- task's room are ahead, so the count never needs to go past the room
+-- task's room are ahead, so the count never needs to go past the room (and
+-- with no room, nothing is read). The task's queue comes from the open-runs
+-- index; a wider index in due order would cost every run an 8-byte-wider
+-- entry (4 % more WAL in bench/'s burst) for a feature few tasks use
 create or replace function scheduler_internal.queue_position(
   p_task_id uuid, p_scheduled_time timestamptz, p_run_id uuid, p_bound integer
 ) returns integer
@@ -4441,6 +4491,30 @@ comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron j
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
 
+-- supabase/schemas/25_engine/skip_fold_target.sql ------------------------------
+
+-- the run a new skip folds into: the task's latest finished run, when it is
+-- a skip with the same reason (a run of skips in a row is one row)
+create or replace function scheduler_internal.skip_fold_target(p_task_id uuid, p_message text)
+returns uuid
+language sql stable
+set search_path = ''
+as $$
+  select p.id from (
+    select r.id, r.status, r.error_message from scheduler.task_runs r
+    where r.task_id = p_task_id and r.status not in ('queued', 'awaiting_approval', 'claimed')
+    order by r.scheduled_time desc, r.id desc
+    limit 1
+  ) p
+  where p.status = 'skipped' and p.error_message = p_message
+$$;
+
+comment on function scheduler_internal.skip_fold_target(uuid, text) is 'The task''s latest finished run when it is a skip with this message (the claim counts a further such skip on it), else null.';
+
+revoke execute on function scheduler_internal.skip_fold_target(uuid, text) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.skip_fold_target(uuid, text) to service_role;
+
 -- supabase/schemas/25_engine/sql_action_prepare.sql ----------------------------
 
 -- the sql action, for one run the start gate started: the statement that
@@ -4700,9 +4774,10 @@ begin
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct x.task_id, x.rate_limit_period from decided x
-           where x.outcome = 'started' and x.rate_limit_period is not null) l
-    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
+    where s.task_id = any (array(
+        select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
+      and s.started_at <= p_now - (
+        select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
   ),
   ended as (
     update scheduler.task_runs r
@@ -6341,9 +6416,8 @@ create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
 -- the task's whole history; status stays first so lookups by status alone
--- are served too, and only open runs are indexed. scheduled_time last: a
--- task's queue in due order (the runs ahead of one, under max_concurrency)
-create index task_runs_status_idx on scheduler.task_runs (status, task_id, scheduled_time)
+-- are served too, and only open runs are indexed.
+create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;

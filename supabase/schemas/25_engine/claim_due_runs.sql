@@ -148,59 +148,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -228,14 +202,16 @@ begin
     where d.fold_into is null
     returning id, status
   ),
+  -- (by primary key from the few folds, whatever the statistics say: a join
+  -- planned on an empty table's statistics scanned every run for each
+  -- decided row)
   folded as (
     update scheduler.task_runs r
     set log_summary = jsonb_build_object(
           'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
-          'last_scheduled_time', d.due_at),
+          'last_scheduled_time', (select d.due_at from decided d where d.fold_into = r.id)),
         end_time = greatest(r.end_time, p_now)
-    from decided d
-    where r.id = d.fold_into
+    where r.id = any (array(select d.fold_into from decided d where d.fold_into is not null))
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -299,17 +275,10 @@ begin
       and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
       -- max_concurrency and rate limit: the heads of the task's queue that
       -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
+      and (t.max_concurrency is null and t.rate_limit_count is null
+           or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
+                (select p.n from picked_tasks p where p.task_id = r.task_id)))
   ),
   -- the best of them, a few times the batch, on the owners' turns (an
   -- owner with a cap has only its room's worth, less what the due branch
@@ -398,37 +367,47 @@ begin
     update scheduler.task_runs r
     set wait_reason = h.reason
     from (
-      select q.ctid as row_address, x.reason
-      from scheduler.tasks t
-      join scheduler.task_runs q on q.task_id = t.id
-      cross join lateral (
-        select
-          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
-          case when t.rate_limit_count is not null
-            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
-      ) f
-      cross join lateral (
-        select case when t.overlap_policy = 'allow'
-          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
-      ) a
-      cross join lateral (
-        select case
-          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
-          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-        end as reason
-      ) x
-      where (t.max_concurrency is not null or t.rate_limit_count is not null)
-        and t.deleted_at is null
-        and q.status = 'queued'
-        and q.scheduled_time <= p_now + v_lookahead
-        -- an open debounce window keeps its own note
-        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
-        and x.reason is not null
-        and x.reason is distinct from q.wait_reason
-      limit p_limit
-      for update of q skip locked
+      select c.row_address, c.reason
+      from (
+        select q.ctid as row_address, x.reason
+        from scheduler.tasks t
+        -- each task's queue by the open-runs index (offset 0 keeps it a probe)
+        cross join lateral (
+          select q.ctid, q.id, q.scheduled_time, q.triggered_by, q.wait_reason
+          from scheduler.task_runs q
+          where q.task_id = t.id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+          offset 0
+        ) q
+        cross join lateral (
+          select
+            case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+              then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+            case when t.rate_limit_count is not null
+              then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+        ) f
+        cross join lateral (
+          select case when t.overlap_policy = 'allow'
+            then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+        ) a
+        cross join lateral (
+          select case
+            when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+            when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+              || ' was reached (rate_limit_count, rate_limit_period)'
+          end as reason
+        ) x
+        where (t.max_concurrency is not null or t.rate_limit_count is not null)
+          and t.deleted_at is null
+          -- an open debounce window keeps its own note
+          and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+          and x.reason is not null
+          and x.reason is distinct from q.wait_reason
+        limit p_limit
+      ) c
+      -- locked, found again by address, rechecked on the latest version
+      join scheduler.task_runs l on l.ctid = c.row_address
+      where l.status = 'queued'
+      for update of l skip locked
     ) h
     where r.ctid = h.row_address;
   end if;

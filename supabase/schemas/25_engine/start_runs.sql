@@ -154,9 +154,10 @@ begin
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct x.task_id, x.rate_limit_period from decided x
-           where x.outcome = 'started' and x.rate_limit_period is not null) l
-    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
+    where s.task_id = any (array(
+        select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
+      and s.started_at <= p_now - (
+        select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
   ),
   ended as (
     update scheduler.task_runs r
