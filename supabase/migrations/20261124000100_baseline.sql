@@ -2120,6 +2120,33 @@ comment on function scheduler_internal.tg_sessions__remove_expired_of_user() is 
 
 revoke execute on function scheduler_internal.tg_sessions__remove_expired_of_user() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_settings__validate.sql -----------------------
+
+-- the settings that are limits are refused out of range when written,
+-- naming the setting (22023), rather than failing the claim at the next
+-- tick: owner_max_in_flight, the claim's per-owner cap on runs in flight
+-- (the claim keeps its own check as the backstop for rows written with
+-- triggers off)
+create or replace function scheduler_internal.tg_settings__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.key = 'owner_max_in_flight' and jsonb_typeof(new.value) <> 'null'
+     and (jsonb_typeof(new.value) <> 'number'
+          or (new.value #>> '{}')::numeric not between 1 and 1000000
+          or (new.value #>> '{}')::numeric <> trunc((new.value #>> '{}')::numeric)) then
+    raise exception 'owner_max_in_flight setting: must be a whole number between 1 and 1000000, or null for no cap; got %', new.value
+      using errcode = '22023';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_settings__validate() is 'Refuses a limit setting out of range when written, naming it (22023): owner_max_in_flight (a whole number of at least 1, or null).';
+
+revoke execute on function scheduler_internal.tg_settings__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_task_dependencies__refuse_cycles.sql ---------
 
 create or replace function scheduler_internal.tg_task_dependencies__refuse_cycles() returns trigger
@@ -4013,10 +4040,14 @@ grant execute on function scheduler.reap_expired_leases(timestamptz) to service_
 
 -- supabase/schemas/25_engine/record_inbound_event.sql --------------------------
 
--- the inbound-events function records a verified delivery: once per
--- webhook-id and owner. A delivery sent again returns the event recorded the
--- first time (duplicate true) and starts nothing; concurrent copies wait on
--- the first one's key.
+-- the inbound-events function records a verified delivery: its webhook-id
+-- is the event's idempotency_key, so a delivery sent again inside
+-- idempotency_window collapses to the event recorded the first time
+-- (duplicate true) and starts nothing. One mechanism for every event's key:
+-- the events trigger takes it in the owner's scope (a hand-written insert
+-- with the same key collapses the same way), and concurrent copies wait on
+-- the first one's key. A definer: it records for the owner the signature
+-- names, and reads which event holds the key.
 create or replace function scheduler.record_inbound_event(p_user_id uuid, p_webhook_id text, p_event_type text, p_payload jsonb)
 returns table (event_id uuid, duplicate boolean)
 language plpgsql security definer
@@ -4030,22 +4061,21 @@ begin
   if p_user_id is null or p_webhook_id is null or length(p_webhook_id) not between 1 and 255 then
     raise exception 'record_inbound_event: a user and a webhook-id of 1 to 255 characters are required' using errcode = '22023';
   end if;
-  insert into scheduler_internal.inbound_deliveries (user_id, webhook_id, event_id)
-  values (p_user_id, p_webhook_id, v_id)
-  on conflict (user_id, webhook_id) do nothing;
-  if not found then
-    select d.event_id into v_existing from scheduler_internal.inbound_deliveries d
-    where d.user_id = p_user_id and d.webhook_id = p_webhook_id;
-    return query select v_existing, true;
+  -- the key's trigger drops a repeat before it exists: no row, nothing started
+  insert into scheduler.events (id, event_type, payload, user_id, idempotency_key)
+  values (v_id, p_event_type, p_payload, p_user_id, p_webhook_id);
+  if found then
+    return query select v_id, false;
     return;
   end if;
-  insert into scheduler.events (id, event_type, payload, user_id) values (v_id, p_event_type, p_payload, p_user_id);
-  return query select v_id, false;
+  select k.event_id into v_existing from scheduler_internal.idempotency_keys k
+  where k.scope = 'events' and k.scope_id = p_user_id and k.key = p_webhook_id;
+  return query select v_existing, true;
 end;
 $$;
 
 comment on function scheduler.record_inbound_event(uuid, text, text, jsonb) is
-  'service_role (the inbound-events function): records an event for p_user_id once per webhook-id; a repeated webhook-id returns the existing event with duplicate = true.';
+  'service_role (the inbound-events function): records an event for p_user_id with the webhook-id as its idempotency_key; the same webhook-id again within the idempotency_window setting returns the existing event with duplicate = true.';
 
 revoke execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) from public, anon, authenticated;
 
@@ -7363,6 +7393,11 @@ revoke all on table scheduler_internal.settings from public, anon, authenticated
 create trigger _100_set_updated_at before update on scheduler_internal.settings
 for each row execute function scheduler_internal.tg__set_updated_at();
 
+-- a limit out of range is refused when written, not at the next claim
+create trigger _010_validate before insert or update of value on scheduler_internal.settings
+for each row when (new.key = 'owner_max_in_flight')
+execute function scheduler_internal.tg_settings__validate();
+
 -- supabase/schemas/31_internal_tables/020_signing_secrets.sql ------------------
 
 -- per-owner webhook signing secrets (Standard Webhooks): the http action's
@@ -7535,29 +7570,6 @@ alter table scheduler_internal.idempotency_keys enable row level security;
 -- only the scheduler's own functions (run_task_now, the events trigger)
 -- read and write it, as its owner
 revoke all on table scheduler_internal.idempotency_keys from public, anon, authenticated, service_role;
-
--- supabase/schemas/31_internal_tables/080_inbound_deliveries.sql ---------------
-
--- the webhook-ids the inbound-events function has recorded, per owner: a
--- delivery sent again (Standard Webhooks senders retry with the same id)
--- answers with the event it recorded the first time. Pruned with its event.
-
-create table scheduler_internal.inbound_deliveries (
-  user_id uuid not null references auth.users (id) on delete cascade,
-  webhook_id text not null check (length(webhook_id) between 1 and 255),
-  -- deferred: the delivery claims its id first, then the event is inserted
-  event_id uuid not null references scheduler.events (id) on delete cascade deferrable initially deferred,
-  received_at timestamptz not null default now(),
-  primary key (user_id, webhook_id)
-);
-
-comment on table scheduler_internal.inbound_deliveries is 'webhook-id of each event recorded by the inbound-events function, per owner, so a redelivery returns the existing event (scheduler.record_inbound_event). Deleted with its event (event_retention).';
-
-create index inbound_deliveries_event_id_idx on scheduler_internal.inbound_deliveries (event_id);
-
-alter table scheduler_internal.inbound_deliveries enable row level security;
-
-revoke all on table scheduler_internal.inbound_deliveries from public, anon, authenticated, service_role;
 
 -- supabase/schemas/31_internal_tables/080_task_starts.sql ----------------------
 
