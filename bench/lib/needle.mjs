@@ -34,7 +34,9 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
           from generate_series(${done + 1}::int, ${Math.min(tasks, done + 100_000)}::int) g,
             lateral (select case when g <= ${due}::int then '2099-12-31'::timestamptz else '2101-01-01'::timestamptz end as at) d`;
       }
-      if (adminDbUrl) {
+      // (a schema from before the due rows has none to write)
+      const [{ hasDueRows }] = await tx`select to_regclass('scheduler_internal.due_tasks') is not null as "hasDueRows"`;
+      if (adminDbUrl && hasDueRows) {
         await tx`
           insert into scheduler_internal.due_tasks (task_id, next_run_at, owner_id, priority)
           select id, next_run_at, owner_id, priority from scheduler.tasks
@@ -52,7 +54,7 @@ export async function seedNeedle({ dbUrl, adminDbUrl, ownerId, tasks, runs, trun
       }
     });
     await sql`vacuum analyze scheduler.tasks`;
-    await sql`vacuum analyze scheduler_internal.due_tasks`;
+    if ((await sql`select to_regclass('scheduler_internal.due_tasks') is not null as has`)[0].has) await sql`vacuum analyze scheduler_internal.due_tasks`;
     await sql`vacuum analyze scheduler.task_runs`;
     return { due };
   } finally {

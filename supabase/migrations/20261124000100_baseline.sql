@@ -2314,6 +2314,33 @@ comment on function scheduler_internal.tg_sessions__remove_expired_of_user() is 
 
 revoke execute on function scheduler_internal.tg_sessions__remove_expired_of_user() from public, anon, authenticated;
 
+-- supabase/schemas/24_triggers/tg_settings__validate.sql -----------------------
+
+-- the settings that are limits are refused out of range when written,
+-- naming the setting (22023), rather than failing the claim at the next
+-- tick: owner_max_in_flight, the claim's per-owner cap on runs in flight
+-- (the claim keeps its own check as the backstop for rows written with
+-- triggers off)
+create or replace function scheduler_internal.tg_settings__validate() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.key = 'owner_max_in_flight' and jsonb_typeof(new.value) <> 'null'
+     and (jsonb_typeof(new.value) <> 'number'
+          or (new.value #>> '{}')::numeric not between 1 and 1000000
+          or (new.value #>> '{}')::numeric <> trunc((new.value #>> '{}')::numeric)) then
+    raise exception 'owner_max_in_flight setting: must be a whole number between 1 and 1000000, or null for no cap; got %', new.value
+      using errcode = '22023';
+  end if;
+  return new;
+end;
+$$;
+
+comment on function scheduler_internal.tg_settings__validate() is 'Refuses a limit setting out of range when written, naming it (22023): owner_max_in_flight (a whole number of at least 1, or null).';
+
+revoke execute on function scheduler_internal.tg_settings__validate() from public, anon, authenticated;
+
 -- supabase/schemas/24_triggers/tg_task_dependencies__refuse_cycles.sql ---------
 
 create or replace function scheduler_internal.tg_task_dependencies__refuse_cycles() returns trigger
@@ -3121,6 +3148,10 @@ grant execute on function scheduler.check_dispatcher_heartbeat(timestamptz) to s
 --  Tasks without these columns, and owners without limits, pay for none of
 --  the lookups (each is behind a CASE on the task's own columns, or a
 --  one-time filter on a variable).
+-- Two statements: the due tasks, then the queued runs, the second only when
+-- queued runs are in reach, so a claim without any plans the first alone
+-- (planning the whole was a millisecond a claim, a tenth of the needle's;
+-- bench/RESULTS.md, flow control). The second sees what the first claimed.
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
@@ -3175,20 +3206,7 @@ begin
   from scheduler.owner_limits l;
   v_capped := v_owner_cap is not null or coalesce(v_capped, false);
   if v_capped then
-    -- the runs each owner has in flight (one pass over the open runs),
-    -- against its cap
-    select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, v_owner_cap) - coalesce(f.in_flight, 0))
-    into v_rooms
-    from (
-      select t.owner_id, count(*)::integer as in_flight
-      from scheduler.task_runs o
-      cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
-      where o.status in ('claimed', 'running')
-      group by t.owner_id
-    ) f
-    full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
-      on l.owner_id = f.owner_id
-    where coalesce(l.max_in_flight, v_owner_cap) is not null;
+    v_rooms := scheduler_internal.owner_rooms(v_owner_cap);
   end if;
   update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
@@ -3245,59 +3263,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -3325,17 +3317,16 @@ begin
     where d.fold_into is null
     returning id, status
   ),
+  -- (by primary key from the few folds, whatever the statistics say: a join
+  -- planned on an empty table's statistics scanned every run for each
+  -- decided row)
   folded as (
     update scheduler.task_runs r
     set log_summary = jsonb_build_object(
           'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
-          'last_scheduled_time', d.due_at),
+          'last_scheduled_time', (select d.due_at from decided d where d.fold_into = r.id)),
         end_time = greatest(r.end_time, p_now)
-    from decided d
-    -- probes by id, as the gate's updates do (a join on stale statistics
-    -- scans every run against the decided ones)
-    where r.id = any (array(select f.fold_into from decided f where f.fold_into is not null))
-      and r.id = d.fold_into
+    where r.id = any (array(select d.fold_into from decided d where d.fold_into is not null))
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -3358,95 +3349,7 @@ begin
     join decided d on d.new_run_id = a.run_id
     where d.run_state = 'awaiting_approval'
   ),
-  -- what the due branch hands over, per task and per owner: the queued
-  -- runs below share their room
-  picked_tasks as materialized (
-    select d.id as task_id, count(*)::integer as n from decided d where d.run_state = 'claimed' group by d.id
-  ),
-  picked_owners as materialized (
-    select d.owner_id, count(*)::integer as n from decided d where v_capped and d.run_state = 'claimed' group by d.owner_id
-  ),
-  -- every queued run that may go now, ranked within its owner like the due
-  -- tasks (narrow rows; the task's wide columns are read once a run is taken)
-  queue as (
-    select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
-      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
-    from scheduler.task_runs r
-    -- one primary-key probe per queued run (offset 0 keeps it a probe)
-    cross join lateral (
-      select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
-        t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
-      from scheduler.tasks t
-      where t.id = r.task_id
-      offset 0
-    ) t
-    where r.status = 'queued'
-      and r.scheduled_time <= p_now + v_lookahead
-      and t.deleted_at is null
-      -- unless the task allows overlap: nothing of it is claimed or running,
-      -- and this is the head of its queue
-      and (t.overlap_policy = 'allow' or not exists (
-        select 1 from scheduler.task_runs o
-        where o.task_id = r.task_id
-          -- a later occurrence claimed ahead does not hold back an earlier
-          -- queued run (a given-back run, a retry of a task due more often
-          -- than the lookahead): only what runs, or was claimed before it
-          and (o.status = 'running'
-               or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
-               or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
-      ))
-      -- a debounced event run gathers its window's events until its second
-      and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
-      -- max_concurrency and rate limit: the heads of the task's queue that
-      -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
-  ),
-  -- the best of them, a few times the batch, on the owners' turns (an
-  -- owner with a cap has only its room's worth, less what the due branch
-  -- took of it)
-  queue_candidates as (
-    select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
-      case when v_weights is null then q.turn - 1
-        else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
-    from queue q
-    where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
-    order by share, q.priority desc, q.scheduled_time
-    limit p_limit * 4
-  ),
-  -- then lock them, found again by address, rechecked on the latest version
-  -- (and, under a cap, less what the due branch took of the owner's room)
-  waiting as (
-    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
-      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
-      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
-      c.priority
-    from queue_candidates c
-    join scheduler.task_runs r on r.ctid = c.row_address
-    left join picked_owners p on p.owner_id = c.owner_id
-    where r.status = 'queued'
-      and (not v_capped
-           or c.turn + coalesce(p.n, 0) <= coalesce((v_rooms ->> c.owner_id::text)::integer, v_owner_cap, 2147483647))
-    order by c.share, c.priority desc, c.scheduled_time
-    limit p_limit
-    for update of r skip locked
-  ),
-  taken as (
-    update scheduler.task_runs r
-    set status = 'claimed', locked_at = p_now, locked_by = p_worker,
-        lease_expires_at = greatest(r.scheduled_time, p_now) + v_start_grace
-    where r.ctid = any (array(select w.row_address from waiting w))
-  ),
-  -- what is handed over: the new claimed runs and the queued runs taken
+  -- what the due branch hands over: the new claimed runs
   handed as (
     select d.new_run_id as run_id, d.id as task_id, 1 as attempt, d.due_at as scheduled_time,
       'schedule'::text as triggered_by, d.due_at + v_start_grace as lease_expires_at, null::jsonb as inputs,
@@ -3455,20 +3358,6 @@ begin
       d.priority, d.max_attempts, d.metadata
     from decided d
     where d.run_state = 'claimed'
-    union all
-    select w.id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until, w.inputs,
-      w.idempotency_key,
-      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-      t.priority, t.max_attempts, t.metadata
-    from waiting w
-    -- one primary-key probe per taken run (offset 0 keeps it a probe)
-    cross join lateral (
-      select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-        t.priority, t.max_attempts, t.metadata
-      from scheduler.tasks t
-      where t.id = w.task_id
-      offset 0
-    ) t
   )
   select
     r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
@@ -3491,6 +3380,120 @@ begin
   left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
 
+  -- the queued runs, in a statement of their own, planned only when some
+  -- are in reach: a claim with none (the needle, most claims) plans only the
+  -- due statement above. It sees the runs that statement claimed, so a
+  -- task's max_concurrency and rate limit and an owner's cap count them
+  -- without being told (the rooms are read again for it)
+  if exists (select 1 from scheduler.task_runs q where q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead) then
+    if v_capped then
+      v_rooms := scheduler_internal.owner_rooms(v_owner_cap);
+    end if;
+    return query
+    -- every queued run that may go now, ranked within its owner like the due
+    -- tasks (narrow rows; the task's wide columns are read once a run is taken)
+    with queue as (
+      select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
+        row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
+      from scheduler.task_runs r
+      -- one primary-key probe per queued run (offset 0 keeps it a probe)
+      cross join lateral (
+        select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
+          t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
+        from scheduler.tasks t
+        where t.id = r.task_id
+        offset 0
+      ) t
+      where r.status = 'queued'
+        and r.scheduled_time <= p_now + v_lookahead
+        and t.deleted_at is null
+        -- unless the task allows overlap: nothing of it is claimed or running,
+        -- and this is the head of its queue
+        and (t.overlap_policy = 'allow' or not exists (
+          select 1 from scheduler.task_runs o
+          where o.task_id = r.task_id
+            -- a later occurrence claimed ahead does not hold back an earlier
+            -- queued run (a given-back run, a retry of a task due more often
+            -- than the lookahead): only what runs, or was claimed before it
+            and (o.status = 'running'
+                 or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
+                 or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
+        ))
+        -- a debounced event run gathers its window's events until its second
+        and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
+        -- max_concurrency and rate limit: the heads of the task's queue that
+        -- fit its room (what the due statement claimed of the task is in it)
+        and (t.max_concurrency is null and t.rate_limit_count is null
+             or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                  t.max_concurrency, t.rate_limit_count, t.rate_limit_period, null))
+    ),
+    -- the best of them, a few times the batch, on the owners' turns (an
+    -- owner with a cap has only its room's worth)
+    queue_candidates as (
+      select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
+        case when v_weights is null then q.turn - 1
+          else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
+      from queue q
+      where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
+      order by share, q.priority desc, q.scheduled_time
+      limit p_limit * 4
+    ),
+    -- then lock them, found again by address, rechecked on the latest version
+    waiting as (
+      select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
+        coalesce(r.idempotency_key, r.id::text) as idempotency_key,
+        greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
+        c.priority
+      from queue_candidates c
+      join scheduler.task_runs r on r.ctid = c.row_address
+      where r.status = 'queued'
+      order by c.share, c.priority desc, c.scheduled_time
+      limit p_limit
+      for update of r skip locked
+    ),
+    taken as (
+      update scheduler.task_runs r
+      set status = 'claimed', locked_at = p_now, locked_by = p_worker,
+          lease_expires_at = greatest(r.scheduled_time, p_now) + v_start_grace
+      where r.ctid = any (array(select w.row_address from waiting w))
+    ),
+    -- what is handed over: the queued runs taken
+    handed as (
+      select w.id as run_id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until as lease_expires_at, w.inputs,
+        w.idempotency_key,
+        t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+        t.priority, t.max_attempts, t.metadata
+      from waiting w
+      -- one primary-key probe per taken run (offset 0 keeps it a probe)
+      cross join lateral (
+        select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+          t.priority, t.max_attempts, t.metadata
+        from scheduler.tasks t
+        where t.id = w.task_id
+        offset 0
+      ) t
+    )
+    select
+      r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
+      r.action_type, r.action_payload, r.timeout_seconds, r.inputs,
+      jsonb_build_object(
+        'id', r.task_id, 'name', r.name, 'owner_id', r.owner_id, 'timezone', r.timezone, 'tags', to_jsonb(r.tags),
+        'priority', r.priority, 'max_attempts', r.max_attempts, 'metadata', r.metadata, 'signing_secret', sec.secret
+      ),
+      coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
+          'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+        ) order by s.step_order)
+        from scheduler.task_steps s where s.task_id = r.task_id
+      ), '[]'::jsonb),
+      r.idempotency_key
+    from handed r
+    -- http deliveries and watch polls are signed with the owner's secret
+    left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
+    order by r.scheduled_time, r.priority desc;
+  end if;
+
   -- the queued runs a task's max_concurrency or rate limit holds back say
   -- why, once (only a changed reason is written; at most a batch a claim).
   -- Driven by the few tasks with such rules (tasks_flow_rules_idx), so
@@ -3499,37 +3502,47 @@ begin
     update scheduler.task_runs r
     set wait_reason = h.reason
     from (
-      select q.ctid as row_address, x.reason
-      from scheduler.tasks t
-      join scheduler.task_runs q on q.task_id = t.id
-      cross join lateral (
-        select
-          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
-          case when t.rate_limit_count is not null
-            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
-      ) f
-      cross join lateral (
-        select case when t.overlap_policy = 'allow'
-          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
-      ) a
-      cross join lateral (
-        select case
-          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
-          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-        end as reason
-      ) x
-      where (t.max_concurrency is not null or t.rate_limit_count is not null)
-        and t.deleted_at is null
-        and q.status = 'queued'
-        and q.scheduled_time <= p_now + v_lookahead
-        -- an open debounce window keeps its own note
-        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
-        and x.reason is not null
-        and x.reason is distinct from q.wait_reason
-      limit p_limit
-      for update of q skip locked
+      select c.row_address, c.reason
+      from (
+        select q.ctid as row_address, x.reason
+        from scheduler.tasks t
+        -- each task's queue by the open-runs index (offset 0 keeps it a probe)
+        cross join lateral (
+          select q.ctid, q.id, q.scheduled_time, q.triggered_by, q.wait_reason
+          from scheduler.task_runs q
+          where q.task_id = t.id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+          offset 0
+        ) q
+        cross join lateral (
+          select
+            case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+              then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+            case when t.rate_limit_count is not null
+              then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+        ) f
+        cross join lateral (
+          select case when t.overlap_policy = 'allow'
+            then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+        ) a
+        cross join lateral (
+          select case
+            when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+            when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+              || ' was reached (rate_limit_count, rate_limit_period)'
+          end as reason
+        ) x
+        where (t.max_concurrency is not null or t.rate_limit_count is not null)
+          and t.deleted_at is null
+          -- an open debounce window keeps its own note
+          and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+          and x.reason is not null
+          and x.reason is distinct from q.wait_reason
+        limit p_limit
+      ) c
+      -- locked, found again by address, rechecked on the latest version
+      join scheduler.task_runs l on l.ctid = c.row_address
+      where l.status = 'queued'
+      for update of l skip locked
     ) h
     where r.ctid = h.row_address;
   end if;
@@ -4051,6 +4064,74 @@ revoke execute on function scheduler.mcp_server_connections(uuid, text[]) from p
 
 grant execute on function scheduler.mcp_server_connections(uuid, text[]) to service_role;
 
+-- supabase/schemas/25_engine/occurrence_flow.sql -------------------------------
+
+-- what a task's own flow rules make of a due occurrence the claim takes:
+-- null (claim it), a skip over the rate limit, or a wait under
+-- max_concurrency (over it, or behind the runs already waiting). A
+-- function of its own, so the claim's statement stays quick to plan; called
+-- only for tasks that have a rule
+create or replace function scheduler_internal.occurrence_flow(
+  p_task_id uuid, p_due_at timestamptz, p_overlap_policy text, p_max_concurrency integer,
+  p_rate_limit_count integer, p_rate_limit_period interval
+) returns text
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when p_rate_limit_count is not null
+         and scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_due_at) < 1
+      then 'skipped: the rate limit of ' || p_rate_limit_count || ' starts per ' || p_rate_limit_period
+        || ' was reached (rate_limit_count, rate_limit_period)'
+    when p_max_concurrency is not null and p_overlap_policy = 'allow'
+         and scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) < 1
+      then 'waiting: max_concurrency ' || p_max_concurrency || ' reached (runs of this task claimed or running)'
+    -- runs waiting for room go first: the occurrence queues behind them
+    when p_max_concurrency is not null and p_overlap_policy = 'allow' and exists (
+           select 1 from scheduler.task_runs q
+           where q.task_id = p_task_id and q.status = 'queued' and q.scheduled_time <= p_due_at)
+      then 'waiting: behind the queued runs of this task (max_concurrency ' || p_max_concurrency || ')'
+  end
+$$;
+
+comment on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) is 'The claim''s note for a due occurrence under its task''s rate limit or max_concurrency: skipped: …, waiting: …, or null to claim it.';
+
+revoke execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.occurrence_flow(uuid, timestamptz, text, integer, integer, interval) to service_role;
+
+-- supabase/schemas/25_engine/owner_rooms.sql -----------------------------------
+
+-- the room each capped owner has left under its cap on runs in flight
+-- ({owner_id: n}): its own max_in_flight, else p_owner_cap (the
+-- owner_max_in_flight setting), less its runs claimed or running (one pass
+-- over the open runs). The claim reads it before each of its two
+-- statements, so the queued statement sees what the due one claimed.
+-- Called only when some owner has a cap
+create or replace function scheduler_internal.owner_rooms(p_owner_cap integer)
+returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, p_owner_cap) - coalesce(f.in_flight, 0))
+  from (
+    select t.owner_id, count(*)::integer as in_flight
+    from scheduler.task_runs o
+    cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
+    where o.status in ('claimed', 'running')
+    group by t.owner_id
+  ) f
+  full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
+    on l.owner_id = f.owner_id
+  where coalesce(l.max_in_flight, p_owner_cap) is not null
+$$;
+
+comment on function scheduler_internal.owner_rooms(integer) is 'The claim''s room per capped owner ({owner_id: n}): its max_in_flight or p_owner_cap (the owner_max_in_flight setting) less its runs claimed or running.';
+
+revoke execute on function scheduler_internal.owner_rooms(integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.owner_rooms(integer) to service_role;
+
 -- supabase/schemas/25_engine/pause_run_for_approval.sql ------------------------
 
 -- an ai-prompt run whose model wants a tool that needs a person's approval
@@ -4257,11 +4338,46 @@ revoke execute on function scheduler.plan_next_look(text, timestamptz, timestamp
 
 grant execute on function scheduler.plan_next_look(text, timestamptz, timestamptz) to service_role;
 
+-- supabase/schemas/25_engine/queue_fits.sql ------------------------------------
+
+-- whether a queued run of a task with a max_concurrency or a rate limit may
+-- be taken now: fewer of the task's queued runs are ahead of it than the
+-- task has room for (less p_picked, what the same claim already took of
+-- the task). A function of its own, so the claim's statement stays quick to
+-- plan; called only for tasks that have a rule
+create or replace function scheduler_internal.queue_fits(
+  p_task_id uuid, p_run_id uuid, p_scheduled_time timestamptz, p_at timestamptz, p_overlap_policy text,
+  p_max_concurrency integer, p_rate_limit_count integer, p_rate_limit_period interval, p_picked integer
+) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select case when p_overlap_policy = 'allow'
+           then scheduler_internal.queue_position(p_task_id, p_scheduled_time, p_run_id, x.room) else 0 end < x.room
+  from (
+    select coalesce(least(
+        case when p_max_concurrency is not null and p_overlap_policy = 'allow'
+          then scheduler_internal.concurrency_room(p_task_id, p_max_concurrency) end,
+        case when p_rate_limit_count is not null
+          then scheduler_internal.rate_room(p_task_id, p_rate_limit_count, p_rate_limit_period, p_at) end
+      ), 2147483647) - coalesce(p_picked, 0) as room
+  ) x
+$$;
+
+comment on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) is 'Whether a queued run fits its task''s max_concurrency and rate limit now (the runs ahead of it against the room left).';
+
+revoke execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.queue_fits(uuid, uuid, timestamptz, timestamptz, text, integer, integer, interval, integer) to service_role;
+
 -- supabase/schemas/25_engine/queue_position.sql --------------------------------
 
 -- how many queued runs of a task are ahead of one (due first, then by id),
 -- counted no further than p_bound: a run is taken only when fewer than the
--- task's room are ahead, so the count never needs to go past the room
+-- task's room are ahead, so the count never needs to go past the room (and
+-- with no room, nothing is read). The task's queue comes from the open-runs
+-- index; a wider index in due order would cost every run an 8-byte-wider
+-- entry (4 % more WAL in bench/'s burst) for a feature few tasks use
 create or replace function scheduler_internal.queue_position(
   p_task_id uuid, p_scheduled_time timestamptz, p_run_id uuid, p_bound integer
 ) returns integer
@@ -4379,10 +4495,14 @@ grant execute on function scheduler.reap_expired_leases(timestamptz) to service_
 
 -- supabase/schemas/25_engine/record_inbound_event.sql --------------------------
 
--- the inbound-events function records a verified delivery: once per
--- webhook-id and owner. A delivery sent again returns the event recorded the
--- first time (duplicate true) and starts nothing; concurrent copies wait on
--- the first one's key.
+-- the inbound-events function records a verified delivery: its webhook-id
+-- is the event's idempotency_key, so a delivery sent again inside
+-- idempotency_window collapses to the event recorded the first time
+-- (duplicate true) and starts nothing. One mechanism for every event's key:
+-- the events trigger takes it in the owner's scope (a hand-written insert
+-- with the same key collapses the same way), and concurrent copies wait on
+-- the first one's key. A definer: it records for the owner the signature
+-- names, and reads which event holds the key.
 create or replace function scheduler.record_inbound_event(p_user_id uuid, p_webhook_id text, p_event_type text, p_payload jsonb)
 returns table (event_id uuid, duplicate boolean)
 language plpgsql security definer
@@ -4396,22 +4516,21 @@ begin
   if p_user_id is null or p_webhook_id is null or length(p_webhook_id) not between 1 and 255 then
     raise exception 'record_inbound_event: a user and a webhook-id of 1 to 255 characters are required' using errcode = '22023';
   end if;
-  insert into scheduler_internal.inbound_deliveries (user_id, webhook_id, event_id)
-  values (p_user_id, p_webhook_id, v_id)
-  on conflict (user_id, webhook_id) do nothing;
-  if not found then
-    select d.event_id into v_existing from scheduler_internal.inbound_deliveries d
-    where d.user_id = p_user_id and d.webhook_id = p_webhook_id;
-    return query select v_existing, true;
+  -- the key's trigger drops a repeat before it exists: no row, nothing started
+  insert into scheduler.events (id, event_type, payload, user_id, idempotency_key)
+  values (v_id, p_event_type, p_payload, p_user_id, p_webhook_id);
+  if found then
+    return query select v_id, false;
     return;
   end if;
-  insert into scheduler.events (id, event_type, payload, user_id) values (v_id, p_event_type, p_payload, p_user_id);
-  return query select v_id, false;
+  select k.event_id into v_existing from scheduler_internal.idempotency_keys k
+  where k.scope = 'events' and k.scope_id = p_user_id and k.key = p_webhook_id;
+  return query select v_existing, true;
 end;
 $$;
 
 comment on function scheduler.record_inbound_event(uuid, text, text, jsonb) is
-  'service_role (the inbound-events function): records an event for p_user_id once per webhook-id; a repeated webhook-id returns the existing event with duplicate = true.';
+  'service_role (the inbound-events function): records an event for p_user_id with the webhook-id as its idempotency_key; the same webhook-id again within the idempotency_window setting returns the existing event with duplicate = true.';
 
 revoke execute on function scheduler.record_inbound_event(uuid, text, text, jsonb) from public, anon, authenticated;
 
@@ -4942,6 +5061,30 @@ comment on function scheduler_internal.scheduler_tick(timestamptz) is 'pg_cron j
 
 revoke execute on function scheduler_internal.scheduler_tick(timestamptz) from public, anon, authenticated, service_role;
 
+-- supabase/schemas/25_engine/skip_fold_target.sql ------------------------------
+
+-- the run a new skip folds into: the task's latest finished run, when it is
+-- a skip with the same reason (a run of skips in a row is one row)
+create or replace function scheduler_internal.skip_fold_target(p_task_id uuid, p_message text)
+returns uuid
+language sql stable
+set search_path = ''
+as $$
+  select p.id from (
+    select r.id, r.status, r.error_message from scheduler.task_runs r
+    where r.task_id = p_task_id and r.status not in ('queued', 'awaiting_approval', 'claimed')
+    order by r.scheduled_time desc, r.id desc
+    limit 1
+  ) p
+  where p.status = 'skipped' and p.error_message = p_message
+$$;
+
+comment on function scheduler_internal.skip_fold_target(uuid, text) is 'The task''s latest finished run when it is a skip with this message (the claim counts a further such skip on it), else null.';
+
+revoke execute on function scheduler_internal.skip_fold_target(uuid, text) from public, anon, authenticated;
+
+grant execute on function scheduler_internal.skip_fold_target(uuid, text) to service_role;
+
 -- supabase/schemas/25_engine/sql_action_prepare.sql ----------------------------
 
 -- the sql action, for one run the start gate started: the statement that
@@ -5077,6 +5220,9 @@ declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
   v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
   v_decided jsonb;
+  -- whether any run of the call is of a rate-limited task: without one, the
+  -- start log's two steps are planned away (a constant false filter)
+  v_rated boolean;
   v_skip record;
   v_into uuid;
 begin
@@ -5181,8 +5327,8 @@ begin
       when j.over_rate then
         'waiting: the rate limit of ' || j.rate_limit_count || ' starts per ' || j.rate_limit_period
           || ' was reached at its second (rate_limit_count, rate_limit_period)'
-    end))
-  into v_decided
+    end)), coalesce(bool_or(j.rate_limit_count is not null), false)
+  into v_decided, v_rated
   from judged j;
 
   if v_decided is null then
@@ -5217,13 +5363,14 @@ begin
     insert into scheduler_internal.task_starts (task_id, started_at, run_id)
     select x.task_id, p_now, x.run_id
     from decided x
-    where x.outcome = 'started' and x.rate_limit_period is not null
+    where v_rated and x.outcome = 'started' and x.rate_limit_period is not null
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct x.task_id, x.rate_limit_period from decided x
-           where x.outcome = 'started' and x.rate_limit_period is not null) l
-    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
+    where v_rated and s.task_id = any (array(
+        select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
+      and s.started_at <= p_now - (
+        select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
   ),
   ended as (
     update scheduler.task_runs r
@@ -6893,9 +7040,8 @@ create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
 -- the task's whole history; status stays first so lookups by status alone
--- are served too, and only open runs are indexed. scheduled_time last: a
--- task's queue in due order (the runs ahead of one, under max_concurrency)
-create index task_runs_status_idx on scheduler.task_runs (status, task_id, scheduled_time)
+-- are served too, and only open runs are indexed.
+create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;
@@ -7946,6 +8092,11 @@ revoke all on table scheduler_internal.settings from public, anon, authenticated
 create trigger _100_set_updated_at before update on scheduler_internal.settings
 for each row execute function scheduler_internal.tg__set_updated_at();
 
+-- a limit out of range is refused when written, not at the next claim
+create trigger _010_validate before insert or update of value on scheduler_internal.settings
+for each row when (new.key = 'owner_max_in_flight')
+execute function scheduler_internal.tg_settings__validate();
+
 -- supabase/schemas/31_internal_tables/020_signing_secrets.sql ------------------
 
 -- per-owner webhook signing secrets (Standard Webhooks): the http action's
@@ -8118,29 +8269,6 @@ alter table scheduler_internal.idempotency_keys enable row level security;
 -- only the scheduler's own functions (run_task_now, the events trigger)
 -- read and write it, as its owner
 revoke all on table scheduler_internal.idempotency_keys from public, anon, authenticated, service_role;
-
--- supabase/schemas/31_internal_tables/080_inbound_deliveries.sql ---------------
-
--- the webhook-ids the inbound-events function has recorded, per owner: a
--- delivery sent again (Standard Webhooks senders retry with the same id)
--- answers with the event it recorded the first time. Pruned with its event.
-
-create table scheduler_internal.inbound_deliveries (
-  user_id uuid not null references auth.users (id) on delete cascade,
-  webhook_id text not null check (length(webhook_id) between 1 and 255),
-  -- deferred: the delivery claims its id first, then the event is inserted
-  event_id uuid not null references scheduler.events (id) on delete cascade deferrable initially deferred,
-  received_at timestamptz not null default now(),
-  primary key (user_id, webhook_id)
-);
-
-comment on table scheduler_internal.inbound_deliveries is 'webhook-id of each event recorded by the inbound-events function, per owner, so a redelivery returns the existing event (scheduler.record_inbound_event). Deleted with its event (event_retention).';
-
-create index inbound_deliveries_event_id_idx on scheduler_internal.inbound_deliveries (event_id);
-
-alter table scheduler_internal.inbound_deliveries enable row level security;
-
-revoke all on table scheduler_internal.inbound_deliveries from public, anon, authenticated, service_role;
 
 -- supabase/schemas/31_internal_tables/080_task_starts.sql ----------------------
 

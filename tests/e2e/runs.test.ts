@@ -4,8 +4,12 @@
 // delivered, signed, under a webhook-id of its own, with the same body and
 // linked to the run it replays. A backfill of a paused task's past slots is
 // delivered the same way, each run with its slot as {{run.scheduled_time}}.
-// Nothing here calls the engine: the user calls replay_run and backfill as
-// supabase-js would, and the test waits for the functions' results.
+// A bulk replay (replay_runs) of what failed is delivered too, and run now
+// with an idempotency key pressed twice is one delivered run. Another user
+// can neither replay the user's runs nor run the user's task.
+// Nothing here calls the engine: the user calls replay_run, replay_runs,
+// backfill and run_task_now as supabase-js would, and the test waits for the
+// functions' results.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loopbackServer } from "../helpers/loopback.ts";
@@ -17,13 +21,14 @@ const MINUTE = 60_000;
 
 let receiver: Awaited<ReturnType<typeof loopbackServer>>;
 let userId = "";
+let otherId = "";
 let secret = "";
 let healthy = false;
 const tasks: Record<string, string> = {};
 
-async function asUser<T>(work: (tx: typeof admin) => Promise<T>): Promise<T> {
+async function asUser<T>(work: (tx: typeof admin) => Promise<T>, id = userId): Promise<T> {
   return admin.begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true)`;
+    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: id, role: "authenticated" })}, true)`;
     return work(tx as unknown as typeof admin);
   }) as Promise<T>;
 }
@@ -53,6 +58,7 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
   });
   [{ id: userId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`e2e-runs-${Date.now()}@test.local`}) returning id`;
+  [{ id: otherId }] = await admin`insert into auth.users (id, email) values (gen_random_uuid(), ${`e2e-runs-other-${Date.now()}@test.local`}) returning id`;
   secret = await asUser(async (tx) => (await tx`select scheduler.my_signing_secret() as s`)[0].s);
 
   // one due time at the next minute boundary, one attempt: the tick delivers it and it fails
@@ -70,6 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (userId) await admin`delete from auth.users where id = ${userId}`;
+  if (otherId) await admin`delete from auth.users where id = ${otherId}`;
   await admin.end();
   await receiver?.close();
 });
@@ -96,7 +103,24 @@ describe("runs asked for by hand, through the real dispatch", () => {
     // the same task with the same inputs, so the same body template; a replay is due when it was asked for
     expect(JSON.parse(again.body).task).toBe("orders");
     expect(again.headers["webhook-signature"]).toBe(signature(replayId, String(again.headers["webhook-timestamp"]), again.body));
-  }, 2 * TICK_WAIT + 10_000);
+
+    // another user can neither replay the run, nor the task's range, nor run the task: none exists for them
+    const refused = (work: (tx: typeof admin) => Promise<unknown>) =>
+      asUser(work, otherId).then(() => "done", (err) => (err as { code?: string }).code);
+    expect(await refused((tx) => tx`select scheduler.replay_run(${failed.id})`)).toBe("P0002");
+    expect(await refused((tx) => tx`select * from scheduler.replay_runs(${tasks.orders}, ${new Date(0)}, ${new Date()})`)).toBe("P0002");
+    expect(await refused((tx) => tx`select scheduler.run_task_now(${tasks.orders})`)).toBe("P0002");
+
+    // the owner's bulk replay over the range, filtered by status: the failed
+    // run is replayed already, so of the completed ones only the replay is
+    // picked, replayed and delivered
+    const replays = await asUser((tx) => tx`select run_id, replay_of from scheduler.replay_runs(${tasks.orders},
+      ${new Date(failed.scheduled_time.getTime() - 1000)}, ${new Date()}, p_statuses => '{completed}')`);
+    expect(replays.map((r) => r.replay_of)).toEqual([replayId]);
+    const bulk = await waitFor("the bulk replay to finish", async () => (await runsOf("orders")).find((r) => r.id === replays[0].run_id && finished(r)), TICK_WAIT, 250);
+    expect(bulk).toMatchObject({ status: "completed", triggered_by: "replay", replay_of: replayId });
+    expect(receiver.received.filter((r) => r.url === "/orders" && r.headers["webhook-id"] === replays[0].run_id)).toHaveLength(1);
+  }, 3 * TICK_WAIT + 10_000);
 
   test("a backfill of a paused task's past slots is delivered, each run at its slot", async () => {
     const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 1);
@@ -115,5 +139,15 @@ describe("runs asked for by hand, through the real dispatch", () => {
     expect(bodies.every((b) => b.by === "backfill")).toBe(true);
     // a second backfill of the same range finds nothing left to fill
     expect(await asUser((tx) => tx`select * from scheduler.backfill(${tasks["hourly-export"]}, ${from}, ${to}, false)`)).toHaveLength(0);
+  }, TICK_WAIT + 10_000);
+
+  test("run now with an idempotency key, pressed twice, is one run, delivered once", async () => {
+    const press = () => asUser(async (tx) => (await tx`select scheduler.run_task_now(${tasks["hourly-export"]}, p_idempotency_key => 'e2e-press') as id`)[0].id as string);
+    const first = await press();
+    expect(await press()).toBe(first);
+    const run = await waitFor("the run now to finish", async () => (await runsOf("hourly-export")).find((r) => r.id === first && finished(r)), TICK_WAIT, 250);
+    expect(run).toMatchObject({ status: "completed", triggered_by: "manual" });
+    expect(receiver.received.filter((r) => r.url === "/export" && r.headers["webhook-id"] === first)).toHaveLength(1);
+    expect((await runsOf("hourly-export")).filter((r) => r.triggered_by === "manual")).toHaveLength(1);
   }, TICK_WAIT + 10_000);
 });

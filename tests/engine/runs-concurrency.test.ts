@@ -8,7 +8,8 @@
 //    transaction gets that transaction's run once it commits, or its own
 //    run if it rolls back;
 //  * the same event delivered by several sessions at once is recorded once
-//    and starts one run.
+//    and starts one run, inserted by its owner or recorded by the inbound
+//    endpoint (record_inbound_event: the webhook-id is the event's key).
 // The backfill and run-now runs are due in 2100 (p_now), so the live
 // stack's dispatcher, on the real clock, never takes them; the one event
 // run is a web notification of this file's user.
@@ -163,5 +164,20 @@ describe("events with an idempotency key", () => {
     const [{ events }] = await admin`select count(*)::int as events from scheduler.events where user_id = ${userId} and idempotency_key = 'msg_7'`;
     expect(events).toBe(1);
     expect(await runsOf(onEvent)).toHaveLength(1);
+  }, 60_000);
+
+  test(`an inbound delivery recorded by ${SESSIONS} sessions at once (its webhook-id the event's key) is one event and one run, and every copy names it`, async () => {
+    const recorded = await Promise.all(sessions.map((s) => s.begin(async (tx) => {
+      await tx`select set_config('role', 'service_role', true)`;
+      const [row] = await tx`select event_id, duplicate from scheduler.record_inbound_event(${userId}, 'msg_8', 'runs_concurrency_paid', '{"order": 8}')`;
+      return row as { event_id: string; duplicate: boolean };
+    })));
+    expect(recorded.filter((r) => !r.duplicate)).toHaveLength(1);
+    const first = recorded.find((r) => !r.duplicate)!.event_id;
+    expect(new Set(recorded.map((r) => r.event_id))).toEqual(new Set([first]));
+    const [{ events }] = await admin`select count(*)::int as events from scheduler.events where user_id = ${userId} and idempotency_key = 'msg_8'`;
+    expect(events).toBe(1);
+    const [{ runs }] = await admin`select count(*)::int as runs from scheduler.task_runs where task_id = ${onEvent} and event_id = ${first}`;
+    expect(runs).toBe(1);
   }, 60_000);
 });

@@ -31,6 +31,10 @@
 --  Tasks without these columns, and owners without limits, pay for none of
 --  the lookups (each is behind a CASE on the task's own columns, or a
 --  one-time filter on a variable).
+-- Two statements: the due tasks, then the queued runs, the second only when
+-- queued runs are in reach, so a claim without any plans the first alone
+-- (planning the whole was a millisecond a claim, a tenth of the needle's;
+-- bench/RESULTS.md, flow control). The second sees what the first claimed.
 create function scheduler.claim_due_runs(
   p_limit integer default 100,
   p_now timestamptz default now(),
@@ -85,20 +89,7 @@ begin
   from scheduler.owner_limits l;
   v_capped := v_owner_cap is not null or coalesce(v_capped, false);
   if v_capped then
-    -- the runs each owner has in flight (one pass over the open runs),
-    -- against its cap
-    select jsonb_object_agg(coalesce(f.owner_id, l.owner_id), coalesce(l.max_in_flight, v_owner_cap) - coalesce(f.in_flight, 0))
-    into v_rooms
-    from (
-      select t.owner_id, count(*)::integer as in_flight
-      from scheduler.task_runs o
-      cross join lateral (select t.owner_id from scheduler.tasks t where t.id = o.task_id offset 0) t
-      where o.status in ('claimed', 'running')
-      group by t.owner_id
-    ) f
-    full join (select l.owner_id, l.max_in_flight from scheduler.owner_limits l where l.max_in_flight is not null) l
-      on l.owner_id = f.owner_id
-    where coalesce(l.max_in_flight, v_owner_cap) is not null;
+    v_rooms := scheduler_internal.owner_rooms(v_owner_cap);
   end if;
   update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
 
@@ -155,59 +146,33 @@ begin
   decided as materialized (
     select
       d.*,
-      j.run_state,
-      j.note,
+      case
+        when d.missed and d.misfire_policy = 'skip' then 'skipped'
+        when d.requires_approval then 'awaiting_approval'
+        when d.flow like 'skipped:%' then 'skipped'
+        when d.flow is not null then 'queued'
+        else 'claimed'
+      end::scheduler.run_status as run_state,
+      case
+        when d.missed and d.misfire_policy = 'skip'
+          then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
+        when not d.requires_approval then d.flow
+      end as note,
       -- a skip like the task's latest finished run folds into it, as the
       -- gate folds overlap skips
-      case when j.run_state = 'skipped' and not d.missed then (
-        select p.id from (
-          select r.id, r.status, r.error_message from scheduler.task_runs r
-          where r.task_id = d.id and r.status not in ('queued', 'awaiting_approval', 'claimed')
-          order by r.scheduled_time desc, r.id desc
-          limit 1
-        ) p
-        where p.status = 'skipped' and p.error_message = j.note)
-      end as fold_into,
+      case when d.flow like 'skipped:%' and not (d.missed and d.misfire_policy = 'skip') and not d.requires_approval
+        then scheduler_internal.skip_fold_target(d.id, d.flow) end as fold_into,
       scheduler_internal.next_due_time(d.schedule_cron, d.schedule_interval, null, d.timezone, d.due_at) as following,
       scheduler_internal.uuid_v7() as new_run_id
     from (
-      select d.*,
-        d.next_run_at < p_now - v_grace as missed,
-        case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at
+      select d.*, d.next_run_at < p_now - v_grace as missed, x.due_at,
+        -- the task's rate limit and max_concurrency (with overlap allow)
+        case when d.rate_limit_count is not null or d.max_concurrency is not null
+          then scheduler_internal.occurrence_flow(d.id, x.due_at, d.overlap_policy, d.max_concurrency,
+            d.rate_limit_count, d.rate_limit_period) end as flow
       from due d
+      cross join lateral (select case when d.next_run_at < p_now - v_grace then p_now else d.next_run_at end as due_at) x
     ) d
-    cross join lateral (
-      select
-        case when d.rate_limit_count is not null
-          then scheduler_internal.rate_room(d.id, d.rate_limit_count, d.rate_limit_period, d.due_at) end as rate_room,
-        case when d.max_concurrency is not null and d.overlap_policy = 'allow'
-          then scheduler_internal.concurrency_room(d.id, d.max_concurrency) end as concurrency_room,
-        -- runs waiting for room go first: the occurrence queues behind them
-        d.max_concurrency is not null and d.overlap_policy = 'allow' and exists (
-          select 1 from scheduler.task_runs q where q.task_id = d.id and q.status = 'queued' and q.scheduled_time <= d.due_at
-        ) as queue_ahead
-    ) f
-    cross join lateral (
-      select
-        case
-          when d.missed and d.misfire_policy = 'skip' then 'skipped'
-          when d.requires_approval then 'awaiting_approval'
-          when f.rate_room < 1 then 'skipped'
-          when f.concurrency_room < 1 or f.queue_ahead then 'queued'
-          else 'claimed'
-        end::scheduler.run_status as run_state,
-        case
-          when d.missed and d.misfire_policy = 'skip'
-            then 'skipped: due at ' || d.next_run_at || ', missed while the scheduler was down (misfire_policy skip)'
-          when d.requires_approval then null
-          when f.rate_room < 1 then 'skipped: the rate limit of ' || d.rate_limit_count || ' starts per ' || d.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-          when f.concurrency_room < 1 then 'waiting: max_concurrency ' || d.max_concurrency
-            || ' reached (runs of this task claimed or running)'
-          when f.queue_ahead then 'waiting: behind the queued runs of this task (max_concurrency '
-            || d.max_concurrency || ')'
-        end as note
-    ) j
   ),
   advanced as (
     update scheduler.tasks t
@@ -235,17 +200,16 @@ begin
     where d.fold_into is null
     returning id, status
   ),
+  -- (by primary key from the few folds, whatever the statistics say: a join
+  -- planned on an empty table's statistics scanned every run for each
+  -- decided row)
   folded as (
     update scheduler.task_runs r
     set log_summary = jsonb_build_object(
           'skipped_occurrences', coalesce((r.log_summary ->> 'skipped_occurrences')::integer, 1) + 1,
-          'last_scheduled_time', d.due_at),
+          'last_scheduled_time', (select d.due_at from decided d where d.fold_into = r.id)),
         end_time = greatest(r.end_time, p_now)
-    from decided d
-    -- probes by id, as the gate's updates do (a join on stale statistics
-    -- scans every run against the decided ones)
-    where r.id = any (array(select f.fold_into from decided f where f.fold_into is not null))
-      and r.id = d.fold_into
+    where r.id = any (array(select d.fold_into from decided d where d.fold_into is not null))
   ),
   -- approvals read the inserted runs, so the runs exist when the approval's
   -- own check looks for them; both sides are only the held runs. They expire
@@ -268,95 +232,7 @@ begin
     join decided d on d.new_run_id = a.run_id
     where d.run_state = 'awaiting_approval'
   ),
-  -- what the due branch hands over, per task and per owner: the queued
-  -- runs below share their room
-  picked_tasks as materialized (
-    select d.id as task_id, count(*)::integer as n from decided d where d.run_state = 'claimed' group by d.id
-  ),
-  picked_owners as materialized (
-    select d.owner_id, count(*)::integer as n from decided d where v_capped and d.run_state = 'claimed' group by d.owner_id
-  ),
-  -- every queued run that may go now, ranked within its owner like the due
-  -- tasks (narrow rows; the task's wide columns are read once a run is taken)
-  queue as (
-    select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
-      row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
-    from scheduler.task_runs r
-    -- one primary-key probe per queued run (offset 0 keeps it a probe)
-    cross join lateral (
-      select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
-        t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
-      from scheduler.tasks t
-      where t.id = r.task_id
-      offset 0
-    ) t
-    where r.status = 'queued'
-      and r.scheduled_time <= p_now + v_lookahead
-      and t.deleted_at is null
-      -- unless the task allows overlap: nothing of it is claimed or running,
-      -- and this is the head of its queue
-      and (t.overlap_policy = 'allow' or not exists (
-        select 1 from scheduler.task_runs o
-        where o.task_id = r.task_id
-          -- a later occurrence claimed ahead does not hold back an earlier
-          -- queued run (a given-back run, a retry of a task due more often
-          -- than the lookahead): only what runs, or was claimed before it
-          and (o.status = 'running'
-               or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
-               or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
-      ))
-      -- a debounced event run gathers its window's events until its second
-      and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
-      -- max_concurrency and rate limit: the heads of the task's queue that
-      -- fit its room, less what the due branch took of the task
-      and (t.max_concurrency is null and t.rate_limit_count is null or (
-        select case when t.overlap_policy = 'allow'
-                 then scheduler_internal.queue_position(r.task_id, r.scheduled_time, r.id, x.room) else 0 end < x.room
-        from (
-          select coalesce(least(
-              case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-                then scheduler_internal.concurrency_room(r.task_id, t.max_concurrency) end,
-              case when t.rate_limit_count is not null
-                then scheduler_internal.rate_room(r.task_id, t.rate_limit_count, t.rate_limit_period, greatest(r.scheduled_time, p_now)) end
-            ), 2147483647) - coalesce((select p.n from picked_tasks p where p.task_id = r.task_id), 0) as room
-        ) x))
-  ),
-  -- the best of them, a few times the batch, on the owners' turns (an
-  -- owner with a cap has only its room's worth, less what the due branch
-  -- took of it)
-  queue_candidates as (
-    select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
-      case when v_weights is null then q.turn - 1
-        else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
-    from queue q
-    where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
-    order by share, q.priority desc, q.scheduled_time
-    limit p_limit * 4
-  ),
-  -- then lock them, found again by address, rechecked on the latest version
-  -- (and, under a cap, less what the due branch took of the owner's room)
-  waiting as (
-    select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
-      coalesce(r.idempotency_key, r.id::text) as idempotency_key,
-      greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
-      c.priority
-    from queue_candidates c
-    join scheduler.task_runs r on r.ctid = c.row_address
-    left join picked_owners p on p.owner_id = c.owner_id
-    where r.status = 'queued'
-      and (not v_capped
-           or c.turn + coalesce(p.n, 0) <= coalesce((v_rooms ->> c.owner_id::text)::integer, v_owner_cap, 2147483647))
-    order by c.share, c.priority desc, c.scheduled_time
-    limit p_limit
-    for update of r skip locked
-  ),
-  taken as (
-    update scheduler.task_runs r
-    set status = 'claimed', locked_at = p_now, locked_by = p_worker,
-        lease_expires_at = greatest(r.scheduled_time, p_now) + v_start_grace
-    where r.ctid = any (array(select w.row_address from waiting w))
-  ),
-  -- what is handed over: the new claimed runs and the queued runs taken
+  -- what the due branch hands over: the new claimed runs
   handed as (
     select d.new_run_id as run_id, d.id as task_id, 1 as attempt, d.due_at as scheduled_time,
       'schedule'::text as triggered_by, d.due_at + v_start_grace as lease_expires_at, null::jsonb as inputs,
@@ -365,20 +241,6 @@ begin
       d.priority, d.max_attempts, d.metadata
     from decided d
     where d.run_state = 'claimed'
-    union all
-    select w.id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until, w.inputs,
-      w.idempotency_key,
-      t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-      t.priority, t.max_attempts, t.metadata
-    from waiting w
-    -- one primary-key probe per taken run (offset 0 keeps it a probe)
-    cross join lateral (
-      select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
-        t.priority, t.max_attempts, t.metadata
-      from scheduler.tasks t
-      where t.id = w.task_id
-      offset 0
-    ) t
   )
   select
     r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
@@ -401,6 +263,120 @@ begin
   left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
   order by r.scheduled_time, r.priority desc;
 
+  -- the queued runs, in a statement of their own, planned only when some
+  -- are in reach: a claim with none (the needle, most claims) plans only the
+  -- due statement above. It sees the runs that statement claimed, so a
+  -- task's max_concurrency and rate limit and an owner's cap count them
+  -- without being told (the rooms are read again for it)
+  if exists (select 1 from scheduler.task_runs q where q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead) then
+    if v_capped then
+      v_rooms := scheduler_internal.owner_rooms(v_owner_cap);
+    end if;
+    return query
+    -- every queued run that may go now, ranked within its owner like the due
+    -- tasks (narrow rows; the task's wide columns are read once a run is taken)
+    with queue as (
+      select r.ctid as row_address, r.scheduled_time, t.owner_id, t.priority,
+        row_number() over (partition by t.owner_id order by t.priority desc, r.scheduled_time) as turn
+      from scheduler.task_runs r
+      -- one primary-key probe per queued run (offset 0 keeps it a probe)
+      cross join lateral (
+        select t.deleted_at, t.overlap_policy, t.owner_id, t.priority,
+          t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.debounce_window
+        from scheduler.tasks t
+        where t.id = r.task_id
+        offset 0
+      ) t
+      where r.status = 'queued'
+        and r.scheduled_time <= p_now + v_lookahead
+        and t.deleted_at is null
+        -- unless the task allows overlap: nothing of it is claimed or running,
+        -- and this is the head of its queue
+        and (t.overlap_policy = 'allow' or not exists (
+          select 1 from scheduler.task_runs o
+          where o.task_id = r.task_id
+            -- a later occurrence claimed ahead does not hold back an earlier
+            -- queued run (a given-back run, a retry of a task due more often
+            -- than the lookahead): only what runs, or was claimed before it
+            and (o.status = 'running'
+                 or (o.status = 'claimed' and o.scheduled_time <= r.scheduled_time)
+                 or (o.status = 'queued' and (o.scheduled_time, o.id) < (r.scheduled_time, r.id)))
+        ))
+        -- a debounced event run gathers its window's events until its second
+        and (t.debounce_window is null or r.scheduled_time <= p_now or r.triggered_by not like 'event:%')
+        -- max_concurrency and rate limit: the heads of the task's queue that
+        -- fit its room (what the due statement claimed of the task is in it)
+        and (t.max_concurrency is null and t.rate_limit_count is null
+             or scheduler_internal.queue_fits(r.task_id, r.id, r.scheduled_time, greatest(r.scheduled_time, p_now), t.overlap_policy,
+                  t.max_concurrency, t.rate_limit_count, t.rate_limit_period, null))
+    ),
+    -- the best of them, a few times the batch, on the owners' turns (an
+    -- owner with a cap has only its room's worth)
+    queue_candidates as (
+      select q.row_address, q.owner_id, q.turn, q.priority, q.scheduled_time,
+        case when v_weights is null then q.turn - 1
+          else (q.turn - 1)::float8 / coalesce((v_weights ->> q.owner_id::text)::integer, 1) end as share
+      from queue q
+      where not v_capped or q.turn <= coalesce((v_rooms ->> q.owner_id::text)::integer, v_owner_cap, 2147483647)
+      order by share, q.priority desc, q.scheduled_time
+      limit p_limit * 4
+    ),
+    -- then lock them, found again by address, rechecked on the latest version
+    waiting as (
+      select r.ctid as row_address, r.id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.inputs,
+        coalesce(r.idempotency_key, r.id::text) as idempotency_key,
+        greatest(r.scheduled_time, p_now) + v_start_grace as lease_until,
+        c.priority
+      from queue_candidates c
+      join scheduler.task_runs r on r.ctid = c.row_address
+      where r.status = 'queued'
+      order by c.share, c.priority desc, c.scheduled_time
+      limit p_limit
+      for update of r skip locked
+    ),
+    taken as (
+      update scheduler.task_runs r
+      set status = 'claimed', locked_at = p_now, locked_by = p_worker,
+          lease_expires_at = greatest(r.scheduled_time, p_now) + v_start_grace
+      where r.ctid = any (array(select w.row_address from waiting w))
+    ),
+    -- what is handed over: the queued runs taken
+    handed as (
+      select w.id as run_id, w.task_id, w.attempt, w.scheduled_time, w.triggered_by, w.lease_until as lease_expires_at, w.inputs,
+        w.idempotency_key,
+        t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+        t.priority, t.max_attempts, t.metadata
+      from waiting w
+      -- one primary-key probe per taken run (offset 0 keeps it a probe)
+      cross join lateral (
+        select t.action_type, t.action_payload, t.timeout_seconds, t.name, t.owner_id, t.timezone, t.tags,
+          t.priority, t.max_attempts, t.metadata
+        from scheduler.tasks t
+        where t.id = w.task_id
+        offset 0
+      ) t
+    )
+    select
+      r.run_id, r.task_id, r.attempt, r.scheduled_time, r.triggered_by, r.lease_expires_at,
+      r.action_type, r.action_payload, r.timeout_seconds, r.inputs,
+      jsonb_build_object(
+        'id', r.task_id, 'name', r.name, 'owner_id', r.owner_id, 'timezone', r.timezone, 'tags', to_jsonb(r.tags),
+        'priority', r.priority, 'max_attempts', r.max_attempts, 'metadata', r.metadata, 'signing_secret', sec.secret
+      ),
+      coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
+          'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+        ) order by s.step_order)
+        from scheduler.task_steps s where s.task_id = r.task_id
+      ), '[]'::jsonb),
+      r.idempotency_key
+    from handed r
+    -- http deliveries and watch polls are signed with the owner's secret
+    left join scheduler_internal.signing_secrets sec on sec.user_id = r.owner_id and r.action_type in ('http', 'watch')
+    order by r.scheduled_time, r.priority desc;
+  end if;
+
   -- the queued runs a task's max_concurrency or rate limit holds back say
   -- why, once (only a changed reason is written; at most a batch a claim).
   -- Driven by the few tasks with such rules (tasks_flow_rules_idx), so
@@ -409,37 +385,47 @@ begin
     update scheduler.task_runs r
     set wait_reason = h.reason
     from (
-      select q.ctid as row_address, x.reason
-      from scheduler.tasks t
-      join scheduler.task_runs q on q.task_id = t.id
-      cross join lateral (
-        select
-          case when t.max_concurrency is not null and t.overlap_policy = 'allow'
-            then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
-          case when t.rate_limit_count is not null
-            then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
-      ) f
-      cross join lateral (
-        select case when t.overlap_policy = 'allow'
-          then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
-      ) a
-      cross join lateral (
-        select case
-          when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
-          when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
-            || ' was reached (rate_limit_count, rate_limit_period)'
-        end as reason
-      ) x
-      where (t.max_concurrency is not null or t.rate_limit_count is not null)
-        and t.deleted_at is null
-        and q.status = 'queued'
-        and q.scheduled_time <= p_now + v_lookahead
-        -- an open debounce window keeps its own note
-        and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
-        and x.reason is not null
-        and x.reason is distinct from q.wait_reason
-      limit p_limit
-      for update of q skip locked
+      select c.row_address, c.reason
+      from (
+        select q.ctid as row_address, x.reason
+        from scheduler.tasks t
+        -- each task's queue by the open-runs index (offset 0 keeps it a probe)
+        cross join lateral (
+          select q.ctid, q.id, q.scheduled_time, q.triggered_by, q.wait_reason
+          from scheduler.task_runs q
+          where q.task_id = t.id and q.status = 'queued' and q.scheduled_time <= p_now + v_lookahead
+          offset 0
+        ) q
+        cross join lateral (
+          select
+            case when t.max_concurrency is not null and t.overlap_policy = 'allow'
+              then scheduler_internal.concurrency_room(t.id, t.max_concurrency) end as c_room,
+            case when t.rate_limit_count is not null
+              then scheduler_internal.rate_room(t.id, t.rate_limit_count, t.rate_limit_period, greatest(q.scheduled_time, p_now)) end as r_room
+        ) f
+        cross join lateral (
+          select case when t.overlap_policy = 'allow'
+            then scheduler_internal.queue_position(t.id, q.scheduled_time, q.id, greatest(least(f.c_room, f.r_room), 0)) else 0 end as ahead
+        ) a
+        cross join lateral (
+          select case
+            when a.ahead >= f.c_room then 'waiting: max_concurrency ' || t.max_concurrency || ' reached (runs of this task claimed or running)'
+            when a.ahead >= f.r_room then 'waiting: the rate limit of ' || t.rate_limit_count || ' starts per ' || t.rate_limit_period
+              || ' was reached (rate_limit_count, rate_limit_period)'
+          end as reason
+        ) x
+        where (t.max_concurrency is not null or t.rate_limit_count is not null)
+          and t.deleted_at is null
+          -- an open debounce window keeps its own note
+          and (t.debounce_window is null or q.scheduled_time <= p_now or q.triggered_by not like 'event:%')
+          and x.reason is not null
+          and x.reason is distinct from q.wait_reason
+        limit p_limit
+      ) c
+      -- locked, found again by address, rechecked on the latest version
+      join scheduler.task_runs l on l.ctid = c.row_address
+      where l.status = 'queued'
+      for update of l skip locked
     ) h
     where r.ctid = h.row_address;
   end if;

@@ -16,6 +16,9 @@ declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
   v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
   v_decided jsonb;
+  -- whether any run of the call is of a rate-limited task: without one, the
+  -- start log's two steps are planned away (a constant false filter)
+  v_rated boolean;
   v_skip record;
   v_into uuid;
 begin
@@ -120,8 +123,8 @@ begin
       when j.over_rate then
         'waiting: the rate limit of ' || j.rate_limit_count || ' starts per ' || j.rate_limit_period
           || ' was reached at its second (rate_limit_count, rate_limit_period)'
-    end))
-  into v_decided
+    end)), coalesce(bool_or(j.rate_limit_count is not null), false)
+  into v_decided, v_rated
   from judged j;
 
   if v_decided is null then
@@ -156,13 +159,14 @@ begin
     insert into scheduler_internal.task_starts (task_id, started_at, run_id)
     select x.task_id, p_now, x.run_id
     from decided x
-    where x.outcome = 'started' and x.rate_limit_period is not null
+    where v_rated and x.outcome = 'started' and x.rate_limit_period is not null
   ),
   forgotten as (
     delete from scheduler_internal.task_starts s
-    using (select distinct x.task_id, x.rate_limit_period from decided x
-           where x.outcome = 'started' and x.rate_limit_period is not null) l
-    where s.task_id = l.task_id and s.started_at <= p_now - l.rate_limit_period
+    where v_rated and s.task_id = any (array(
+        select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
+      and s.started_at <= p_now - (
+        select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
   ),
   ended as (
     update scheduler.task_runs r

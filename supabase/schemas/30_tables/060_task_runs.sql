@@ -102,9 +102,8 @@ create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
 -- the task's whole history; status stays first so lookups by status alone
--- are served too, and only open runs are indexed. scheduled_time last: a
--- task's queue in due order (the runs ahead of one, under max_concurrency)
-create index task_runs_status_idx on scheduler.task_runs (status, task_id, scheduled_time)
+-- are served too, and only open runs are indexed.
+create index task_runs_status_idx on scheduler.task_runs (status, task_id)
 where status in ('queued', 'awaiting_approval', 'claimed', 'running');
 
 alter table scheduler.task_runs enable row level security;

@@ -18,3 +18,8 @@ revoke all on table scheduler_internal.settings from public, anon, authenticated
 -- other mutable table.
 create trigger _100_set_updated_at before update on scheduler_internal.settings
 for each row execute function scheduler_internal.tg__set_updated_at();
+
+-- a limit out of range is refused when written, not at the next claim
+create trigger _010_validate before insert or update of value on scheduler_internal.settings
+for each row when (new.key = 'owner_max_in_flight')
+execute function scheduler_internal.tg_settings__validate();

@@ -8,7 +8,7 @@
 -- file's owners.
 begin;
 \ir ../_helpers/setup.psql
-select plan(16);
+select plan(17);
 
 select tests.seed_users();
 set local scheduler.now = '2031-03-01 00:00:00+00';
@@ -120,10 +120,17 @@ select is((select count(*)::integer from scheduler.claim_due_runs(100, '2031-06-
 select is((select count(*)::integer from scheduler.tasks where owner_id = tests.fx('tenant') and next_run_at = '2031-06-01 00:00:10+00'), 7,
   'the other seven stay due, at their due time');
 
+select throws_ok($$ update scheduler_internal.settings set value = '"lots"' where key = 'owner_max_in_flight' $$, '22023',
+  'owner_max_in_flight setting: must be a whole number between 1 and 1000000, or null for no cap; got "lots"',
+  'a setting that is not a number is refused when written, naming it');
+-- written past the check (its trigger off, in this transaction only), the
+-- claim still refuses it
+alter table scheduler_internal.settings disable trigger _010_validate;
 update scheduler_internal.settings set value = '"lots"' where key = 'owner_max_in_flight';
+alter table scheduler_internal.settings enable trigger _010_validate;
 select throws_ok($$ select count(*) from scheduler.claim_due_runs(1, '2031-06-01 00:00:05+00', '0', 'cap-5', null) $$, '22023',
   'owner_max_in_flight setting: must be a whole number of at least 1, or null for no cap; got "lots"',
-  'a setting that is not a number is refused by the claim, naming it');
+  'and the claim refuses it too, naming it');
 
 select * from finish();
 rollback;

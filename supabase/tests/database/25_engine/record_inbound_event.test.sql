@@ -1,9 +1,11 @@
 -- scheduler.record_inbound_event: a delivery of the inbound-events function
 -- is recorded once per webhook-id and owner; sent again it returns the
--- event recorded the first time and starts nothing more.
+-- event recorded the first time and starts nothing more. The webhook-id is
+-- the event's idempotency_key (one mechanism with events' own keys, in the
+-- owner's scope and within idempotency_window).
 begin;
 \ir ../_helpers/setup.psql
-select plan(6);
+select plan(10);
 
 select tests.seed_users();
 set local scheduler.now = '2031-05-01 00:00:00+00';
@@ -20,6 +22,21 @@ select is((select (event_id, duplicate)::text from scheduler.record_inbound_even
 select is((select count(*)::int from scheduler.task_runs where task_id = tests.fx('on_paid')), 1, 'and starts nothing more');
 select is((select duplicate from scheduler.record_inbound_event(tests.fx('other'), 'msg_1', 'invoice.paid', '{}')), false,
   'ids are per owner: another owner''s msg_1 is an event of its own');
+
+select is((select idempotency_key from scheduler.events where id = (select event_id from first)), 'msg_1',
+  'the webhook-id is the event''s idempotency_key');
+select is((select count(*)::int from scheduler.events where user_id = tests.fx('owner') and idempotency_key = 'msg_1'), 1,
+  'one event holds it');
+-- the owner's own insert with that key collapses into the same event
+select tests.authenticate_as('owner');
+insert into scheduler.events (event_type, payload, idempotency_key) values ('invoice.paid', '{}', 'msg_1');
+select tests.clear_authentication();
+select is((select count(*)::int from scheduler.task_runs where task_id = tests.fx('on_paid')), 1,
+  'an insert of the owner naming the same key is the same event: nothing more starts');
+-- past idempotency_window (24 hours by default) the id is taken anew
+set local scheduler.now = '2031-05-02 00:00:01+00';
+select is((select duplicate from scheduler.record_inbound_event(tests.fx('owner'), 'msg_1', 'invoice.paid', '{}')), false,
+  'past idempotency_window the same webhook-id records a new event');
 
 select * from finish();
 rollback;

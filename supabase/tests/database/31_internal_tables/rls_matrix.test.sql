@@ -12,7 +12,6 @@ select tests.mk_task('hook', '{"action_type": "http", "action_payload": {"url": 
 -- a scheduled task, with its row in the claim's due index
 select tests.mk_task('daily', '{"cron": "0 9 * * *"}');
 insert into scheduler_internal.dispatcher_requests (request_id) values (910000000099);
-select scheduler.record_inbound_event(tests.fx('owner'), 'msg_matrix', 'matrix', '{}');
 -- a run the owner started with an idempotency key (the key is internal)
 select tests.authenticate_as('owner');
 select scheduler.run_task_now(tests.fx('task'), p_idempotency_key => 'pgtap-matrix-key');
@@ -125,20 +124,6 @@ insert into tests.rls_cases (relation, cmd, what, stmt, anon, owner, other, view
   ('scheduler_internal.retired_cron_jobs', 'delete', 'forget a retired job',
    $$delete from scheduler_internal.retired_cron_jobs where jobname = 'prune-run-history'$$,
    '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
-  -- only the owner: scheduler.record_inbound_event (security definer) writes them
-  ('scheduler_internal.inbound_deliveries', 'select', 'a recorded delivery',
-   $$select 1 from scheduler_internal.inbound_deliveries where webhook_id = 'msg_matrix'$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
-  ('scheduler_internal.inbound_deliveries', 'update', 'move a delivery',
-   $$update scheduler_internal.inbound_deliveries set webhook_id = 'x' where webhook_id = 'msg_matrix'$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
-  ('scheduler_internal.inbound_deliveries', 'insert', 'claim a webhook-id',
-   $$insert into scheduler_internal.inbound_deliveries (user_id, webhook_id, event_id) values (tests.fx('owner'), 'msg_x', tests.fx('event'))$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
-  ('scheduler_internal.inbound_deliveries', 'delete', 'forget a delivery',
-   $$delete from scheduler_internal.inbound_deliveries where webhook_id = 'msg_matrix'$$,
-   '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'),
-
   -- only the scheduler's own functions, as its owner: a key names a run or
   -- event, and no API role may read, forge or free one
   ('scheduler_internal.idempotency_keys', 'select', 'the key of a run',
