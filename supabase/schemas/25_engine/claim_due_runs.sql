@@ -249,6 +249,7 @@ begin
       'id', r.task_id, 'name', r.name, 'owner_id', r.owner_id, 'timezone', r.timezone, 'tags', to_jsonb(r.tags),
       'priority', r.priority, 'max_attempts', r.max_attempts, 'metadata', r.metadata, 'signing_secret', sec.secret
     ),
+    -- the same steps as the queued statement below hands over (keep the two alike)
     coalesce((
       select jsonb_agg(jsonb_build_object(
         'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
@@ -363,10 +364,13 @@ begin
         'id', r.task_id, 'name', r.name, 'owner_id', r.owner_id, 'timezone', r.timezone, 'tags', to_jsonb(r.tags),
         'priority', r.priority, 'max_attempts', r.max_attempts, 'metadata', r.metadata, 'signing_secret', sec.secret
       ),
+      -- the same steps as the due statement hands over (keep the two alike:
+      -- a resumed ai-prompt run comes back through this one)
       coalesce((
         select jsonb_agg(jsonb_build_object(
           'id', s.id, 'step_order', s.step_order, 'step_name', s.step_name, 'instructions', s.instructions,
-          'include_previous_context', s.include_previous_context, 'context_data', s.context_data
+          'include_previous_context', s.include_previous_context, 'context_data', s.context_data,
+          'allowed_tools', s.allowed_tools, 'requires_approval', s.requires_approval
         ) order by s.step_order)
         from scheduler.task_steps s where s.task_id = r.task_id
       ), '[]'::jsonb),
