@@ -84,6 +84,9 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
     }
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
+    // stop() resolves before the runner's own pool is ended; a database
+    // dropped before then kills an idle client, an uncaught error
+    await runner.promise;
     if (done !== n) throw new Error(`graphile-worker: ran ${done} of ${n}`);
     return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
