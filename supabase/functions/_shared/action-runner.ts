@@ -189,12 +189,11 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
   // renewed again. One beat at a time; a failed beat is logged and the next
   // one tries again (the lease outlasts two missed beats).
   const beating = new Set<string>();
-  let stopBeating: (() => void) | null = null;
-  let beatInFlight: Promise<void> | null = null;
+  const heart: { stop: (() => void) | null; inFlight: Promise<void> | null } = { stop: null, inFlight: null };
   const beat = async () => {
-    if (beatInFlight || beating.size === 0) return;
+    if (heart.inFlight || beating.size === 0) return;
     const ids = [...beating];
-    beatInFlight = (async () => {
+    heart.inFlight = (async () => {
       summary.heartbeats++;
       try {
         const rows = await db.executeSql<{ run_id: string }>(renewLeasesSql, [ids, worker, deps.now().toISOString()]);
@@ -208,14 +207,14 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       }
     })();
     try {
-      await beatInFlight;
+      await heart.inFlight;
     } finally {
-      beatInFlight = null;
+      heart.inFlight = null;
     }
   };
   const startBeating = (ids: string[]) => {
     for (const id of ids) beating.add(id);
-    stopBeating ??= (deps.every ?? intervalTimer)(deps.heartbeatMs ?? 5_000, beat);
+    heart.stop ??= (deps.every ?? intervalTimer)(deps.heartbeatMs ?? 5_000, beat);
   };
 
   // parse each run alone; invalid ones are failed (not retryable) through the same recorder
@@ -294,8 +293,8 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       if (e.status === "rejected") deps.logger.error("a start group failed", { action: definition.action, worker, error: String(e.reason).slice(0, 500) });
     }
     await recorder.drain();
-    stopBeating?.();
-    await beatInFlight;
+    heart.stop?.();
+    await heart.inFlight;
     await db.close().catch((err) => deps.logger.error("could not close the database client", { error: String(err) }));
     const s = recorder.stats;
     Object.assign(summary, { ignored: s.ignored, unrecorded: s.lost, flushes: s.flushes, largest_flush: s.largestFlush, ms: deps.now().getTime() - t0 });
