@@ -3,14 +3,17 @@
 -- than 2 s late for its own planned look has died, and a dispatch is asked
 -- for now (debounced by request_dispatch); a looker on time, one that
 -- stopped, and one whose stay has ended are left alone. Clock pinned in 2035
--- (request_dispatch reads it; the watchdog is given the same instant).
+-- (request_dispatch reads it; the watchdog is given the same instant). A
+-- dispatcher asked for (the tick's request, a wake) that never planned is
+-- taken for dead too.
 begin;
 \ir ../_helpers/setup.psql
-select plan(9);
+select plan(13);
 
 set local scheduler.now = '2035-03-01 04:00:00+00';
 -- the one plan row, as the live stack left it, replaced within this test
 update scheduler_internal.dispatcher_wakes set last_wake_at = null;
+-- the live stack's tick requests are years older than this test's clock
 select tests.dispatcher_wakes() as wakes_before \gset
 
 -- a looker on time: its next look is now, or a moment ago
@@ -34,8 +37,21 @@ select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:00:05+00'), fals
 update scheduler_internal.dispatcher_wakes set last_wake_at = null;
 update scheduler_internal.dispatcher_looks set awake_until = '2035-03-01 04:00:04+00';
 select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:00:05+00'), false, 'a looker whose stay has ended is left to the tick');
-update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null;
+update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null, planned_at = '2035-03-01 04:00:04+00';
 select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:00:05+00'), false, 'a looker that stopped (nothing due) is not woken every 10 s');
+
+-- the tick asked for a dispatcher at 04:01:00; nobody has planned since
+set local scheduler.now = '2035-03-01 04:01:04+00';
+insert into scheduler_internal.dispatcher_requests (request_id, created_at)
+values ((select coalesce(max(request_id), 0) + 1000000 from scheduler_internal.dispatcher_requests), '2035-03-01 04:01:00+00');
+select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:01:04+00'), false, 'a dispatcher the tick asked for 4 s ago is given time to plan');
+update scheduler_internal.dispatcher_looks set planned_at = '2035-03-01 04:01:01+00';
+set local scheduler.now = '2035-03-01 04:01:10+00';
+select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:01:10+00'), false, 'one that planned since (and stopped: nothing due) is not woken');
+update scheduler_internal.dispatcher_looks set planned_at = '2035-03-01 04:00:04+00';
+select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:01:10+00'), true,
+  'one asked for 10 s ago that never planned died before its first plan (it never named itself as looker): a dispatch is requested');
+select is((select last_reason from scheduler_internal.dispatcher_wakes), 'watchdog: no dispatcher planned since one was asked for', 'saying why');
 
 select throws_ok($$ select scheduler_internal.wake_if_looker_dead(null) $$, '22023', 'wake_if_looker_dead: p_now is required',
   'p_now is required');
