@@ -194,6 +194,10 @@ export async function killRecovery({
     if (leaseMargin) await sql`update scheduler_internal.settings set value = to_jsonb(${leaseMargin}::text) where key = 'lease_margin'`;
     const [{ value: margin }] = await sql`select value from scheduler_internal.settings where key = 'lease_margin'`;
     const [{ value: startGrace }] = await sql`select value from scheduler_internal.settings where key = 'start_grace'`;
+    // what bounds a dead worker's wait (the heartbeat) and a dead dispatcher's (the watchdog's schedule)
+    const [heartbeat] = await sql`select value from scheduler_internal.settings where key = 'heartbeat_lease'`;
+    const [watchdog] = await sql`select schedule from cron.job where jobname = 'scheduler-watchdog'`;
+    const extra = { heartbeatLease: heartbeat?.value ?? null, watchdog: watchdog?.schedule ?? null };
     [{ id: ownerId }] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`kill-${Date.now()}@bench.local`}) returning id`;
     const payload = {
       url: `${receiver.url}/hook`, method: "POST",
@@ -205,7 +209,7 @@ export async function killRecovery({
       from generate_series(1, ${tasks}) i
       returning id`;
     taskIds = rows.map((r) => r.id);
-    log(`kill test: ${tasks} tasks on \`${cron}\`, receiver holds each call ${holdMs} ms, lease_margin ${margin}, start_grace ${startGrace}`);
+    log(`kill test: ${tasks} tasks on \`${cron}\`, receiver holds each call ${holdMs} ms, lease_margin ${margin}, heartbeat_lease ${extra.heartbeatLease ?? "none"}, start_grace ${startGrace}, watchdog ${extra.watchdog ?? "none"}`);
 
     // steady state first: every task delivered at least once
     const warmDeadline = Date.now() + 120_000;
@@ -287,7 +291,7 @@ export async function killRecovery({
       from scheduler.task_runs where task_id = any(${taskIds}::uuid[]) order by attempt`;
     const notes = await sql`
       select run_id::text as run_id from scheduler.notifications where task_id = any(${taskIds}::uuid[]) and type = 'error' and run_id is not null`;
-    return judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven: Boolean(leaseMargin), startGrace });
+    return judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven: Boolean(leaseMargin), startGrace, extra });
   } finally {
     await ensureUp(profile);
     if (taskIds.length) await retrying(() => sql`update scheduler.tasks set is_active = false where id = any(${taskIds}::uuid[])`).catch(() => {});
@@ -306,7 +310,7 @@ export async function killRecovery({
 }
 
 /** The figures, from the runs, the receiver's deliveries and the notifications. */
-function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven, startGrace }) {
+function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tasks, cron, holdMs, timeoutSeconds, margin, leaseMarginGiven, startGrace, extra = {} }) {
   const chains = new Map(); // key → runs, attempt order
   for (const r of runs) {
     if (!chains.has(r.key)) chains.set(r.key, []);
@@ -356,7 +360,7 @@ function judge({ runs, notes, receiver, cutoff, perKill, unsettled, started, tas
     byKind[k.kind].push(k.recoveryS);
   }
   return {
-    setup: { tasks, cron, holdMs, timeoutSeconds, leaseMargin: margin, leaseMarginGiven, startGrace, minutes: (Date.now() - started) / 60_000 },
+    setup: { tasks, cron, holdMs, timeoutSeconds, leaseMargin: margin, leaseMarginGiven, startGrace, heartbeatLease: extra.heartbeatLease ?? null, watchdog: extra.watchdog ?? null, minutes: (Date.now() - started) / 60_000 },
     perKill,
     recovery: {
       medianS: median(recoveries.filter((x) => x !== null)),
@@ -395,7 +399,7 @@ export function killReport(r, { command, when, variant }) {
   const lines = [
     `## 6. Crash recovery: the kill test, ${variant ?? "default settings"}`,
     "",
-    `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, start_grace ${r.setup.startGrace}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it (and not claimed before it) was delivered **and** every run claimed or running at the kill has a final record for its occurrence; the first includes the wait for the next due time (up to one period of the schedule).`,
+    `Produced by \`${command}\` on ${when} (${s(r.setup.minutes)} minutes). ${r.setup.tasks} http tasks on \`${r.setup.cron}\` (timeout_seconds ${r.setup.timeoutSeconds}, max_attempts 3, overlap \`skip\`) against a loopback receiver that holds each call ${r.setup.holdMs} ms; lease_margin ${r.setup.leaseMargin}, ${r.setup.heartbeatLease ? `heartbeat_lease ${r.setup.heartbeatLease}, ` : ""}start_grace ${r.setup.startGrace}${r.setup.watchdog ? `, pg_cron job scheduler-watchdog on \`${r.setup.watchdog}\`` : ""}. Each kill is a SIGKILL while calls are open at the receiver: the dispatcher's workers (\`/_local/kill/dispatcher\`), the services process group (gateway, every function worker, the pg_net worker), or PostgreSQL (postmaster and every backend); the killed part is started again at once. Recovery is from the kill until an occurrence due after it (and not claimed before it) was delivered **and** every run claimed or running at the kill has a final record for its occurrence; the first includes the wait for the next due time (up to one period of the schedule).`,
     "",
     "| figure | target | measured | |",
     "|---|---|---|---|",

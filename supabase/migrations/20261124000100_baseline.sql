@@ -3983,6 +3983,29 @@ revoke execute on function scheduler.expire_approvals(timestamptz) from public, 
 
 grant execute on function scheduler.expire_approvals(timestamptz) to service_role;
 
+-- supabase/schemas/25_engine/heartbeat_lease.sql -------------------------------
+
+-- how long a started run's lease lasts past its worker's last heartbeat
+-- (start_runs, renew_leases). Never under 10 seconds: the action functions
+-- beat every 5 seconds, and a window shorter than two beats would reap runs
+-- whose worker is alive (one slow beat and the run is failed as outcome
+-- unknown, then sent again).
+create or replace function scheduler_internal.heartbeat_lease() returns interval
+language sql stable
+set search_path = ''
+as $$
+  select greatest(
+    coalesce((scheduler_internal.setting('heartbeat_lease') #>> '{}')::interval, interval '15 seconds'),
+    interval '10 seconds')
+$$;
+
+comment on function scheduler_internal.heartbeat_lease() is
+  'The heartbeat_lease setting (default 15 seconds), never under 10 seconds: a started run''s lease runs this long past its worker''s last heartbeat.';
+
+revoke execute on function scheduler_internal.heartbeat_lease() from public, anon, authenticated;
+
+grant execute on function scheduler_internal.heartbeat_lease() to service_role;
+
 -- supabase/schemas/25_engine/invoke_dispatcher.sql -----------------------------
 
 create or replace function scheduler_internal.invoke_dispatcher(p_reason text default 'tick') returns bigint
@@ -4889,6 +4912,50 @@ revoke execute on function scheduler.release_runs(uuid[], text, timestamptz) fro
 
 grant execute on function scheduler.release_runs(uuid[], text, timestamptz) to service_role;
 
+-- supabase/schemas/25_engine/renew_leases.sql ----------------------------------
+
+-- the heartbeat: an action function renews the leases of the runs it is
+-- executing every few seconds (_shared/action-runner.ts). A started run's
+-- lease then runs heartbeat_lease past its worker's last sign of life, so a
+-- worker that died is found out (reap_expired_leases) that long after it
+-- went quiet, whatever the run's timeout_seconds. The lease never passes
+-- start_time + timeout_seconds + lease_margin: a worker that keeps beating
+-- past its own timeout is not trusted to end the run.
+create or replace function scheduler.renew_leases(p_run_ids uuid[], p_worker text, p_now timestamptz)
+returns table (run_id uuid, lease_expires_at timestamptz)
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '15 seconds');
+  v_window interval := scheduler_internal.heartbeat_lease();
+begin
+  if p_run_ids is null or p_worker is null or p_now is null then
+    raise exception 'renew_leases: p_run_ids, p_worker and p_now are required' using errcode = '22023';
+  end if;
+  -- only this worker's running runs: a claimed run has not started (its
+  -- lease is start_grace), a final or reaped one is no longer its. A lease
+  -- is never shortened (a late beat with an old p_now changes nothing).
+  return query
+  update scheduler.task_runs r
+  set lease_expires_at = greatest(r.lease_expires_at, least(
+        r.start_time + make_interval(secs => t.timeout_seconds) + v_margin,
+        p_now + v_window))
+  from scheduler.tasks t
+  where r.id = any (p_run_ids) and r.status = 'running' and r.locked_by = p_worker
+    and t.id = r.task_id
+  returning r.id, r.lease_expires_at;
+end;
+$$;
+
+comment on function scheduler.renew_leases(uuid[], text, timestamptz) is
+  'service_role (action functions): the heartbeat. Extends the lease of each running run of p_worker to p_now + heartbeat_lease, never past start_time + timeout_seconds + lease_margin; returns the runs renewed and their leases (a run missing from the answer is no longer this worker''s).';
+
+revoke execute on function scheduler.renew_leases(uuid[], text, timestamptz) from public, anon, authenticated;
+
+grant execute on function scheduler.renew_leases(uuid[], text, timestamptz) to service_role;
+
 -- supabase/schemas/25_engine/request_dispatch.sql ------------------------------
 
 -- a write has made work due at p_due: wake a dispatcher unless one will look
@@ -5222,7 +5289,8 @@ as $$
 #variable_conflict use_column
 declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '15 seconds');
+  v_window interval := scheduler_internal.heartbeat_lease();
   v_decided jsonb;
   -- whether any run of the call is of a rate-limited task: without one, the
   -- start log's two steps are planned away (a constant false filter)
@@ -5345,8 +5413,11 @@ begin
   ),
   started as (
     update scheduler.task_runs r
+    -- the first heartbeat's lease: the action renews it every few seconds
+    -- (renew_leases), so a worker that dies is found out heartbeat_lease
+    -- after it went quiet, not after timeout_seconds + lease_margin
     set status = 'running', start_time = p_now,
-        lease_expires_at = p_now + make_interval(secs => t.timeout_seconds) + v_margin
+        lease_expires_at = p_now + least(make_interval(secs => t.timeout_seconds) + v_margin, v_window)
     from decided x
     cross join lateral (select t.timeout_seconds from scheduler.tasks t where t.id = x.task_id offset 0) t
     -- the runs are found by their ids as one index probe each (a plain join
@@ -5473,6 +5544,56 @@ $$;
 comment on function scheduler_internal.wake_dispatcher(text) is 'invoke_dispatcher for immediate work: warns instead of failing when the Vault entries are missing.';
 
 revoke execute on function scheduler_internal.wake_dispatcher(text) from public, anon, authenticated;
+
+-- supabase/schemas/25_engine/wake_if_looker_dead.sql ---------------------------
+
+-- the watchdog (pg_cron job scheduler-watchdog, every 10 s where pg_cron
+-- takes seconds): a dispatcher killed mid-loop never clears its plan row, and
+-- for steady scheduled work no write comes to notice it (the writes that
+-- wake a dispatcher are new runs), so without this its claims waited for the
+-- next minute's tick. A looker that should still be awake but is more than
+-- 2 s late for its own look has died: ask for a dispatch now. A looker that
+-- stopped (nothing due before it would have left) cleared the row and is
+-- not woken: the tick and the writes cover that case.
+-- A dispatcher killed before its first plan never named itself in the row at
+-- all (the tick's invocation killed in its first second, after the previous
+-- looker had stopped): then the dispatcher last asked for (the tick's
+-- request in dispatcher_requests, or the last wake) is more than 5 s old and
+-- nothing has planned since, and a dispatch is asked for too.
+-- request_dispatch judges the wake (and debounces it) on clock_now(), which
+-- is now() outside tests, as p_now is; a test pins scheduler.now to p_now.
+create or replace function scheduler_internal.wake_if_looker_dead(p_now timestamptz default now())
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_looks scheduler_internal.dispatcher_looks;
+  v_asked timestamptz;
+begin
+  if p_now is null then
+    raise exception 'wake_if_looker_dead: p_now is required' using errcode = '22023';
+  end if;
+  select * into v_looks from scheduler_internal.dispatcher_looks;
+  if v_looks.awake_until > p_now and v_looks.next_look_at < p_now - interval '2 seconds' then
+    return scheduler_internal.request_dispatch(p_now, 'watchdog: looker overdue');
+  end if;
+  -- the newest request is the highest id (pg_net's sequence): one index probe
+  select greatest(
+    (select d.created_at from scheduler_internal.dispatcher_requests d order by d.request_id desc limit 1),
+    (select w.last_wake_at from scheduler_internal.dispatcher_wakes w))
+  into v_asked;
+  if v_asked < p_now - interval '5 seconds' and v_asked > coalesce(v_looks.planned_at, '-infinity') then
+    return scheduler_internal.request_dispatch(p_now, 'watchdog: no dispatcher planned since one was asked for');
+  end if;
+  return false;
+end;
+$$;
+
+comment on function scheduler_internal.wake_if_looker_dead(timestamptz) is
+  'pg_cron job scheduler-watchdog: when the dispatcher that should be looking is more than 2 s late for its planned look (its worker died), or no dispatcher has planned since one was last asked for (tick or wake) more than 5 s ago, requests a dispatch now (request_dispatch, debounced). Returns whether a wake was sent.';
+
+revoke execute on function scheduler_internal.wake_if_looker_dead(timestamptz) from public, anon, authenticated, service_role;
 
 -- supabase/schemas/26_api/backfill.sql -----------------------------------------
 
@@ -6436,7 +6557,7 @@ create or replace function scheduler_internal.scheduler_cron_job_names() returns
 language sql immutable
 set search_path = ''
 as $$
-  select array['scheduler-tick', 'prune-history', 'cleanup-expired-sessions']
+  select array['scheduler-tick', 'scheduler-watchdog', 'prune-history', 'cleanup-expired-sessions']
 $$;
 
 comment on function scheduler_internal.scheduler_cron_job_names() is 'The pg_cron jobs the scheduler schedules (as the migration role); only their cron.job_run_details rows are pruned.';

@@ -30,8 +30,10 @@ insert into scheduler_internal.settings (key, value, description) values
    'net._http_response rows answering the dispatcher wakes of scheduler-tick older than this are pruned daily (prune-history); pg_net''s own pg_net.ttl (6 hours by default) usually removes them first. null keeps them.'),
   ('idempotency_window', '"24 hours"',
    'A run_task_now call or an event with an idempotency key seen this long before returns (or collapses to) the first run or event instead of starting another.'),
-  ('lease_margin', '"2 minutes"',
-   'Added to a run''s timeout to form its lease.'),
+  ('heartbeat_lease', '"15 seconds"',
+   'A started run''s lease lasts this long past its worker''s last heartbeat (the action functions renew it every 5 s): a worker that died is found out this long after it went quiet, whatever the run''s timeout. Never under 10 seconds.'),
+  ('lease_margin', '"15 seconds"',
+   'Added to a run''s timeout to form the latest its lease can reach: a worker still beating past timeout_seconds + lease_margin is not trusted to end the run.'),
   ('log_retention', '"30 days"',
    'system_logs rows older than this are pruned daily (prune-history). null keeps them.'),
   ('misfire_grace', '"2 minutes"',
@@ -63,6 +65,43 @@ insert into scheduler_internal.dispatcher_wakes default values on conflict do no
 -- one job every minute: the tick expires approvals, checks the heartbeat and
 -- wakes the dispatcher (scheduler_internal.scheduler_tick)
 select cron.schedule('scheduler-tick', '* * * * *', 'select scheduler_internal.scheduler_tick()');
+
+-- the watchdog: a dispatcher killed mid-loop is replaced within about 10 s
+-- instead of at the next minute's tick (scheduler_internal.wake_if_looker_dead,
+-- docs/dispatch.md). pg_cron 1.5 and later (hosted Supabase has 1.6) take a
+-- '10 seconds' schedule. Older pg_cron (the local stack's Debian 1.4) takes
+-- only minutes: there one job a minute makes the same checks at :10, :20,
+-- :30, :40 and :50 (the tick covers :00), sleeping in between and committing
+-- after each check, since pg_net sends a wake only once it commits. It holds
+-- one connection for most of each minute, and each sleep holds a snapshot
+-- for up to 10 s; that cost is why hosted takes the interval schedule. A
+-- PostgreSQL restart ends it until the next minute (hosted's resumes within
+-- 10 s): the local stack is never the more lenient of the two.
+do $watchdog$
+declare
+  v_version integer[] := (
+    select array[(regexp_match(e.extversion, '^(\d+)\.(\d+)'))[1]::integer, (regexp_match(e.extversion, '^(\d+)\.(\d+)'))[2]::integer]
+    from pg_extension e where e.extname = 'pg_cron');
+begin
+  if v_version >= array[1, 5] then
+    perform cron.schedule('scheduler-watchdog', '10 seconds', 'select scheduler_internal.wake_if_looker_dead()');
+  else
+    perform cron.schedule('scheduler-watchdog', '* * * * *', $command$do $$
+declare
+  v_minute timestamptz := date_trunc('minute', clock_timestamp());
+begin
+  for v_check in 1..5 loop
+    continue when clock_timestamp() >= v_minute + v_check * interval '10 seconds';
+    perform pg_sleep(extract(epoch from v_minute + v_check * interval '10 seconds' - clock_timestamp()));
+    commit;
+    perform scheduler_internal.wake_if_looker_dead(now());
+    commit;
+  end loop;
+end
+$$$command$);
+  end if;
+end
+$watchdog$;
 
 -- a DO block, not a procedure: it commits between batches, so a long prune
 -- holds no lock for long (scheduler_internal.prune_step)

@@ -17,7 +17,8 @@ const processed = new Set<string>();
 let duplicates = 0;
 
 beforeAll(async () => {
-  // the lease is timeout_seconds + lease_margin; a short margin keeps the wait short
+  // the lease is heartbeat_lease (15 s) past the last heartbeat, and never past
+  // timeout_seconds + lease_margin; a short margin keeps that bound short too
   [{ value: marginBefore }] = await admin`select value from scheduler_internal.settings where key = 'lease_margin'`;
   await admin`update scheduler_internal.settings set value = '"2 seconds"' where key = 'lease_margin'`;
   receiver = await loopbackServer((req, res) => {

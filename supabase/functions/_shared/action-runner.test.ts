@@ -9,7 +9,7 @@ import { serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack, waitFor } from "../../../tests/helpers/stack.ts";
 import { createHandler, type HttpDeps } from "../http/handler.ts";
-import { type BatchSummary, parseRun } from "./action-runner.ts";
+import { type BatchSummary, type Every, parseRun } from "./action-runner.ts";
 import { claimRuns, createTask, createUser, manualClock } from "./claims.test-helpers.ts";
 import { type Db, type DbFactory, postgresDb } from "./db.ts";
 import { runOf } from "./fixtures.test-helpers.ts";
@@ -45,9 +45,21 @@ interface Setup {
   clock?: ReturnType<typeof manualClock>;
 }
 
+/** The heartbeat's timer, by hand: each test beats when it means to (beat), and sees when it was stopped. */
+function manualEvery() {
+  const timers: { ms: number; beat: () => Promise<void>; stopped: boolean }[] = [];
+  const every: Every = (ms, beat) => {
+    const timer = { ms, beat, stopped: false };
+    timers.push(timer);
+    return () => void (timer.stopped = true);
+  };
+  return { every, timers, beat: () => Promise.all(timers.filter((t) => !t.stopped).map((t) => t.beat())) };
+}
+
 function harness(start: Date, setup: Setup = {}) {
   const clock = setup.clock ?? manualClock(start);
   const logger = memoryLogger();
+  const heartbeat = manualEvery();
   const waited: Promise<BatchSummary>[] = [];
   const deps: HttpDeps = {
     db: postgresDb(stack.dbUrl),
@@ -61,6 +73,7 @@ function harness(start: Date, setup: Setup = {}) {
     connect: nodeConnect(),
     allowHosts: parseAllowList("127.0.0.1"),
     retryDelaysMs: [10, 20],
+    every: heartbeat.every,
     ...setup.deps,
   };
   const handler = createHandler(deps);
@@ -72,7 +85,7 @@ function harness(start: Date, setup: Setup = {}) {
   };
   /** The work the last request handed to waitUntil: its summary, once every group and the last flush are done. */
   const done = () => waited.at(-1)!;
-  return { clock, logger, post, waited, done };
+  return { clock, logger, post, waited, done, heartbeat };
 }
 
 const runsOf = (ids: string[]) => sql`
@@ -207,6 +220,32 @@ test("a run starting at a later instant waits for it (start_at, to the milliseco
   clock.advanceTo(t0.getTime() + 42_500);
   await h.done();
   expect((await byTask([taskId])).get(taskId)!.start_time.getTime()).toBe(t0.getTime() + 42_500);
+});
+
+test("the heartbeat: while a started run is going its lease is renewed from the clock, and it stops once the result is recorded", async () => {
+  const t0 = nextSlot();
+  const taskId = await createTask(sql, { owner: tenants[0], action_payload: { url: `${receiver.url}/hold?beat`, method: "GET" }, run_at: t0, timeout_seconds: 40 });
+  const worker = `runner-test:${crypto.randomUUID()}`;
+  const runs = await claimRuns(sql, { now: t0, worker, taskIds: [taskId] });
+  const h = harness(t0);
+  await h.post(worker, runs);
+  await waitFor("the held request", async () => receiver.received.some((r) => r.url === "/hold?beat") || undefined);
+  const lease = async () => (await sql`select lease_expires_at from scheduler.task_runs where task_id = ${taskId}`)[0].lease_expires_at as Date;
+  // started: the first lease is heartbeat_lease (15 s), not the timeout's 40 s + lease_margin
+  expect((await lease()).getTime()).toBe(t0.getTime() + 15_000);
+  expect(h.heartbeat.timers.map((t) => t.ms)).toEqual([5_000]);
+
+  // 30 s in (the run outlives its first lease), a beat moves the lease on
+  h.clock.advanceTo(t0.getTime() + 30_000);
+  await h.heartbeat.beat();
+  expect((await lease()).getTime()).toBe(t0.getTime() + 45_000);
+  expect(await sql`select 1 from scheduler.reap_expired_leases(${new Date(t0.getTime() + 40_000)}) r where r.run_id = ${runs[0].run_id}`).toHaveLength(0);
+
+  held.shift()!();
+  const summary = await h.done();
+  expect((await byTask([taskId])).get(taskId)!.status).toBe("completed");
+  expect(summary).toMatchObject({ started: 1, completed: 1, heartbeats: 1, heartbeats_failed: 0 });
+  expect(h.heartbeat.timers.every((t) => t.stopped)).toBe(true);
 });
 
 describe("recording", () => {

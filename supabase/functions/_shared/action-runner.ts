@@ -5,7 +5,10 @@
 // the start gate (start_runs), which judges overlap, misfire, pause and
 // cancellation at that moment; only the runs the gate started are executed,
 // under one concurrency limit for the whole request; and each result goes to
-// the recorder the moment its run ends.
+// the recorder the moment its run ends. While runs it started are not yet
+// recorded, the runner renews their leases every few seconds (the heartbeat,
+// renew_leases), so a worker that dies is found out heartbeat_lease after it
+// went quiet, whatever the runs' timeouts.
 import type { z } from "zod";
 import { ActionRequest, type ActionResult, payloadSchemas, RunToExecute } from "../../../shared/contract.ts";
 import type { ActionType } from "../../../shared/enums.ts";
@@ -23,7 +26,19 @@ export interface RunnerDeps extends FunctionDeps {
   retryDelaysMs?: number[];
   /** A run starting later than this from now is not waited for (its lease gives it back). Default 120 s. */
   maxWaitMs?: number;
+  /** How often the leases of the started runs are renewed (renew_leases). Default 5 s, a third of heartbeat_lease's default. */
+  heartbeatMs?: number;
+  /** Calls `beat` every `ms` until the returned stop is called. Default: setInterval. */
+  every?: Every;
 }
+
+/** A repeating timer, injected so that tests beat by hand. */
+export type Every = (ms: number, beat: () => Promise<void>) => () => void;
+
+export const intervalTimer: Every = (ms, beat) => {
+  const id = setInterval(() => void beat(), ms);
+  return () => clearInterval(id);
+};
 
 export type PayloadOf<A extends ActionType> = z.output<(typeof payloadSchemas)[A]>;
 
@@ -91,6 +106,9 @@ export interface BatchSummary {
   max_run_ms: number;
   /** The first few failures, cut short. */
   failures: { run_id: string; error: string }[];
+  /** Heartbeats sent (renew_leases calls), and those that failed (the next beat tries again). */
+  heartbeats: number;
+  heartbeats_failed: number;
 }
 
 const issuesText = (issues: readonly { path: readonly PropertyKey[]; message: string }[], root: string) =>
@@ -118,6 +136,7 @@ export function parseRun<A extends ActionType>(action: A, raw: unknown): ParsedR
 export const startInstant = (run: Pick<RunToExecute, "start_at" | "scheduled_time">) => Date.parse(run.start_at ?? run.scheduled_time);
 
 const startRunsSql = "select * from scheduler.start_runs($1::uuid[], $2, $3::timestamptz)";
+const renewLeasesSql = "select run_id from scheduler.renew_leases($1::uuid[], $2, $3::timestamptz)";
 const maxFailuresLogged = 5;
 
 async function retrying<T>(work: () => Promise<T>, delays: number[], sleep: (ms: number) => Promise<void>): Promise<T> {
@@ -146,7 +165,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
   const summary: BatchSummary = {
     worker, action: definition.action, runs: raws.length, accepted: 0, rejected: 0, groups: 0, started: 0, not_started: {},
     completed: 0, failed: 0, ignored: 0, unrecorded: 0, flushes: 0, largest_flush: 0,
-    ms: 0, max_start_delay_ms: 0, max_gate_ms: 0, max_run_ms: 0, failures: [],
+    ms: 0, max_start_delay_ms: 0, max_gate_ms: 0, max_run_ms: 0, failures: [], heartbeats: 0, heartbeats_failed: 0,
   };
   const notRecordable: string[] = [];
   const db = deps.db();
@@ -163,6 +182,40 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     if (!alreadyRecorded) recorder.push(result);
   };
   const notStarted = (why: keyof BatchSummary["not_started"], n = 1) => summary.not_started[why] = (summary.not_started[why] ?? 0) + n;
+
+  // the heartbeat: from the first start until the last result is recorded,
+  // the leases of the started runs are renewed. A run the answer leaves out
+  // is no longer this worker's (recorded, reaped or cancelled) and is not
+  // renewed again. One beat at a time; a failed beat is logged and the next
+  // one tries again (the lease outlasts two missed beats).
+  const beating = new Set<string>();
+  const heart: { stop: (() => void) | null; inFlight: Promise<void> | null } = { stop: null, inFlight: null };
+  const beat = async () => {
+    if (heart.inFlight || beating.size === 0) return;
+    const ids = [...beating];
+    heart.inFlight = (async () => {
+      summary.heartbeats++;
+      try {
+        const rows = await db.executeSql<{ run_id: string }>(renewLeasesSql, [ids, worker, deps.now().toISOString()]);
+        const renewed = new Set(rows.map((r) => r.run_id));
+        for (const id of ids) if (!renewed.has(id)) beating.delete(id);
+      } catch (err) {
+        summary.heartbeats_failed++;
+        deps.logger.warn("a heartbeat failed; the next one tries again", {
+          action: definition.action, worker, runs: ids.length, error: String(err instanceof Error ? err.message : err).slice(0, 500),
+        });
+      }
+    })();
+    try {
+      await heart.inFlight;
+    } finally {
+      heart.inFlight = null;
+    }
+  };
+  const startBeating = (ids: string[]) => {
+    for (const id of ids) beating.add(id);
+    heart.stop ??= (deps.every ?? intervalTimer)(deps.heartbeatMs ?? 5_000, beat);
+  };
 
   // parse each run alone; invalid ones are failed (not retryable) through the same recorder
   const groups = new Map<number, ValidRun<A>[]>();
@@ -218,6 +271,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
     const outcomes = new Map(rows.map((r) => [r.run_id, r.outcome]));
     const started = runs.filter((r) => outcomes.get(r.run_id) === "started");
     summary.started += started.length;
+    if (started.length) startBeating(started.map((r) => r.run_id));
     for (const run of runs) {
       const outcome = outcomes.get(run.run_id);
       if (outcome !== "started") notStarted(outcome ?? "no_answer");
@@ -239,6 +293,8 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       if (e.status === "rejected") deps.logger.error("a start group failed", { action: definition.action, worker, error: String(e.reason).slice(0, 500) });
     }
     await recorder.drain();
+    heart.stop?.();
+    await heart.inFlight;
     await db.close().catch((err) => deps.logger.error("could not close the database client", { error: String(err) }));
     const s = recorder.stats;
     Object.assign(summary, { ignored: s.ignored, unrecorded: s.lost, flushes: s.flushes, largest_flush: s.largestFlush, ms: deps.now().getTime() - t0 });

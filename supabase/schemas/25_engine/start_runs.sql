@@ -14,7 +14,8 @@ as $$
 #variable_conflict use_column
 declare
   v_grace interval := coalesce((scheduler_internal.setting('misfire_grace') #>> '{}')::interval, interval '2 minutes');
-  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '2 minutes');
+  v_margin interval := coalesce((scheduler_internal.setting('lease_margin') #>> '{}')::interval, interval '15 seconds');
+  v_window interval := scheduler_internal.heartbeat_lease();
   v_decided jsonb;
   -- whether any run of the call is of a rate-limited task: without one, the
   -- start log's two steps are planned away (a constant false filter)
@@ -137,8 +138,11 @@ begin
   ),
   started as (
     update scheduler.task_runs r
+    -- the first heartbeat's lease: the action renews it every few seconds
+    -- (renew_leases), so a worker that dies is found out heartbeat_lease
+    -- after it went quiet, not after timeout_seconds + lease_margin
     set status = 'running', start_time = p_now,
-        lease_expires_at = p_now + make_interval(secs => t.timeout_seconds) + v_margin
+        lease_expires_at = p_now + least(make_interval(secs => t.timeout_seconds) + v_margin, v_window)
     from decided x
     cross join lateral (select t.timeout_seconds from scheduler.tasks t where t.id = x.task_id offset 0) t
     -- the runs are found by their ids as one index probe each (a plain join

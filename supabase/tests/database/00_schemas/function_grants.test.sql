@@ -26,6 +26,7 @@ insert into expected_execute (fn, roles) values
   -- the engine: the dispatcher and the action functions, as service_role
   ('scheduler.claim_due_runs(integer, timestamptz, interval, text, interval)',   '{service_role}'),
   ('scheduler.start_runs(uuid[], text, timestamptz)',                            '{service_role}'),
+  ('scheduler.renew_leases(uuid[], text, timestamptz)',                          '{service_role}'),
   ('scheduler.complete_runs(jsonb, timestamptz, text)',                          '{service_role}'),
   ('scheduler.release_runs(uuid[], text, timestamptz)',                          '{service_role}'),
   ('scheduler.reap_expired_leases(timestamptz)',                                 '{service_role}'),
@@ -43,6 +44,7 @@ insert into expected_execute (fn, roles) values
   -- only the owner: the pg_cron jobs
   ('scheduler.prune_history(timestamptz, integer)',                              '{}'),
   ('scheduler_internal.scheduler_tick(timestamptz)',                             '{}'),
+  ('scheduler_internal.wake_if_looker_dead(timestamptz)',                        '{}'),
   ('scheduler_internal.prune_step(jsonb)',                                       '{}'),
   ('scheduler_internal.prune_batch(text, timestamptz, integer, timestamptz, bigint)', '{}'),
   ('scheduler_internal.retention(text)',                                         '{}'),
@@ -61,6 +63,7 @@ insert into expected_execute (fn, roles) values
   ('scheduler_internal.dispatch_lookahead()',                                    '{authenticated,service_role}'),
   ('scheduler_internal.max_run_seconds()',                                       '{authenticated,service_role}'),
   ('scheduler_internal.setting(text)',                                           '{service_role}'),
+  ('scheduler_internal.heartbeat_lease()',                                       '{service_role}'),
   ('scheduler_internal.sql_action_schemas()',                                    '{authenticated,service_role}'),
   ('scheduler_internal.edge_function_error(text, uuid, uuid)',                   '{authenticated,service_role}'),
   ('scheduler_internal.request_dispatch(timestamptz, text)',                     '{service_role}'),

@@ -17,8 +17,8 @@ select is_empty($$ select tests.dispatch_started('2031-01-01 00:01:00+00') $$, '
 select results_eq($$ select tests.dispatch_started('2031-01-01 00:01:00+00', '30 seconds') $$, $$ values (tests.fx('every90')) $$,
   'the lookahead window claims what is due within it');
 select is((select next_run_at from scheduler.tasks where id = tests.fx('every90')), '2031-01-01 00:03:00+00', 'claiming advances next_run_at atomically');
-select is((select lease_expires_at from scheduler.task_runs where task_id = tests.fx('every90')), '2031-01-01 00:04:00+00',
-  'the lease of a started run covers its start (its due second), the timeout and the margin');
+select is((select lease_expires_at from scheduler.task_runs where task_id = tests.fx('every90')), '2031-01-01 00:01:45+00',
+  'the lease of a started run runs heartbeat_lease (15 s) from its start (its due second); its action renews it (renew_leases)');
 select tests.finish_task('every90', 'completed', '2031-01-01 00:01:31+00');
 select tests.mk_task('low', '{"every": "1 minute", "priority": "low"}');
 select tests.mk_task('critical', '{"every": "1 minute", "priority": "critical"}');

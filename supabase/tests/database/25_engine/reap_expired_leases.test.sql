@@ -13,7 +13,7 @@ set local scheduler.now = '2031-01-01 00:00:00+00';
 select tests.mk_task('orphan');
 select scheduler.run_task_now(tests.fx('orphan'), '2031-01-01 02:00:00+00');
 select tests.dispatch_started('2031-01-01 02:00:00+00');
-select is_empty($$ select 1 from scheduler.reap_expired_leases('2031-01-01 02:01:00+00') r join scheduler.task_runs t on t.id = r.run_id where t.task_id = tests.fx('orphan') $$,
+select is_empty($$ select 1 from scheduler.reap_expired_leases('2031-01-01 02:00:10+00') r join scheduler.task_runs t on t.id = r.run_id where t.task_id = tests.fx('orphan') $$,
   'a live lease is left alone');
 select ok(exists (select 1 from scheduler.reap_expired_leases('2031-01-01 02:10:00+00') r join scheduler.task_runs t on t.id = r.run_id where t.task_id = tests.fx('orphan')),
   'an expired lease is reaped');

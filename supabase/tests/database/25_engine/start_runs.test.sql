@@ -21,7 +21,7 @@ select is(tests.gate(tests.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-0
   'another worker''s gate cannot start it');
 select is(tests.gate(tests.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00'), 'started', 'its own worker starts it at its second');
 select is((select status::text || ' ' || start_time || ' ' || lease_expires_at from scheduler.task_runs where id = tests.run_of('minutely', '2035-01-01 00:01:00+00')),
-  'running 2035-01-01 00:01:00+00 2035-01-01 00:03:30+00', 'started now, leased for its timeout plus the margin');
+  'running 2035-01-01 00:01:00+00 2035-01-01 00:01:15+00', 'started now, leased for heartbeat_lease (15 s), not its timeout: its action renews the lease (renew_leases)');
 select is(tests.gate(tests.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:00+00', 'someone-else'), 'not_claimed', 'a run starts once: no other worker can start it again');
 select is(tests.gate(tests.run_of('minutely', '2035-01-01 00:01:00+00'), '2035-01-01 00:01:01+00'), 'started',
   'its own worker asking again (an answer lost) is told it started, so it still executes it');
