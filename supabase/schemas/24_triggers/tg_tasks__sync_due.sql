@@ -18,6 +18,10 @@ begin
   select n.id, n.next_run_at, n.owner_id, n.priority
   from new_tasks n
   where n.is_active and n.deleted_at is null and n.next_run_at is not null
+    -- and the task is still there: deleting a user updates its tasks
+    -- (created_by set null) and deletes them (owner_id) in one cascade, in
+    -- either order
+    and exists (select 1 from scheduler.tasks t where t.id = n.id)
   on conflict (task_id) do update
   set next_run_at = excluded.next_run_at, owner_id = excluded.owner_id, priority = excluded.priority
   where (d.next_run_at, d.owner_id, d.priority) is distinct from (excluded.next_run_at, excluded.owner_id, excluded.priority);
