@@ -58,6 +58,9 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
   const { default: pg } = await import("pg");
   const pgPool = new pg.Pool({ connectionString: dbUrl, max: concurrency + 4 });
   pgPool.on("error", () => {});
+  pgPool.on("connect", (client) => client.on("error", () => {}));
+  let poolEnded = false;
+  const endPool = async () => { if (!poolEnded) { poolEnded = true; await pgPool.end(); } };
   const utils = await makeWorkerUtils({ pgPool, logger });
   await utils.migrate();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -90,12 +93,16 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
     }
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
+    // its sessions end before the meter reads the tables' counters, which a
+    // session reports when it ends
+    await utils.release();
+    await endPool();
     if (done !== n) throw new Error(`graphile-worker: ran ${done} of ${n}`);
     return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
-    await utils.release();
-    await pgPool.end();
+    if (!poolEnded) await utils.release();
+    await endPool();
   }
 }
 

@@ -2809,11 +2809,11 @@ begin
   insert into scheduler_internal.due_tasks as d (task_id, next_run_at, owner_id, priority)
   select n.id, n.next_run_at, n.owner_id, n.priority
   from new_tasks n
+  -- and the task is still there (a cascade can update a task it has
+  -- deleted): one primary-key probe per row (offset 0 keeps it a probe; a
+  -- semi-join on stale statistics scanned the whole index per row)
+  cross join lateral (select 1 from scheduler.tasks t where t.id = n.id offset 0) still
   where n.is_active and n.deleted_at is null and n.next_run_at is not null
-    -- and the task is still there: deleting a user updates its tasks
-    -- (created_by set null) and deletes them (owner_id) in one cascade, in
-    -- either order
-    and exists (select 1 from scheduler.tasks t where t.id = n.id)
   on conflict (task_id) do update
   set next_run_at = excluded.next_run_at, owner_id = excluded.owner_id, priority = excluded.priority
   where (d.next_run_at, d.owner_id, d.priority) is distinct from (excluded.next_run_at, excluded.owner_id, excluded.priority);
