@@ -3,6 +3,7 @@
 // graphile-worker and pg-boss. Each returns its wall time and checks that
 // every job ran exactly once.
 import postgres from "postgres";
+import { graphilePool } from "./graphile-pool.mjs";
 
 /** Ours: `workers` connections each claim a batch, "execute" it, complete it in one call. */
 export async function drainOurs({ dbUrl, ownerId, n, workers = 4, batch = 500, meter = null }) {
@@ -52,16 +53,8 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
   const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
   // its default logger prints a line per job, which would be measured too
   const logger = new Logger(() => () => {});
-  // one pool of our own for its utils and its runner, ended here: a pool the
-  // runner makes from a connection string outlives stop(), and its idle
-  // clients killed when the database is dropped are uncaught errors
-  const { default: pg } = await import("pg");
-  const pgPool = new pg.Pool({ connectionString: dbUrl, max: concurrency + 4 });
-  pgPool.on("error", () => {});
-  pgPool.on("connect", (client) => client.on("error", () => {}));
-  let poolEnded = false;
-  const endPool = async () => { if (!poolEnded) { poolEnded = true; await pgPool.end(); } };
-  const utils = await makeWorkerUtils({ pgPool, logger });
+  const pool = await graphilePool(dbUrl, concurrency + 4);
+  const utils = await makeWorkerUtils({ pgPool: pool.pgPool, logger });
   await utils.migrate();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   let done = 0;
@@ -75,7 +68,7 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
     const started = performance.now();
     const finished = new Promise((resolve) => {
       const runner = run({
-        pgPool,
+        pgPool: pool.pgPool,
         concurrency,
         logger,
         noHandleSignals: true,
@@ -93,16 +86,15 @@ export async function drainGraphile({ dbUrl, n, concurrency = 16, batching, mete
     }
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
-    // its sessions end before the meter reads the tables' counters, which a
-    // session reports when it ends
+    // its sessions end before the meter reads the tables' counters
     await utils.release();
-    await endPool();
+    await pool.end();
     if (done !== n) throw new Error(`graphile-worker: ran ${done} of ${n}`);
     return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
-    if (!poolEnded) await utils.release();
-    await endPool();
+    if (!pool.ended) await utils.release();
+    await pool.end();
   }
 }
 

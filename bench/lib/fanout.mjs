@@ -6,6 +6,7 @@
 // system is reported as a fraction of what the receiver can take.
 import { spawn } from "node:child_process";
 import postgres from "postgres";
+import { graphilePool } from "./graphile-pool.mjs";
 import { uuidArray } from "./task-ids.mjs";
 
 const ECHO_SOURCE = `
@@ -85,7 +86,8 @@ async function post(url) {
 export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64, meter = null }) {
   const { Logger, makeWorkerUtils, run } = await import("graphile-worker");
   const logger = new Logger(() => () => {});
-  const utils = await makeWorkerUtils({ connectionString: dbUrl, logger });
+  const pool = await graphilePool(dbUrl, concurrency + 4);
+  const utils = await makeWorkerUtils({ pgPool: pool.pgPool, logger });
   await utils.migrate();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   let done = 0;
@@ -98,7 +100,7 @@ export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64, meter = 
     const started = performance.now();
     const runner = await new Promise((resolve) => {
       const r = run({
-        connectionString: dbUrl, concurrency, logger, noHandleSignals: true, pollInterval: 50,
+        pgPool: pool.pgPool, concurrency, logger, noHandleSignals: true, pollInterval: 50,
         preset: { worker: { localQueue: { size: 200 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
         taskList: { fetch: async () => { await post(url); if (++done === n) resolve(r); } },
       });
@@ -111,10 +113,14 @@ export async function fanoutGraphile({ dbUrl, url, n, concurrency = 64, meter = 
     }
     const seconds = (performance.now() - started) / 1000;
     await ready.stop();
+    // its sessions end before the meter reads the tables' counters
+    await utils.release();
+    await pool.end();
     return { seconds, perSecond: n / seconds, cost: window ? await window.end() : null };
   } finally {
     await sql.end();
-    await utils.release();
+    if (!pool.ended) await utils.release();
+    await pool.end();
   }
 }
 
