@@ -31,6 +31,18 @@ const runsOf = (name: string) => admin`
   select id, status, attempt, scheduled_time, start_time, end_time, updated_at, error_message
   from scheduler.task_runs where task_id = ${tasks[name]} order by scheduled_time, attempt`;
 
+/** What a failure quotes: the task's runs and the dispatcher's plan, wakes and last requests. */
+const stateOf = async (name: string) => ({
+  at: new Date().toISOString(),
+  runs: await runsOf(name),
+  looks: await admin`select * from scheduler_internal.dispatcher_looks`,
+  wakes: await admin`select * from scheduler_internal.dispatcher_wakes`,
+  requests: await admin`select * from scheduler_internal.dispatcher_requests order by request_id desc limit 5`,
+});
+
+/** A run's status, with its reason when it has one: a failed expectation says why. */
+const outcome = (r: { status: string; error_message: string | null }) => r.error_message ? `${r.status}: ${r.error_message}` : r.status;
+
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 beforeAll(async () => {
@@ -78,10 +90,10 @@ describe.concurrent("dispatch at the second, through the real tick", () => {
       const runs = await waitFor(`${count} runs of ${name}`, async () => {
         const rs = await runsOf(name);
         return rs.filter((r) => r.status === "completed").length >= count ? rs : undefined;
-      }, 3 * MINUTE, 500);
+      }, 3 * MINUTE, 500, () => stateOf(name));
       const done = runs.filter((r) => r.status !== "claimed" && r.status !== "running" && r.status !== "queued");
       // every due time since the first, once, completed: no skips, no gaps
-      expect(done.slice(0, count).map((r) => r.status)).toEqual(Array(count).fill("completed"));
+      expect(done.slice(0, count).map(outcome), JSON.stringify(await stateOf(name))).toEqual(Array(count).fill("completed"));
       const gaps = done.slice(1, count).map((r, i) => r.scheduled_time.getTime() - done[i].scheduled_time.getTime());
       expect(gaps).toEqual(Array(count - 1).fill(step));
       // each started at its second, not at the next tick
@@ -140,7 +152,7 @@ describe.concurrent("dispatch at the second, through the real tick", () => {
     const [run] = await waitFor("the run to complete", async () => {
       const rs = await runsOf("five-seconds-ahead");
       return rs[0]?.status === "completed" ? rs : undefined;
-    }, 30_000, 100);
+    }, 30_000, 100, () => stateOf("five-seconds-ahead"));
     expect(run.scheduled_time.getTime()).toBe(due);
     expect(arrivals["five-seconds-ahead"]).toHaveLength(1);
     expect(arrivals["five-seconds-ahead"][0] - due).toBeGreaterThanOrEqual(0);

@@ -36,13 +36,22 @@ export async function rolledBack(sql: postgres.Sql, work: (tx: postgres.Transact
   });
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+/**
+ * Polls `probe` until it returns a value other than undefined, or fails after
+ * `timeoutMs`; the failure quotes what `explain` says of the state then (a
+ * flake on CI is diagnosed from its output alone).
+ */
+export async function waitFor<T>(
+  what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100, explain?: () => Promise<unknown>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const state = explain ? `; state then: ${JSON.stringify(await explain().catch((err) => `(explain failed: ${err})`))}` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

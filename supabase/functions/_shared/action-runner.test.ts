@@ -222,6 +222,29 @@ test("a run starting at a later instant waits for it (start_at, to the milliseco
   expect((await byTask([taskId])).get(taskId)!.start_time.getTime()).toBe(t0.getTime() + 42_500);
 });
 
+test("two occurrences of one task already due when the request arrives go to one gate call, which starts the earlier and judges the later against it", async () => {
+  const t0 = nextSlot();
+  const late = new Date(t0.getTime() + 20_000);
+  const taskId = await createTask(sql, { owner: tenants[0], action_payload: { url: `${receiver.url}/ok?overdue`, method: "GET" }, run_at: t0 });
+  const worker = `runner-test:${crypto.randomUUID()}`;
+  // a dispatcher that looks 20 s late claims both: the one due at t0, then the next occurrence
+  const [first] = await claimRuns(sql, { now: late, worker, taskIds: [taskId] });
+  await sql`update scheduler.tasks set run_at = ${new Date(t0.getTime() + 15_000)} where id = ${taskId}`;
+  const [second] = await claimRuns(sql, { now: late, worker, taskIds: [taskId] });
+  expect([first, second].map((r) => r.scheduled_time)).toEqual([t0.toISOString(), new Date(t0.getTime() + 15_000).toISOString()]);
+
+  const h = harness(late);
+  // sent later one first: the order of the request is not the order of the gate
+  await h.post(worker, [second, first]);
+  const summary = await h.done();
+  expect(summary).toMatchObject({ groups: 1, started: 1, not_started: { skipped: 1 } });
+  const rows = await sql`select scheduled_time, status, error_message from scheduler.task_runs where task_id = ${taskId} order by scheduled_time`;
+  expect(rows.map((r) => [r.status, r.error_message])).toEqual([
+    ["completed", null],
+    ["skipped", "skipped: the previous run was still going (overlap_policy skip)"],
+  ]);
+});
+
 test("the heartbeat: while a started run is going its lease is renewed from the clock, and it stops once the result is recorded", async () => {
   const t0 = nextSlot();
   const taskId = await createTask(sql, { owner: tenants[0], action_payload: { url: `${receiver.url}/hold?beat`, method: "GET" }, run_at: t0, timeout_seconds: 40 });

@@ -1,7 +1,10 @@
 // The runner the three action functions share (docs/dispatch.md): it answers
 // the dispatcher at once and does the work in EdgeRuntime.waitUntil. Each run
 // is parsed on its own (a bad run is failed alone, never its batch); the runs
-// are grouped by start instant, each group waits for its own instant and asks
+// are grouped by start instant (every run already due when the request
+// arrives in one group: the gate then judges two overdue occurrences of a task
+// in due order, where two racing gates could start the later and skip the
+// earlier), each group waits for its own instant and asks
 // the start gate (start_runs), which judges overlap, misfire, pause and
 // cancellation at that moment; only the runs the gate started are executed,
 // under one concurrency limit for the whole request; and each result goes to
@@ -235,7 +238,7 @@ export function startBatch<A extends ActionType>(definition: ActionDefinition<A>
       continue;
     }
     seen.add(parsed.run.run_id);
-    const at = startInstant(parsed.run);
+    const at = Math.max(startInstant(parsed.run), t0);
     if (at - t0 > maxWaitMs) {
       // not its fault, and not this worker's to hold: its lease gives it back to the queue
       summary.rejected++;
