@@ -11,7 +11,7 @@ import { loopbackServer } from "../../../tests/helpers/loopback.ts";
 import { connect, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
 import { memoryLogger } from "../_shared/logger.ts";
-import { createHandler, type DispatcherDeps, tick } from "./handler.ts";
+import { createHandler, defaultConfig, type DispatcherDeps, tick } from "./handler.ts";
 
 const sql = connect();
 const T0 = Date.parse("2033-01-01T00:00:00.000Z");
@@ -216,6 +216,42 @@ test("a newer invocation takes over: the older one stops at its next plan", asyn
   }), "test");
   // it still claims in the round it woke for (SKIP LOCKED keeps the two apart), then hands over
   expect(summary).toMatchObject({ claimed: 1, ended: "taken over", rounds: 2 });
+});
+
+test("a round that fails is tried again within the invocation: the plan row never names a looker that stopped", async () => {
+  await manualRuns(2);
+  await sql`
+    insert into scheduler.tasks (name, type, action_type, action_payload, owner_id, run_at)
+    values ('after the failure', 'scheduled', 'http', ${sql.json({ url: "http://127.0.0.1:9/x" })}, ${userId}, ${new Date(T0 + 20_000)})`;
+  // the dispatcher's statements give up after 1 s, so a lock held elsewhere makes a real error
+  const url = new URL(stack.dbUrl);
+  url.searchParams.set("statement_timeout", "1000");
+  const holder = await sql.reserve();
+  const clock = fakeClock();
+  let sleeps = 0;
+  try {
+    const summary = await tick(deps({
+      db: postgresDb(url.toString()),
+      now: clock.now,
+      sleep: async (ms) => {
+        // during the first look's sleep another session locks what the claim reads; the retry's sleep lets it go
+        if (++sleeps === 1) {
+          await holder`begin`;
+          await holder`lock table scheduler_internal.due_tasks in access exclusive mode`;
+        } else if (sleeps === 2) {
+          await holder`commit`;
+        }
+        await clock.sleep(ms);
+      },
+    }), "test");
+    expect(summary.errors).toEqual([expect.stringMatching(/^round 2 failed: canceling statement due to statement timeout/)]);
+    // the two runs before the failure and the one after it, each handed over once
+    expect(summary).toMatchObject({ claimed: 3, handed: 3, ended: "idle", rounds: 3 });
+    expect(clock.sleeps[1]).toBe(defaultConfig.roundRetryMs);
+  } finally {
+    if (sleeps === 1) await holder`rollback`;
+    holder.release();
+  }
 });
 
 test("only a service credential or the dispatcher secret may call it", async () => {

@@ -28,6 +28,9 @@ export interface DispatcherConfig {
   reapEveryMs: number;
   /** How long to keep looking; unset, the dispatch_loop_seconds setting decides. */
   loopSeconds?: number;
+  /** After a round fails, the wait before the next (doubling for each failure in a row, up to roundRetryMaxMs). */
+  roundRetryMs: number;
+  roundRetryMaxMs: number;
 }
 
 export const defaultConfig: DispatcherConfig = {
@@ -36,6 +39,8 @@ export const defaultConfig: DispatcherConfig = {
   maxRunsPerRound: 10_000,
   actionCallTimeoutMs: 15_000,
   reapEveryMs: 10_000,
+  roundRetryMs: 500,
+  roundRetryMaxMs: 5_000,
 };
 
 export interface DispatcherDeps extends FunctionDeps {
@@ -114,16 +119,15 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
     ))[0].loop_seconds;
     const until = new Date(started + loop_seconds * 1000);
     let lastReap = -Infinity;
-    for (;;) {
+
+    /** One round under its own worker token: reap (at most every reapEveryMs), claim all in reach, hand it over. Whether to plan (false: a full round, go on at once). */
+    const claimRound = async (worker: string, pending: Map<ActionType, RunToExecute[]>): Promise<boolean> => {
       const now = deps.now();
       if (now.getTime() - lastReap >= config.reapEveryMs) {
         lastReap = now.getTime();
         const reaped = await db.executeSql("select * from scheduler.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
         summary.reaped += reaped.length;
       }
-      summary.rounds++;
-      const worker = `${invocation}:${summary.rounds}`;
-      const pending = new Map<ActionType, RunToExecute[]>();
       let claimedThisRound = 0;
       for (;;) {
         const claimAt = deps.now();
@@ -133,6 +137,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         );
         sampleMemory();
         claimedThisRound += rows.length;
+        summary.claimed += rows.length;
         for (const row of rows) {
           const list = pending.get(row.action_type) ?? [];
           list.push(toRun(row, claimAt));
@@ -147,17 +152,41 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         // back empty here and is retried shortly (plan_next_look says when)
         if (rows.length === 0 || claimedThisRound >= config.maxRunsPerRound) break;
       }
-      summary.claimed += claimedThisRound;
-      for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs);
-      if (claimedThisRound >= config.maxRunsPerRound) continue;
-      // the calls answer at once; what a function refused must be back in
-      // the queue before the plan, or the plan would not see it as due
-      await Promise.allSettled([...calls]);
+      return claimedThisRound < config.maxRunsPerRound;
+    };
 
-      const [{ next }] = await db.executeSql<{ next: Date | string | null }>(
-        "select scheduler.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
-        [invocation, deps.now().toISOString(), until.toISOString()],
-      );
+    let failedRounds = 0;
+    for (;;) {
+      summary.rounds++;
+      const worker = `${invocation}:${summary.rounds}`;
+      const pending = new Map<ActionType, RunToExecute[]>();
+      let next: Date | string | null;
+      try {
+        const plan = await claimRound(worker, pending);
+        for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs.splice(0));
+        if (!plan) continue;
+        // the calls answer at once; what a function refused must be back in
+        // the queue before the plan, or the plan would not see it as due
+        await Promise.allSettled([...calls]);
+        [{ next }] = await db.executeSql<{ next: Date | string | null }>(
+          "select scheduler.plan_next_look($1, $2::timestamptz, $3::timestamptz) as next",
+          [invocation, deps.now().toISOString(), until.toISOString()],
+        );
+        failedRounds = 0;
+      } catch (err) {
+        // a round that failed (a dropped connection, a deadlock victim, a
+        // database restart) is tried again while the invocation lasts:
+        // ending here would leave the plan row naming a looker that no
+        // longer looks, and what fell due meanwhile to the watchdog or the
+        // next tick. What the round claimed before it failed is still sent.
+        for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs.splice(0));
+        await Promise.allSettled([...calls]);
+        if (deps.now() >= until) throw err;
+        failedRounds++;
+        noteError(`round ${summary.rounds} failed`, err);
+        await deps.sleep(Math.min(config.roundRetryMs * 2 ** (failedRounds - 1), config.roundRetryMaxMs));
+        continue;
+      }
       if (next === null) {
         summary.ended = deps.now() >= until ? "deadline" : await stillLooker(db, invocation) ? "idle" : "taken over";
         break;
