@@ -5301,6 +5301,10 @@ declare
   v_rated boolean;
   v_skip record;
   v_into uuid;
+  v_started uuid[];
+  v_requeued uuid[];
+  v_ended uuid[];
+  v_decisions jsonb;
 begin
   if p_run_ids is null or p_worker is null then
     raise exception 'start_runs: p_run_ids and p_worker are required' using errcode = '22023';
@@ -5331,12 +5335,12 @@ begin
   ),
   asked as (
     select l.*, t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
-      t.max_concurrency, t.rate_limit_count, t.rate_limit_period,
+      t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.timeout_seconds,
       row_number() over (partition by l.task_id order by l.scheduled_time, l.id) as nth
     from locked l
     cross join lateral (
       select t.is_active, t.deleted_at, t.overlap_policy, t.misfire_policy,
-        t.max_concurrency, t.rate_limit_count, t.rate_limit_period
+        t.max_concurrency, t.rate_limit_count, t.rate_limit_period, t.timeout_seconds
       from scheduler.tasks t where t.id = l.task_id offset 0
     ) t
   ),
@@ -5375,7 +5379,7 @@ begin
   )
   select jsonb_agg(jsonb_build_object(
     'run_id', j.id, 'task_id', j.task_id, 'scheduled_time', j.scheduled_time, 'triggered_by', j.triggered_by,
-    'rate_limit_period', j.rate_limit_period,
+    'rate_limit_period', j.rate_limit_period, 'timeout_seconds', j.timeout_seconds,
     'outcome', case
       when not j.allowed then 'cancelled'
       when j.too_late then 'skipped'
@@ -5411,30 +5415,44 @@ begin
     v_decided := '[]'::jsonb;
   end if;
 
+  -- the runs each outcome moves, by id, and each run's decision (with its
+  -- task's timeout) keyed by id: the updates below probe the runs by key
+  -- and join nothing. A join of the decided rows to task_runs is planned on the
+  -- table's statistics, and on statistics that said the table was nearly
+  -- empty (a refill after a clean-up) it became a scan of the whole table
+  -- per decided run: 8 s for a gate of 1,000 in bench/drain-cost.mjs
+  select
+    coalesce(array_agg(x.run_id) filter (where x.outcome = 'started'), '{}'),
+    coalesce(array_agg(x.run_id) filter (where x.outcome = 'queued'), '{}'),
+    coalesce(array_agg(x.run_id) filter (where x.outcome in ('cancelled', 'skipped')), '{}'),
+    coalesce(jsonb_object_agg(x.run_id, jsonb_build_object(
+      'outcome', x.outcome, 'message', x.message, 'scheduled_time', x.scheduled_time, 'timeout_seconds', x.timeout_seconds)), '{}')
+  into v_started, v_requeued, v_ended, v_decisions
+  from jsonb_to_recordset(v_decided) as x(run_id uuid, scheduled_time timestamptz, timeout_seconds integer, outcome text, message text);
+
+  -- the first heartbeat's lease: the action renews it every few seconds
+  -- (renew_leases), so a worker that dies is found out heartbeat_lease
+  -- after it went quiet, not after timeout_seconds + lease_margin
+  update scheduler.task_runs r
+  set status = 'running', start_time = p_now,
+      lease_expires_at = p_now + least(make_interval(secs => (v_decisions -> r.id::text ->> 'timeout_seconds')::integer) + v_margin, v_window)
+  where r.id = any (v_started);
+
+  update scheduler.task_runs r
+  set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null,
+      wait_reason = v_decisions -> r.id::text ->> 'message'
+  where r.id = any (v_requeued);
+
+  update scheduler.task_runs r
+  set status = (v_decisions -> r.id::text ->> 'outcome')::scheduler.run_status, start_time = p_now, end_time = p_now,
+      lease_expires_at = null, error_message = v_decisions -> r.id::text ->> 'message',
+      log_summary = case when v_decisions -> r.id::text ->> 'outcome' = 'skipped'
+        then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', (v_decisions -> r.id::text ->> 'scheduled_time')::timestamptz) end
+  where r.id = any (v_ended);
+
   with decided as (
     select * from jsonb_to_recordset(v_decided) as x(
-      run_id uuid, task_id uuid, scheduled_time timestamptz, triggered_by text, rate_limit_period interval, outcome text, message text)
-  ),
-  started as (
-    update scheduler.task_runs r
-    -- the first heartbeat's lease: the action renews it every few seconds
-    -- (renew_leases), so a worker that dies is found out heartbeat_lease
-    -- after it went quiet, not after timeout_seconds + lease_margin
-    set status = 'running', start_time = p_now,
-        lease_expires_at = p_now + least(make_interval(secs => t.timeout_seconds) + v_margin, v_window)
-    from decided x
-    cross join lateral (select t.timeout_seconds from scheduler.tasks t where t.id = x.task_id offset 0) t
-    -- the runs are found by their ids as one index probe each (a plain join
-    -- on stale statistics scans every run against the decided ones)
-    where r.id = any (array(select y.run_id from decided y where y.outcome = 'started'))
-      and r.id = x.run_id and x.outcome = 'started'
-  ),
-  requeued as (
-    update scheduler.task_runs r
-    set status = 'queued', locked_at = null, locked_by = null, lease_expires_at = null, wait_reason = x.message
-    from decided x
-    where r.id = any (array(select y.run_id from decided y where y.outcome = 'queued'))
-      and r.id = x.run_id and x.outcome = 'queued'
+      run_id uuid, task_id uuid, triggered_by text, rate_limit_period interval, outcome text)
   ),
   -- the sliding log of rate-limited tasks: this call's starts, and what has
   -- left each window (the claim and the gate count only inside it)
@@ -5450,16 +5468,6 @@ begin
         select x.task_id from decided x where x.outcome = 'started' and x.rate_limit_period is not null))
       and s.started_at <= p_now - (
         select x.rate_limit_period from decided x where x.task_id = s.task_id and x.rate_limit_period is not null limit 1)
-  ),
-  ended as (
-    update scheduler.task_runs r
-    set status = x.outcome::scheduler.run_status, start_time = p_now, end_time = p_now, lease_expires_at = null,
-        error_message = x.message,
-        log_summary = case when x.outcome = 'skipped'
-          then jsonb_build_object('skipped_occurrences', 1, 'last_scheduled_time', x.scheduled_time) end
-    from decided x
-    where r.id = any (array(select y.run_id from decided y where y.outcome in ('cancelled', 'skipped')))
-      and r.id = x.run_id and x.outcome in ('cancelled', 'skipped')
   )
   -- manual, event, retry and dependency runs move last_run_at here (the
   -- claim moves it for scheduled runs, under the lock it already holds)
@@ -7164,7 +7172,11 @@ where triggered_by = 'backfill';
 create index task_runs_idempotency_key_idx on scheduler.task_runs (task_id, idempotency_key)
 where idempotency_key is not null;
 
-create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
+-- no index on lease_expires_at: the reaper and the tick read the leases of
+-- the runs in flight through task_runs_status_idx (claimed and running runs
+-- are few, whatever the history), and an index on it cost every run two
+-- entries and made each heartbeat (renew_leases moves only the lease) an
+-- update that could never be HOT (bench/RESULTS.md, cost per run)
 
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of

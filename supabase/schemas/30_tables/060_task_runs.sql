@@ -97,7 +97,11 @@ where triggered_by = 'backfill';
 create index task_runs_idempotency_key_idx on scheduler.task_runs (task_id, idempotency_key)
 where idempotency_key is not null;
 
-create index task_runs_lease_idx on scheduler.task_runs (lease_expires_at) where status in ('claimed', 'running');
+-- no index on lease_expires_at: the reaper and the tick read the leases of
+-- the runs in flight through task_runs_status_idx (claimed and running runs
+-- are few, whatever the history), and an index on it cost every run two
+-- entries and made each heartbeat (renew_leases moves only the lease) an
+-- update that could never be HOT (bench/RESULTS.md, cost per run)
 
 -- open runs by task: the claim and the start gate ask, for each task, whether
 -- it has a run running or waiting. Keyed by status alone that was a probe of
