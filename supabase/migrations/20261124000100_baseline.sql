@@ -2802,9 +2802,13 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' then
+    -- by key, one probe per task that is no longer due: as a join of the
+    -- transition table, on statistics that said due_tasks was empty, it
+    -- compared every due row with every updated task (410,100 comparisons
+    -- for a claim of 100, tests/engine/stale-statistics.test.ts)
     delete from scheduler_internal.due_tasks d
-    using new_tasks n
-    where d.task_id = n.id and not (n.is_active and n.deleted_at is null and n.next_run_at is not null);
+    where d.task_id = any (array(
+      select n.id from new_tasks n where not (n.is_active and n.deleted_at is null and n.next_run_at is not null)));
   end if;
   insert into scheduler_internal.due_tasks as d (task_id, next_run_at, owner_id, priority)
   select n.id, n.next_run_at, n.owner_id, n.priority
@@ -3692,10 +3696,13 @@ begin
   -- a run that waited behind one of these (overlap_policy queue), or a
   -- scheduled dependent whose prerequisite just finished, can go now. Each
   -- finished run's task, and each task's waiting run, is a probe by key.
+  -- The finished runs are one scan by their ids, never a lookup per result:
+  -- on statistics that say task_runs holds a couple of rows, a lookup per
+  -- result was planned as a scan of the whole table each (bench/RESULTS.md)
   v_task_ids := array(
     select distinct f.task_id
-    from jsonb_array_elements(p_results) e
-    cross join lateral (select f.task_id from scheduler.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
+    from scheduler.task_runs f
+    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e)));
   if exists (
     select 1 from unnest(v_task_ids) as x(task_id)
     cross join lateral (

@@ -124,10 +124,13 @@ begin
   -- a run that waited behind one of these (overlap_policy queue), or a
   -- scheduled dependent whose prerequisite just finished, can go now. Each
   -- finished run's task, and each task's waiting run, is a probe by key.
+  -- The finished runs are one scan by their ids, never a lookup per result:
+  -- on statistics that say task_runs holds a couple of rows, a lookup per
+  -- result was planned as a scan of the whole table each (bench/RESULTS.md)
   v_task_ids := array(
     select distinct f.task_id
-    from jsonb_array_elements(p_results) e
-    cross join lateral (select f.task_id from scheduler.task_runs f where f.id = (e ->> 'run_id')::uuid offset 0) f);
+    from scheduler.task_runs f
+    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e)));
   if exists (
     select 1 from unnest(v_task_ids) as x(task_id)
     cross join lateral (
