@@ -2802,7 +2802,7 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' then
-    -- by key, one probe per task that is no longer due: as a join of the
+    -- one scan by key of the tasks that are no longer due: as a join of the
     -- transition table, on statistics that said due_tasks was empty, it
     -- compared every due row with every updated task (410,100 comparisons
     -- for a claim of 100, tests/engine/stale-statistics.test.ts)

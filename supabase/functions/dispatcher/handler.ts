@@ -120,51 +120,58 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
     const until = new Date(started + loop_seconds * 1000);
     let lastReap = -Infinity;
 
-    /** One round under its own worker token: reap (at most every reapEveryMs), claim all in reach, hand it over. Whether to plan (false: a full round, go on at once). */
-    const claimRound = async (worker: string, pending: Map<ActionType, RunToExecute[]>): Promise<boolean> => {
-      const now = deps.now();
-      if (now.getTime() - lastReap >= config.reapEveryMs) {
-        lastReap = now.getTime();
-        const reaped = await db.executeSql("select * from scheduler.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
-        summary.reaped += reaped.length;
-      }
-      let claimedThisRound = 0;
-      for (;;) {
-        const claimAt = deps.now();
-        const rows = await db.executeSql<ClaimedRow>(
-          "select * from scheduler.claim_due_runs($1, $2::timestamptz, null, $3, null)",
-          [config.claimBatch, claimAt.toISOString(), worker],
-        );
-        sampleMemory();
-        claimedThisRound += rows.length;
-        summary.claimed += rows.length;
-        for (const row of rows) {
-          const list = pending.get(row.action_type) ?? [];
-          list.push(toRun(row, claimAt));
-          pending.set(row.action_type, list);
-          if (list.length >= config.actionBatch) send(worker, row.action_type, list.splice(0));
+    /**
+     * One round under its own worker token: reap (at most every reapEveryMs),
+     * claim all in reach, hand it over; what it claimed is handed over even
+     * when a later statement of the round fails. Whether to plan (false: a
+     * full round, go on at once).
+     */
+    const claimRound = async (worker: string): Promise<boolean> => {
+      const pending = new Map<ActionType, RunToExecute[]>();
+      try {
+        const now = deps.now();
+        if (now.getTime() - lastReap >= config.reapEveryMs) {
+          lastReap = now.getTime();
+          const reaped = await db.executeSql("select * from scheduler.reap_expired_leases($1::timestamptz)", [now.toISOString()]);
+          summary.reaped += reaped.length;
         }
-        // claim until nothing more is in reach: a claim advances each task
-        // once, so a task due every few seconds has several occurrences in
-        // the lookahead, and they belong in this round's calls (stopping at a
-        // short claim made a round, and a call, per due second: 12 a minute
-        // for a */5 s schedule in bench/). What another session held comes
-        // back empty here and is retried shortly (plan_next_look says when)
-        if (rows.length === 0 || claimedThisRound >= config.maxRunsPerRound) break;
+        let claimedThisRound = 0;
+        for (;;) {
+          const claimAt = deps.now();
+          const rows = await db.executeSql<ClaimedRow>(
+            "select * from scheduler.claim_due_runs($1, $2::timestamptz, null, $3, null)",
+            [config.claimBatch, claimAt.toISOString(), worker],
+          );
+          sampleMemory();
+          claimedThisRound += rows.length;
+          summary.claimed += rows.length;
+          for (const row of rows) {
+            const list = pending.get(row.action_type) ?? [];
+            list.push(toRun(row, claimAt));
+            pending.set(row.action_type, list);
+            if (list.length >= config.actionBatch) send(worker, row.action_type, list.splice(0));
+          }
+          // claim until nothing more is in reach: a claim advances each task
+          // once, so a task due every few seconds has several occurrences in
+          // the lookahead, and they belong in this round's calls (stopping at a
+          // short claim made a round, and a call, per due second: 12 a minute
+          // for a */5 s schedule in bench/). What another session held comes
+          // back empty here and is retried shortly (plan_next_look says when)
+          if (rows.length === 0 || claimedThisRound >= config.maxRunsPerRound) break;
+        }
+        return claimedThisRound < config.maxRunsPerRound;
+      } finally {
+        for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs.splice(0));
       }
-      return claimedThisRound < config.maxRunsPerRound;
     };
 
     let failedRounds = 0;
     for (;;) {
       summary.rounds++;
       const worker = `${invocation}:${summary.rounds}`;
-      const pending = new Map<ActionType, RunToExecute[]>();
       let next: Date | string | null;
       try {
-        const plan = await claimRound(worker, pending);
-        for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs.splice(0));
-        if (!plan) continue;
+        if (!(await claimRound(worker))) continue;
         // the calls answer at once; what a function refused must be back in
         // the queue before the plan, or the plan would not see it as due
         await Promise.allSettled([...calls]);
@@ -178,8 +185,7 @@ export async function tick(deps: DispatcherDeps, reason: string): Promise<TickSu
         // database restart) is tried again while the invocation lasts:
         // ending here would leave the plan row naming a looker that no
         // longer looks, and what fell due meanwhile to the watchdog or the
-        // next tick. What the round claimed before it failed is still sent.
-        for (const [action, runs] of pending) if (runs.length > 0) send(worker, action, runs.splice(0));
+        // next tick. What the round claimed before it failed was still sent.
         await Promise.allSettled([...calls]);
         if (deps.now() >= until) throw err;
         failedRounds++;
