@@ -31,8 +31,11 @@ afterEach(async () => {
   actionAnswer = 202;
   action.received.length = 0;
   await sql`delete from scheduler.tasks where owner_id = ${userId}`;
-  // the pinned clock registered a looker in 2033; the live stack's dispatcher must not defer to it
-  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  // the pinned clock registered a looker, planned and woke in 2033; the live
+  // stack's dispatcher must not defer to it, nor its writers' wakes be judged by it
+  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null,
+    planned_at = case when planned_at > now() then null else planned_at end`;
+  await sql`update scheduler_internal.dispatcher_wakes set last_wake_at = null where last_wake_at > now()`;
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 -- look is taken for dead.
 begin;
 \ir ../_helpers/setup.psql
-select plan(5);
+select plan(7);
 
 select tests.seed_users();
 set local scheduler.now = '2035-01-01 02:00:00+00';
@@ -30,6 +30,15 @@ update scheduler_internal.dispatcher_looks set next_look_at = '2035-01-01 01:59:
 update scheduler_internal.dispatcher_wakes set last_wake_at = null;
 select tests.mk_task('after_a_dead_looker', '{"run_at": "2035-01-01 02:00:20+00"}');
 select is(tests.dispatcher_wakes() - :wakes_before, 3, 'a looker ten seconds late for its own look is taken for dead: the write wakes another');
+
+-- a wake recorded on a clock ahead of this one (a transaction that pinned
+-- scheduler.now years ahead and committed, as a test against a shared
+-- database can) debounces nothing: the next write due soon wakes a dispatcher
+update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null, planned_at = '2035-01-01 01:59:00+00';
+update scheduler_internal.dispatcher_wakes set last_wake_at = '2041-06-01 00:00:00+00';
+select tests.mk_task('after_a_wake_from_the_future', '{"run_at": "2035-01-01 02:00:20+00"}');
+select is(tests.dispatcher_wakes() - :wakes_before, 4, 'a wake recorded after now (a clock ahead of this one) does not debounce: the write wakes a dispatcher');
+select is((select last_wake_at from scheduler_internal.dispatcher_wakes), '2035-01-01 02:00:00+00'::timestamptz, 'and the wake it records is on this clock, so the debounce works again from here');
 
 select * from finish();
 rollback;

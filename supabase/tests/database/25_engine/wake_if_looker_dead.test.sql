@@ -8,7 +8,7 @@
 -- taken for dead too.
 begin;
 \ir ../_helpers/setup.psql
-select plan(13);
+select plan(14);
 
 set local scheduler.now = '2035-03-01 04:00:00+00';
 -- the one plan row, as the live stack left it, replaced within this test
@@ -52,6 +52,15 @@ update scheduler_internal.dispatcher_looks set planned_at = '2035-03-01 04:00:04
 select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:01:10+00'), true,
   'one asked for 10 s ago that never planned died before its first plan (it never named itself as looker): a dispatch is requested');
 select is((select last_reason from scheduler_internal.dispatcher_wakes), 'watchdog: no dispatcher planned since one was asked for', 'saying why');
+
+-- the same, with a wake recorded on a clock years ahead of this one: it
+-- does not hide the tick's request
+update scheduler_internal.dispatcher_wakes set last_wake_at = '2041-06-01 00:00:00+00';
+insert into scheduler_internal.dispatcher_requests (request_id, created_at)
+values ((select coalesce(max(request_id), 0) + 1000000 from scheduler_internal.dispatcher_requests), '2035-03-01 04:02:00+00');
+set local scheduler.now = '2035-03-01 04:02:10+00';
+select is(scheduler_internal.wake_if_looker_dead('2035-03-01 04:02:10+00'), true,
+  'a wake recorded after now (a clock ahead) says nothing of when a dispatcher was asked for: the tick''s unanswered request still gets one');
 
 select throws_ok($$ select scheduler_internal.wake_if_looker_dead(null) $$, '22023', 'wake_if_looker_dead: p_now is required',
   'p_now is required');
