@@ -3216,7 +3216,12 @@ begin
   if v_capped then
     v_rooms := scheduler_internal.owner_rooms(v_owner_cap);
   end if;
-  update scheduler_internal.dispatcher_heartbeat set last_tick_at = p_now;
+  -- the dead-man check's beat, taken only when no other claim holds it: one
+  -- row that every claimer writes made each claim wait for the one before
+  -- it to commit, so concurrent dispatchers claimed one at a time (the
+  -- claim holding it beats for both)
+  update scheduler_internal.dispatcher_heartbeat h set last_tick_at = p_now
+  where h.id = (select b.id from scheduler_internal.dispatcher_heartbeat b for update skip locked);
 
   return query
   -- every due task, ranked within its owner: narrow rows, one sort (ties

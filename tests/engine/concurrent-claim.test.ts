@@ -2,7 +2,7 @@
 // claimed exactly once, none twice, none lost. The tasks are due only in
 // 2100, so the live stack's dispatcher (real clock) never sees them.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { connect } from "../helpers/stack.ts";
+import { connect, stack } from "../helpers/stack.ts";
 
 const TASKS = 5_000;
 const WORKERS = 8;
@@ -56,3 +56,32 @@ test(`${WORKERS} concurrent claimers over ${TASKS} due tasks: no double claims, 
     from scheduler.task_runs r join scheduler.tasks t on t.id = r.task_id where t.owner_id = ${userId}`;
   expect({ runs, tasks_with_one_run }).toEqual({ runs: TASKS, tasks_with_one_run: TASKS });
 }, 180_000);
+
+test("a claim does not wait for another claim's transaction to commit", async () => {
+  // one claimer's transaction stays open after its claim; another claims
+  // meanwhile, with statements that give up after 2 s: it must not queue
+  // behind the first (the dead-man beat, one row, once made it)
+  const holder = await admin.reserve();
+  const url = new URL(stack.dbUrl);
+  url.searchParams.set("statement_timeout", "2000");
+  const other = connect(url.toString(), 1);
+  await admin`
+    insert into scheduler.tasks (name, action_type, action_payload, run_at, owner_id)
+    select 'pair ' || g, 'notify', '{"channel": "web", "title": "t"}', ${DUE}::timestamptz, ${userId} from generate_series(1, 2) g`;
+  try {
+    await holder`begin`;
+    const first = await holder`
+      select task_id from scheduler.claim_due_runs(1, ${DUE}::timestamptz + interval '1 second', interval '0', 'holder', null)
+      where task_id in (select id from scheduler.tasks where owner_id = ${userId})`;
+    const second = await other`
+      select task_id from scheduler.claim_due_runs(1, ${DUE}::timestamptz + interval '1 second', interval '0', 'other', null)
+      where task_id in (select id from scheduler.tasks where owner_id = ${userId})`;
+    expect(first).toHaveLength(1);
+    expect(second).toHaveLength(1);
+    expect(second[0].task_id).not.toBe(first[0].task_id);
+  } finally {
+    await holder`rollback`.catch(() => {});
+    holder.release();
+    await other.end();
+  }
+});

@@ -6,7 +6,7 @@
 -- do it is healthy, and silence counts from when the work fell due.
 begin;
 \ir ../_helpers/setup.psql
-select plan(17);
+select plan(18);
 
 select tests.seed_users();
 -- the database may hold other users' due work (a live project): only the
@@ -52,6 +52,10 @@ update scheduler.tasks set next_run_at = '2001-01-01 00:00:00+00' where id = tes
 select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:00:00+00'), false, 'work falling due is not an outage at once');
 select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:04:59+00'), false, 'nor within dead_man_minutes of falling due');
 select is(scheduler.check_dispatcher_heartbeat('2001-01-01 00:05:01+00'), true, 'past them, unclaimed, it is');
+
+-- a claim is the beat (taken when no other claim holds the row)
+select count(*) from scheduler.claim_due_runs(1, '1990-01-01 00:00:00+00', interval '0', 'heartbeat-test', null);
+select is((select last_tick_at from scheduler_internal.dispatcher_heartbeat), '1990-01-01 00:00:00+00'::timestamptz, 'a claim records its time as the dispatcher''s last beat');
 
 select tests.authenticate_as_service_role();
 select lives_ok($$ select scheduler.check_dispatcher_heartbeat('2035-01-01 00:00:00+00') $$, 'service_role runs the dead-man check');
