@@ -4,7 +4,10 @@
 // apart (`npm run bench -- --only drain` measures the peers beside it).
 //
 //   STACK_PORT_BASE=59000 npm start
-//   STACK_PORT_BASE=59000 node bench/drain-cost.mjs [jobs] [repetitions] [label]
+//   STACK_PORT_BASE=59000 node bench/drain-cost.mjs [jobs] [repetitions] [label] [connections] [batch]
+//
+// connections and batch default to the bench's drain (2 and 1,000); more
+// connections with smaller batches make the claims overlap more.
 //
 // It writes tasks of a bench user of its own and deletes them at the end.
 import postgres from "postgres";
@@ -13,7 +16,7 @@ import { prepareCostMeters, startDbMeter } from "./lib/cost.mjs";
 import { drainOurs } from "./lib/drain.mjs";
 import { fmt, summarize } from "./lib/stats.mjs";
 
-const [jobs = "10000", reps = "3", label = ""] = process.argv.slice(2);
+const [jobs = "10000", reps = "3", label = "", connections = "2", batch = "1000"] = process.argv.slice(2);
 const n = Number(jobs);
 const profile = getProfile("dev");
 await prepareCostMeters(profile.adminDbUrl);
@@ -23,8 +26,7 @@ const meter = () => startDbMeter({ adminDbUrl: profile.adminDbUrl, dbUrl: profil
 const results = [];
 try {
   for (let i = 0; i < Number(reps); i++) {
-    // the bench's drain: 2 connections, batches of 1,000
-    results.push(await drainOurs({ dbUrl: profile.dbUrl, ownerId, n, workers: 2, batch: 1000, meter }));
+    results.push(await drainOurs({ dbUrl: profile.dbUrl, ownerId, n, workers: Number(connections), batch: Number(batch), meter }));
   }
 } finally {
   await sql`delete from auth.users where id = ${ownerId}`;
@@ -32,7 +34,7 @@ try {
 }
 const per = (x) => (x * 1000) / n;
 const s = (xs) => { const m = summarize(xs); return `${fmt(m.median, 1)} (${fmt(m.min, 1)}–${fmt(m.max, 1)})`; };
-console.log(`${label ? `${label}: ` : ""}${n} jobs × ${reps}: ${s(results.map((r) => r.perSecond))} jobs/s; per 1,000 jobs: DB time ${s(results.map((r) => per(r.cost.dbMs)))} ms, `
+console.log(`${label ? `${label}: ` : ""}${n} jobs × ${reps} (${connections} connections, batches of ${batch}): ${s(results.map((r) => r.perSecond))} jobs/s; per 1,000 jobs: DB time ${s(results.map((r) => per(r.cost.dbMs)))} ms, `
   + `WAL ${s(results.map((r) => per(r.cost.walBytes)))} B (cluster), ${s(results.map((r) => per(r.cost.dbWalBytes)))} B (its database)`);
 const last = results.at(-1).cost;
 for (const t of last.tables.filter((t) => t.name.startsWith("scheduler"))) {
