@@ -15,7 +15,7 @@ import { tick } from "../../supabase/functions/dispatcher/handler.ts";
 import { createHandler as createHttpAction } from "../../supabase/functions/http/handler.ts";
 import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
-import { connect, stack } from "../helpers/stack.ts";
+import { connect, forgetPinnedDispatch, stack } from "../helpers/stack.ts";
 import { nodeConnect } from "../helpers/node-connect.ts";
 
 const sql = connect();
@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(background);
   await sql`delete from auth.users where id = ${userId}`;
-  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  await forgetPinnedDispatch(sql);
   await sql.end();
   await proxy.close();
   await receiver.close();

@@ -15,7 +15,7 @@ import { createHandler as createHttpAction } from "../../supabase/functions/http
 import { serveFunction } from "../helpers/functions-server.ts";
 import { loopbackServer } from "../helpers/loopback.ts";
 import { startTransactionPooler } from "../helpers/pooler.ts";
-import { connect } from "../helpers/stack.ts";
+import { connect, forgetPinnedDispatch } from "../helpers/stack.ts";
 import { nodeConnect } from "../helpers/node-connect.ts";
 
 const sql = connect();
@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(background);
   await sql`delete from auth.users where id = ${userId}`;
-  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null`;
+  await forgetPinnedDispatch(sql);
   await sql.end();
   await functions.close();
   await receiver.close();

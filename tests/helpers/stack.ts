@@ -55,3 +55,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * After a test that ran the dispatcher on a pinned clock against the shared
+ * stack: the plan row names no looker, and no plan or wake stays dated ahead
+ * of the real clock, so the live stack's dispatcher neither defers to a
+ * looker that is not there nor has its wakes judged against the test's year.
+ */
+export async function forgetPinnedDispatch(sql: postgres.Sql): Promise<void> {
+  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null,
+    planned_at = case when planned_at > now() then null else planned_at end`;
+  await sql`update scheduler_internal.dispatcher_wakes set last_wake_at = null where last_wake_at > now()`;
+}

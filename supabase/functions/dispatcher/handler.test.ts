@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { anonKey, dispatcherSecret, jwtSecret, publishableKey, secretKey, secretKeys, serviceRoleKey } from "../../../scripts/lib/keys.mjs";
 import { loopbackServer } from "../../../tests/helpers/loopback.ts";
-import { connect, stack } from "../../../tests/helpers/stack.ts";
+import { connect, forgetPinnedDispatch, stack } from "../../../tests/helpers/stack.ts";
 import { postgresDb } from "../_shared/db.ts";
 import { memoryLogger } from "../_shared/logger.ts";
 import { createHandler, defaultConfig, type DispatcherDeps, tick } from "./handler.ts";
@@ -31,11 +31,8 @@ afterEach(async () => {
   actionAnswer = 202;
   action.received.length = 0;
   await sql`delete from scheduler.tasks where owner_id = ${userId}`;
-  // the pinned clock registered a looker, planned and woke in 2033; the live
-  // stack's dispatcher must not defer to it, nor its writers' wakes be judged by it
-  await sql`update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null,
-    planned_at = case when planned_at > now() then null else planned_at end`;
-  await sql`update scheduler_internal.dispatcher_wakes set last_wake_at = null where last_wake_at > now()`;
+  // the pinned clock registered a looker, planned and woke in 2033
+  await forgetPinnedDispatch(sql);
 });
 
 afterAll(async () => {
