@@ -74,11 +74,13 @@ test("a claim does not wait for another claim's transaction to commit", async ()
       select task_id from scheduler.claim_due_runs(1, ${DUE}::timestamptz + interval '1 second', interval '0', 'holder', null)
       where task_id in (select id from scheduler.tasks where owner_id = ${userId})`;
     const second = await other`
-      select task_id from scheduler.claim_due_runs(1, ${DUE}::timestamptz + interval '1 second', interval '0', 'other', null)
+      select task_id from scheduler.claim_due_runs(10, ${DUE}::timestamptz + interval '1 second', interval '0', 'other', null)
       where task_id in (select id from scheduler.tasks where owner_id = ${userId})`;
-    expect(first).toHaveLength(1);
-    expect(second).toHaveLength(1);
-    expect(second[0].task_id).not.toBe(first[0].task_id);
+    // between them, each of the two tasks once (the first claim of one may
+    // have been another file's task due before 2100, if one was left)
+    const both = [...first, ...second].map((r) => r.task_id);
+    expect(both).toHaveLength(2);
+    expect(new Set(both).size).toBe(2);
   } finally {
     await holder`rollback`.catch(() => {});
     holder.release();
