@@ -3585,6 +3585,9 @@ as $$
 declare
   v_lookahead interval := scheduler_internal.dispatch_lookahead();
   v_task_ids uuid[];
+  v_run_ids uuid[];
+  v_outcomes text[];
+  v_retry_ids uuid[];
 begin
   if p_results is null or jsonb_typeof(p_results) <> 'array' then
     raise exception 'complete_runs: p_results must be a JSON array of results' using errcode = '22023';
@@ -3596,7 +3599,8 @@ begin
     raise exception 'complete_runs: every result needs run_id and status completed or failed' using errcode = '22023';
   end if;
 
-  return query
+  -- one statement records everything; its answer is gathered into arrays,
+  -- so the finished runs' tasks (for the wake below) come from it too
   with results as (
     select *
     from jsonb_to_recordset(p_results) as x(
@@ -3686,28 +3690,32 @@ begin
         where o.task_id = d.task_id and o.depends_on_task_id <> j.task_id
           and not scheduler_internal.edge_satisfied(o.depends_on_task_id, o.dependency_type)
       )
+  ),
+  answered as (
+    select x.run_id,
+      case
+        when j.id is null then 'ignored: the run is not running for this worker (finished, cancelled or taken back)'
+        when j.will_retry then 'retry scheduled'
+        else j.status::text
+      end as outcome,
+      rt.id as retry_run_id,
+      j.task_id
+    from results x
+    left join judged j on j.id = x.run_id
+    left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1
   )
-  select x.run_id,
-    case
-      when j.id is null then 'ignored: the run is not running for this worker (finished, cancelled or taken back)'
-      when j.will_retry then 'retry scheduled'
-      else j.status::text
-    end,
-    rt.id
-  from results x
-  left join judged j on j.id = x.run_id
-  left join retries rt on rt.task_id = j.task_id and rt.attempt = j.attempt + 1;
+  select coalesce(array_agg(a.run_id), '{}'), coalesce(array_agg(a.outcome), '{}'), coalesce(array_agg(a.retry_run_id), '{}'),
+    coalesce(array_agg(distinct a.task_id) filter (where a.task_id is not null), '{}')
+  into v_run_ids, v_outcomes, v_retry_ids, v_task_ids
+  from answered a;
+
+  return query select * from unnest(v_run_ids, v_outcomes, v_retry_ids);
 
   -- a run that waited behind one of these (overlap_policy queue), or a
-  -- scheduled dependent whose prerequisite just finished, can go now. Each
-  -- finished run's task, and each task's waiting run, is a probe by key.
-  -- The finished runs are one scan by their ids, never a lookup per result:
-  -- on statistics that say task_runs holds a couple of rows, a lookup per
-  -- result was planned as a scan of the whole table each (bench/RESULTS.md)
-  v_task_ids := array(
-    select distinct f.task_id
-    from scheduler.task_runs f
-    where f.id = any (array(select (e ->> 'run_id')::uuid from jsonb_array_elements(p_results) e)));
+  -- scheduled dependent whose prerequisite just finished, can go now: the
+  -- tasks of the runs this call finished (the statement above names them;
+  -- reading them again by the results' ids cost a probe per result), and
+  -- each task's waiting run, a probe by key
   if exists (
     select 1 from unnest(v_task_ids) as x(task_id)
     cross join lateral (
