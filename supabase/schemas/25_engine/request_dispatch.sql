@@ -31,16 +31,18 @@ begin
     return false;
   end if;
   -- debounce: a wake sent since the last plan brings a dispatcher whose plan
-  -- will see this work too. A wake recorded after this clock's now is no
-  -- such wake: it was written on a clock ahead of this one (a transaction
-  -- that pinned scheduler.now ahead and committed, or a clock set back), and
-  -- trusting it would silence every wake until real time caught up with it
+  -- will see this work too. A wake recorded more than 10 s after this
+  -- clock's now is no such wake: it was written on a clock ahead of this one
+  -- (a transaction that pinned scheduler.now ahead and committed, or a clock
+  -- set back), and trusting it would silence every wake until real time
+  -- caught up with it. (A few seconds ahead is only a writer whose
+  -- transaction began after this one's: its wake counts.)
   update scheduler_internal.dispatcher_wakes w
   set last_wake_at = v_now, last_reason = p_reason, wakes = w.wakes + 1
   where w.last_wake_at is null
      or w.last_wake_at <= coalesce(v_looks.planned_at, '-infinity')
      or w.last_wake_at < v_now - interval '10 seconds'
-     or w.last_wake_at > v_now
+     or w.last_wake_at > v_now + interval '10 seconds'
   returning true into v_sent;
   if v_sent then
     perform scheduler_internal.wake_dispatcher(p_reason);

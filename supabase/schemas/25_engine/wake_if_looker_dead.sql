@@ -30,12 +30,13 @@ begin
     return scheduler_internal.request_dispatch(p_now, 'watchdog: looker overdue');
   end if;
   -- the newest request is the highest id (pg_net's sequence): one index probe.
-  -- A wake recorded after p_now was written on a clock ahead of this one
-  -- (request_dispatch sends the next wake regardless): it says nothing of
-  -- when a dispatcher was last asked for, and would hide the tick's request
+  -- A wake recorded more than 10 s after p_now was written on a clock ahead
+  -- of this one (request_dispatch sends the next wake regardless): it says
+  -- nothing of when a dispatcher was last asked for, and would hide the
+  -- tick's request
   select greatest(
     (select d.created_at from scheduler_internal.dispatcher_requests d order by d.request_id desc limit 1),
-    (select w.last_wake_at from scheduler_internal.dispatcher_wakes w where w.last_wake_at <= p_now))
+    (select w.last_wake_at from scheduler_internal.dispatcher_wakes w where w.last_wake_at <= p_now + interval '10 seconds'))
   into v_asked;
   if v_asked < p_now - interval '5 seconds' and v_asked > coalesce(v_looks.planned_at, '-infinity') then
     return scheduler_internal.request_dispatch(p_now, 'watchdog: no dispatcher planned since one was asked for');

@@ -5,7 +5,7 @@
 -- look is taken for dead.
 begin;
 \ir ../_helpers/setup.psql
-select plan(7);
+select plan(8);
 
 select tests.seed_users();
 set local scheduler.now = '2035-01-01 02:00:00+00';
@@ -37,8 +37,13 @@ select is(tests.dispatcher_wakes() - :wakes_before, 3, 'a looker ten seconds lat
 update scheduler_internal.dispatcher_looks set looker = null, awake_until = null, next_look_at = null, planned_at = '2035-01-01 01:59:00+00';
 update scheduler_internal.dispatcher_wakes set last_wake_at = '2041-06-01 00:00:00+00';
 select tests.mk_task('after_a_wake_from_the_future', '{"run_at": "2035-01-01 02:00:20+00"}');
-select is(tests.dispatcher_wakes() - :wakes_before, 4, 'a wake recorded after now (a clock ahead of this one) does not debounce: the write wakes a dispatcher');
+select is(tests.dispatcher_wakes() - :wakes_before, 4, 'a wake recorded years after now (a clock ahead of this one) does not debounce: the write wakes a dispatcher');
 select is((select last_wake_at from scheduler_internal.dispatcher_wakes), '2035-01-01 02:00:00+00'::timestamptz, 'and the wake it records is on this clock, so the debounce works again from here');
+-- a wake a moment after this transaction's now is a writer whose
+-- transaction began later: it still debounces
+update scheduler_internal.dispatcher_wakes set last_wake_at = '2035-01-01 02:00:03+00';
+select tests.mk_task('after_a_wake_moments_ahead', '{"run_at": "2035-01-01 02:00:25+00"}');
+select is(tests.dispatcher_wakes() - :wakes_before, 4, 'a wake recorded 3 s after now (a writer whose transaction began later) still debounces');
 
 select * from finish();
 rollback;
